@@ -1,0 +1,176 @@
+"""The default answerer: picks the article's own sentences that answer, or says it doesn't say."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.grounding import Grounding
+from bot.retrieval import Scored
+from bot.text import content_stems, stem, words
+from index.article import Article
+from index.chunks import SPEECH_VERBS, Chunk, find_names
+
+MAX_SENTENCES = 3
+EXTRA_SENTENCE_RATIO = 0.9
+CONTEXT_WEIGHT = 0.5
+TOPIC_WEIGHT = 0.1
+REPEAT_PENALTY = 0.08
+# "Porter's book": the thing owned is what the question is about.
+_POSSESSED = re.compile(r"(?:’s|'s)\s+(?:\w+\s+)?(\w+)")  # a second sentence must score this close to the best one
+_QUOTE_QUESTION = re.compile(
+    rf"\b(?:what|how)\s+(?:did|does|do|has|had|was|is)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
+    r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
+    re.IGNORECASE,
+)
+_QUOTE_NOUN = re.compile(
+    r"\b(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)(?:’s|'s)\s+(?:quote|words|warning|remark|comment|"
+    r"statement|claim|prediction|description)",
+)
+_WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)
+_WHY = re.compile(r"^\W*(why|what (is|was|are) the (reason|cause)|how come)\b|\bwhy\b", re.IGNORECASE)
+_CAUSAL = re.compile(r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
+                     r"reason|consequence|means|therefore|thus|caused?|so)\b", re.IGNORECASE)
+_AUTHOR_QUESTION = re.compile(r"\b(who (wrote|is the author)|author|writer)\b", re.IGNORECASE)
+
+
+@dataclass
+class Citation:
+    """A cited passage; ``text == article.text[start:end]``."""
+
+    n: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"n": self.n, "paragraph": self.paragraph, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass
+class Answer:
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)
+    reason: str = ""
+
+
+def refusal_text(reason: str = "") -> str:
+    """What the bot says when the article has no answer."""
+    base = "The article doesn't say."
+    return f"{base} {reason}".strip()
+
+
+class ExtractiveAnswerer:
+    """Answers in the article's own words: the best one to three sentences, each cited.
+
+    Needs no language model. Scores each candidate on meaning (dense similarity), shared rare
+    words (IDF-weighted overlap) and the question's kind (who said what), then lets ``Grounding``
+    decide whether the best passage really answers.
+    """
+
+    def __init__(self, article: Article, chunks: Sequence[Chunk], *, grounding: Grounding, max_sentences: int = MAX_SENTENCES):
+        self.article = article
+        self.grounding = grounding
+        self.max_sentences = max_sentences
+        document_frequency: Counter[str] = Counter()
+        for chunk in chunks:
+            document_frequency.update(set(content_stems(chunk.text, drop_question_words=False)))
+        total = max(1, len(chunks))
+        self._idf = {s: math.log(1 + total / df) for s, df in document_frequency.items()}
+        self._default_idf = math.log(1 + total)
+        self._chunk_stems = {c.id: set(content_stems(c.text, drop_question_words=False)) for c in chunks}
+        self._context_stems = {c.id: set(content_stems(c.context, drop_question_words=False)) for c in chunks}
+
+    def answer(
+        self, question: str, query: str, candidates: Sequence[Scored], history: Sequence[dict[str, str]] = ()
+    ) -> Answer:
+        if not candidates:
+            return Answer(refusal_text(), refused=True)
+        said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
+        ranked = self._rank(question, query, candidates, said[0] if said else "")
+        verdict = self.grounding.check(question, query, ranked)
+        if not verdict.answerable:
+            closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
+            return Answer(refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason)
+        chosen = self._choose(ranked)
+        citations = [self._citation(i + 1, chunk) for i, chunk in enumerate(chosen)]
+        text = " ".join(f"{c.text} [{c.n}]" for c in citations)
+        return Answer(text, refused=False, citations=citations)
+
+    def _rank(
+        self, question: str, query: str, candidates: Sequence[Scored], said: str = ""
+    ) -> list[tuple[Scored, float]]:
+        q_stems = set(content_stems(query))
+        focus = {stem(w) for w in _POSSESSED.findall(query)}
+        speaker = quoted_subject(question) or quoted_subject(query)
+        wants_speaker = bool(_WHO_SAID.search(question))
+        wants_author = bool(_AUTHOR_QUESTION.search(question))
+        wants_reason = bool(_WHY.search(question))
+        scored = []
+        for candidate in candidates:
+            chunk = candidate.chunk
+            score = 0.55 * candidate.dense + 0.3 * self._overlap(q_stems, chunk, focus) + 0.15 * candidate.lexical
+            score += TOPIC_WEIGHT * candidate.topic
+            if said and chunk.text in said:
+                score -= REPEAT_PENALTY  # a follow-up usually wants something not yet said
+            if speaker:
+                score += _speaker_bonus(speaker, chunk)
+            if wants_speaker and chunk.speakers:
+                score += 0.1
+            if wants_reason and _CAUSAL.search(chunk.text):
+                score += 0.05
+            if wants_author and self.article.author and self.article.author in chunk.text:
+                score += 0.2
+            scored.append((candidate, score))
+        scored.sort(key=lambda pair: pair[1], reverse=True)
+        return scored
+
+    def _overlap(self, q_stems: set[str], chunk: Chunk, focus: set[str] = frozenset()) -> float:  # noqa: B006
+        """Share of the question's information (IDF mass) found in the chunk."""
+        if not q_stems:
+            return 0.0
+        weights = {s: self._idf.get(s, self._default_idf) * (2 if s in focus else 1) for s in q_stems}
+        own = self._chunk_stems.get(chunk.id, set())
+        context = self._context_stems.get(chunk.id, set())
+        # Words the sentence only has through its pronouns count half.
+        found = sum(w if s in own else CONTEXT_WEIGHT * w for s, w in weights.items() if s in own | context)
+        return found / sum(weights.values())
+
+    def _choose(self, ranked: list[tuple[Scored, float]]) -> list[Chunk]:
+        best, best_score = ranked[0]
+        chosen = [best.chunk]
+        for candidate, score in ranked[1:]:
+            if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
+                break
+            chosen.append(candidate.chunk)
+        return chosen
+
+    def _citation(self, n: int, chunk: Chunk) -> Citation:
+        return Citation(n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end])
+
+
+def quoted_subject(question: str) -> str | None:
+    """"What did Powell say?" -> "Powell"; None when the question is not about someone's words."""
+    match = _QUOTE_QUESTION.search(question) or _QUOTE_NOUN.search(question)
+    if not match:
+        return None
+    who = match.group("who")
+    names = find_names(who)
+    return names[0] if names else (who if len(who.split()) <= 4 else None)
+
+
+def _speaker_bonus(subject: str, chunk: Chunk) -> float:
+    subject_words = {stem(w) for w in words(subject)}
+    for speaker in chunk.speakers:
+        if subject_words & {stem(w) for w in words(speaker)}:
+            return 0.5
+    text_words = {stem(w) for w in words(chunk.text)}
+    if subject_words & text_words and re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I):
+        return 0.2
+    return 0.0

@@ -1,0 +1,69 @@
+"""Follow-ups: turn "What did he say?" into a question that stands alone for retrieval."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from bot.text import content_stems
+from index.chunks import find_names
+
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
+_OTHER_REFERENCE = re.compile(
+    r"\b(it|its|they|them|their|theirs|this|that|these|those|there|then|such|so|the same)\b",
+    re.IGNORECASE,
+)
+_ELLIPTIC_START = re.compile(
+    r"^\s*(and|but|so|then|also|what about|how about|why|how|what else|anything else|"
+    r"what if|and if|or)\b",
+    re.IGNORECASE,
+)
+_SHORT = 4  # content words; a question this bare usually leans on the one before
+
+
+def needs_context(question: str) -> bool:
+    """True when the question leans on earlier turns (pronouns, ellipsis, a bare "Why?")."""
+    if _PERSON_PRONOUN.search(question):
+        return True
+    bare = len(content_stems(question)) <= _SHORT
+    return bare and bool(_OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question))
+
+
+def standalone_query(question: str, history: Sequence[dict[str, str]], *, people: Collection[str] = ()) -> str:
+    """The retrieval query for ``question`` given earlier ``{"role", "content"}`` messages.
+
+    A person pronoun is replaced by the last person named in the conversation (one of the
+    article's ``people``); any other dependent question carries the previous user question
+    along so its topic is searched too.
+    """
+    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
+    if not previous or not needs_context(question):
+        return question
+    last_question = previous[-1]
+    last_answer = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
+    person = _first_person([last_question, *last_answer, *reversed(previous[:-1])], people)
+    if person and _PERSON_PRONOUN.search(question):
+        rewritten = _PERSON_PRONOUN.sub(lambda m: _possessive(person, m.group(0)), question, count=1)
+        if _names_in(last_question):
+            return rewritten
+        return f"{rewritten} ({last_question})"
+    return f"{question} ({last_question})"
+
+
+def _first_person(texts: Sequence[str], people: Collection[str]) -> str | None:
+    """The first name of a known person found, searching ``texts`` in order of preference."""
+    known = {w.lower() for person in people for w in person.split()}
+    for text in texts:
+        for name in _names_in(text):
+            if {w.lower() for w in name.split()} & known:
+                return name
+    return None
+
+
+def _names_in(text: str) -> list[str]:
+    # A capitalised first word is only a name if it is not the question word itself.
+    return [n for n in find_names(text) if n.lower() not in {"what", "who", "why", "how", "when"}]
+
+
+def _possessive(name: str, pronoun: str) -> str:
+    return f"{name}'s" if pronoun.lower() in {"his", "hers"} else name

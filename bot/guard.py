@@ -1,0 +1,45 @@
+"""Spots messages that try to give the bot instructions instead of asking about the article."""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import normalize
+
+# Each pattern is a family of attempts, not one phrasing: override, role-play, prompt leaks,
+# fake chat markup, and "say X" output control.
+_INJECTION = [
+    r"\b(ignore|disregard|forget|override|bypass|skip)\b.{0,40}\b(instructions?|rules?|prompts?|"
+    r"guidelines?|article|context|constraints?|restrictions?|above|previous|prior|everything)\b",
+    r"\b(you are|you're|act as|acting as|pretend|roleplay|role-play|behave like|simulate|"
+    r"from now on you)\b.{0,40}\b(now|a|an|my|the|no longer|not|to be|free|unrestricted|dan)\b",
+    r"\b(reveal|show|print|repeat|output|display|leak|tell me|what (is|are))\b.{0,30}\b(your|the)\s+"
+    r"(system\s+)?(prompt|instructions|rules|configuration|guidelines)\b",
+    r"\b(jailbreak|developer mode|dan mode|do anything now|sudo mode|god mode)\b",
+    r"(^|\n)\s*(system|assistant|developer)\s*:",
+    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?inst\]|###\s*(instruction|system)",
+    r"\b(say|print|output|write|respond with|reply with|answer with|type)\b\s*[\"'`]?[\w !.-]{1,30}"
+    r"[\"'`]?\s*(and nothing else|only|instead|verbatim|exactly)\b",
+    r"\binstead\b.{0,30}\b(say|print|write|output|tell|respond|answer)\b",
+    r"\bnew (instructions?|rules?|task|persona)\b",
+]
+_INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.IGNORECASE)
+
+# Requests for work other than answering from the article.
+_TASK = re.compile(
+    r"^\s*(please\s+)?(write|compose|generate|create|draft|translate|code|program|implement|"
+    r"give me (a|an|some)\s+(recipe|joke|poem|story|song|list of)|tell me (a|an)\s+"
+    r"(joke|story|poem)|sing|draw|calculate|solve)\b",
+    re.IGNORECASE,
+)
+_ABOUT_ARTICLE = re.compile(r"\b(article|author|essay|text|piece|op-?ed|passage|paragraph)\b", re.I)
+
+
+def is_injection(question: str) -> bool:
+    """True for attempts to change the bot's rules, role or output."""
+    return bool(_INJECTION_RE.search(normalize(question)))
+
+
+def is_other_task(question: str) -> bool:
+    """True for requests to write, translate or compute something rather than ask the article."""
+    return bool(_TASK.search(question)) and not _ABOUT_ARTICLE.search(question)

@@ -1,0 +1,58 @@
+"""One article, indexed and ready to answer: what the CLI and the web app hold on to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.runnables import Runnable
+
+from bot.answer import ExtractiveAnswerer
+from bot.chain import Answerer, build_chain
+from bot.grounding import Grounding
+from bot.retrieval import HybridRetriever
+from bot.starters import starter_questions
+from bot.validate import DEFAULT_MAX_CHARS
+from index.article import Article
+from index.store import ArticleIndex, ensure_index
+
+
+class ChatService:
+    """Answers questions about one indexed article."""
+
+    def __init__(self, index: ArticleIndex, *, answerer: Answerer | None = None, max_chars: int = DEFAULT_MAX_CHARS):
+        self.index = index
+        self.article: Article = index.article
+        self.retriever = HybridRetriever(index=index)
+        self.answerer = answerer or ExtractiveAnswerer(
+            self.article, index.chunks, grounding=Grounding(self.article, embeddings=index.embeddings)
+        )
+        self.max_chars = max_chars
+        self.chain: Runnable[dict[str, Any], dict[str, Any]] = build_chain(
+            retriever=self.retriever, answerer=self.answerer, max_chars=max_chars
+        )
+
+    def ask(self, question: str, history: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+        """Answer ``question`` given earlier ``{"role", "content"}`` turns; raises ``InputError``."""
+        return self.chain.invoke({"messages": [*history, {"role": "user", "content": question}]})
+
+    def ask_messages(self, messages: Any) -> dict[str, Any]:
+        """Answer the last user message of an OpenAI-style message list."""
+        return self.chain.invoke({"messages": messages})
+
+    def starters(self, n: int = 4) -> list[str]:
+        return starter_questions(self.index.chunks, n=n)
+
+
+def open_service(
+    article: Article,
+    *,
+    client: Any,
+    embeddings: Embeddings,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    progress: bool = False,
+) -> ChatService:
+    """Index ``article`` if needed (see ``index.store.ensure_index``) and return a ready service."""
+    index = ensure_index(article, client=client, embeddings=embeddings, progress=progress)
+    return ChatService(index, max_chars=max_chars)

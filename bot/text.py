@@ -1,0 +1,69 @@
+"""Word-level helpers shared by retrieval, follow-ups and answering: tokens, stems, stopwords."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can cannot could couldn't did didn't do does doesn't
+    doing don't down during each few for from further had hadn't has hasn't have haven't having
+    he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm
+    i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not
+    of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those through to too under
+    until up very was wasn't we we'd we'll we're we've were weren't what what's when when's
+    where where's which while who who's whom why why's will with won't would wouldn't you you'd
+    you'll you're you've your yours yourself yourselves also s t just""".split()
+)
+# Words that shape a question but say nothing about its topic.
+QUESTION_WORDS = frozenset(
+    """what who whom whose which when where why how does do did is are was were can could
+    would should will tell say said says according article author writer text mean means
+    meant think thinks thought explain describe kind sort way much many anything something
+    happen happened happens one ones thing things give get got make made use used""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+def normalize(text: str) -> str:
+    """Fold curly quotes and compatibility characters so matching ignores typography."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, possessives stripped ("Powell's" -> "powell")."""
+    out = []
+    for match in _WORD.finditer(normalize(text)):
+        word = match.group(0).lower()
+        if word.endswith("'s"):
+            word = word[:-2]
+        out.append(word)
+    return out
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word.lower()))
+
+
+def content_stems(text: str, *, drop_question_words: bool = True) -> list[str]:
+    """Stems of the words that carry meaning: no stopwords, optionally no question scaffolding."""
+    skip = STOPWORDS | QUESTION_WORDS if drop_question_words else STOPWORDS
+    return [stem(w) for w in words(text) if w not in skip and len(w) > 1]
+
+
+def tokens_for_bm25(text: str) -> list[str]:
+    """BM25 tokens: content stems, keeping question words out of the index and the query."""
+    return content_stems(text) or [stem(w) for w in words(text)]

@@ -1,0 +1,200 @@
+"""Article text -> paragraphs and sentences that keep their offsets into the original text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from index.errors import ArticleError
+
+DEFAULT_MAX_BYTES = 2_000_000
+
+# Trailing calls to action that news sites append; dropped only at the end of the text.
+_BOILERPLATE = re.compile(
+    r"\b(subscribe|newsletter|sign up|inbox|follow us|share this|all rights reserved|"
+    r"copyright|©|advertisement|click here|read more)\b",
+    re.IGNORECASE,
+)
+_BOILERPLATE_MAX_WORDS = 25
+
+# Abbreviations after which a period does not end a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",
+    "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "inc", "ltd", "co", "corp", "dept",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mt", "ft", "approx", "fig", "vol", "p", "pp",
+}  # fmt: skip
+_CLOSERS = "\"'”’)]»"
+# A sentence ends at . ! ? or … (plus closing quotes) followed by space and a likely sentence start.
+_BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s+[\"'“‘(\[«A-Z0-9])")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_BYLINE = re.compile(r"^\s*(?:\*{1,2}|_)?\s*by\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})", re.I)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence; ``start``/``end`` index the original article text."""
+
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph numbered from 1 as a reader counts them; ``kind`` is body, heading or byline."""
+
+    number: int
+    start: int
+    end: int
+    text: str
+    kind: str = "body"
+    sentences: tuple[Sentence, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article. ``text`` is the original, offsets in every part point into it."""
+
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    source: str = "article"
+    title: str | None = None
+    author: str | None = None
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [s for p in self.paragraphs for s in p.sentences]
+
+    @property
+    def body(self) -> list[Paragraph]:
+        return [p for p in self.paragraphs if p.kind == "body"]
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def default_article_path() -> Path:
+    """Path of the article shipped as package data."""
+    return Path(str(resources.files("index") / "data" / "article.txt"))
+
+
+def read_article(path: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """Read and parse an article file (UTF-8 text or Markdown); ``None`` means the default."""
+    path = Path(path) if path else default_article_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ArticleError(f"article file not found: {path}") from None
+    except OSError as exc:
+        raise ArticleError(f"cannot read article {path}: {exc.strerror}") from None
+    if len(raw) > max_bytes:
+        raise ArticleError(
+            f"article {path} is {len(raw):,} bytes, over the limit of {max_bytes:,}; "
+            "split it or raise ARTICLE_CHAT_MAX_ARTICLE_BYTES"
+        )
+    if b"\x00" in raw:
+        raise ArticleError(f"article {path} looks binary (it has NUL bytes); give a text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"article {path} is not UTF-8 (bad byte at {exc.start})") from None
+    return parse_article(text, source=path.name)
+
+
+def parse_article(text: str, *, source: str = "article") -> Article:
+    """Split ``text`` into numbered paragraphs and sentences, dropping trailing boilerplate."""
+    spans = _paragraph_spans(text)
+    spans = _drop_trailing_boilerplate(text, spans)
+    if not spans:
+        raise ArticleError(f"article {source} has no text")
+    paragraphs: list[Paragraph] = []
+    title = author = None
+    sentence_index = 0
+    for number, (start, end) in enumerate(spans, start=1):
+        chunk = text[start:end]
+        kind = "body"
+        if _MD_HEADING.match(chunk) and "\n" not in chunk.strip():
+            kind = "heading"
+            title = title or _MD_HEADING.sub("", chunk).strip(" #")
+        elif number <= 3 and len(chunk) < 120 and (match := _BYLINE.match(chunk)):
+            kind = "byline"
+            author = author or match.group(1).strip()
+        sentences: tuple[Sentence, ...] = ()
+        if kind == "body":
+            found = []
+            for s_start, s_end in split_sentences(text, start, end):
+                found.append(
+                    Sentence(sentence_index, number, s_start, s_end, text[s_start:s_end])
+                )
+                sentence_index += 1
+            sentences = tuple(found)
+        paragraphs.append(Paragraph(number, start, end, chunk, kind, sentences))
+    if not any(p.sentences for p in paragraphs):
+        raise ArticleError(f"article {source} has no sentences to answer from")
+    return Article(text=text, paragraphs=tuple(paragraphs), source=source, title=title, author=author)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]``, trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    spans = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        if _is_abbreviation(text, cursor, match.start()):
+            continue
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
+
+
+def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
+    if text[period] != ".":
+        return False
+    word = re.search(r"([\w.]+)$", text[sentence_start:period])
+    if not word:
+        return False
+    token = word.group(1)
+    # Initials and dotted acronyms: "U.S.", "W.", "a.m."
+    if re.fullmatch(r"(?:\w\.)*\w", token) and (len(token) == 1 or "." in token):
+        return True
+    return token.lower() in _ABBREVIATIONS
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    cursor = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, len(text)))
+    return [t for s, e in spans if (t := _trim(text, s, e))]
+
+
+def _drop_trailing_boilerplate(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop short call-to-action paragraphs (subscribe, share, copyright) from the end."""
+    spans = list(spans)
+    while len(spans) > 1:
+        chunk = text[slice(*spans[-1])]
+        short = len(chunk.split()) <= _BOILERPLATE_MAX_WORDS
+        if short and (_BOILERPLATE.search(chunk) or not re.search(r"[A-Za-z]{2}", chunk)):
+            spans.pop()
+        else:
+            break
+    return spans

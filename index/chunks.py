@@ -1,0 +1,203 @@
+"""Sentences -> citation-sized chunks with the names and attributed quotes they contain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.article import Article, Sentence
+
+# Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
+CHUNKER_VERSION = "4"
+
+SPEECH_VERBS = (
+    "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
+    "called|calls|stated|states|argued|argues|claimed|claims|added|adds|noted|notes|"
+    "insisted|insists|declared|declares|wrote|writes|asked|asks|replied|explained|"
+    "admitted|admits|predicted|promised|threatened|conceded|concedes|announced|"
+    "acknowledged|suggested|suggests|described|describes|put it|testified|remarked|"
+    "observed|urged|urges|complained|joked|responded|answered|estimated"
+)
+_SPEECH = re.compile(rf"\b({SPEECH_VERBS})\b", re.IGNORECASE)
+_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
+_MIN_QUOTE_WORDS = 3  # shorter quoted words are scare quotes ("responsible"), not speech
+
+_NAME_WORD = r"(?:[A-Z][\w’'-]*\.?|al|bin|de|van|von|der|du|la|le)"
+_NAME = re.compile(rf"\b[A-Z][\w’'-]*\.?(?:\s+{_NAME_WORD})*")
+# Capitalised words that start sentences or clauses rather than name someone.
+_NOT_NAMES = {
+    "a", "an", "the", "and", "but", "or", "so", "if", "in", "on", "at", "as", "by", "for",
+    "of", "to", "it", "its", "he", "she", "they", "we", "i", "you", "this", "that", "these",
+    "those", "there", "then", "thus", "once", "last", "even", "finally", "for", "while",
+    "since", "when", "where", "what", "who", "why", "how", "his", "her", "their", "our",
+    "my", "none", "no", "not", "acknowledging", "leading", "many", "most", "some", "all",
+    "according", "however", "meanwhile", "still", "yet", "after", "before", "with",
+}  # fmt: skip
+_TITLES = {
+    "secretary", "president", "minister", "prime", "senator", "sen.", "rep.", "gov.", "governor",
+    "general", "gen.", "mr.", "mrs.", "ms.", "dr.", "professor", "prof.", "mayor", "judge",
+    "ambassador", "chairman", "chairwoman", "director", "commissioner", "councillor",
+    "councilor", "chief", "officer", "spokesman", "spokeswoman", "spokesperson",
+}  # fmt: skip
+_PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
+# A sentence opening like this leans on the one before ("His latest book is ...").
+_ANAPHORIC_START = re.compile(
+    r"^\W*(?:\w+,\s+)?(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
+    r"none of (this|that|these|them)|all of (this|that|these|them))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words inside quotation marks and who the article says spoke them (``None`` if unknown)."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One citable passage: a sentence, with offsets into the article text."""
+
+    id: str
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    sentence: int
+    names: tuple[str, ...] = field(default=())
+    quotes: tuple[Quote, ...] = field(default=())
+    context: str = ""  # the previous sentence, kept when this one opens with a pronoun
+    people: tuple[str, ...] = field(default=())  # names that speak, hold a title or are described
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval sees: the sentence, with the sentence its pronouns point back to."""
+        return f"{self.context} {self.text}" if self.context else self.text
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(q.speaker for q in self.quotes if q.speaker))
+
+    def metadata(self) -> dict[str, str | int]:
+        """Flat metadata for Chroma (which stores scalars only)."""
+        return {
+            "paragraph": self.paragraph,
+            "sentence": self.sentence,
+            "start": self.start,
+            "end": self.end,
+            "names": "; ".join(self.names),
+            "speakers": "; ".join(self.speakers),
+            "quotes": " | ".join(q.text for q in self.quotes),
+            "people": "; ".join(self.people),
+        }
+
+
+def chunk_article(article: Article) -> list[Chunk]:
+    """One chunk per sentence: the unit a user wants cited, small enough to verify at a glance."""
+    chunks: list[Chunk] = []
+    last_person: str | None = None
+    for paragraph in article.body:
+        previous = ""
+        for sentence in paragraph.sentences:
+            names = find_names(sentence.text)
+            quotes = tuple(find_quotes(sentence, fallback_speaker=last_person))
+            people = list(
+                dict.fromkeys(
+                    [q.speaker for q in quotes if q.speaker]
+                    + [n for n in names if _looks_like_person(n, sentence.text)]
+                )
+            )
+            if people:
+                last_person = people[-1]
+            chunks.append(
+                Chunk(
+                    id=f"s{sentence.index}",
+                    text=sentence.text,
+                    start=sentence.start,
+                    end=sentence.end,
+                    paragraph=sentence.paragraph,
+                    sentence=sentence.index,
+                    names=tuple(names),
+                    quotes=quotes,
+                    context=previous if _ANAPHORIC_START.match(sentence.text) else "",
+                    people=tuple(people),
+                )
+            )
+            # A run of "It ... It ..." sentences all point back to the sentence that opened it.
+            previous = chunks[-1].context or sentence.text
+    return chunks
+
+
+def find_names(text: str) -> list[str]:
+    """Capitalised word runs that look like names ("Colin Powell", "Secretary Rumsfeld")."""
+    names = []
+    for match in _NAME.finditer(text):
+        words = match.group(0).split()
+        while words and words[0].lower().strip(".") in _NOT_NAMES:
+            words.pop(0)
+        while words and words[-1].lower() in {"al", "bin", "de", "van", "von", "der", "du", "la", "le"}:
+            words.pop()
+        name = " ".join(words).rstrip(".’'")
+        if name and not name.isupper() and name not in names:
+            names.append(name)
+    return names
+
+
+def find_quotes(sentence: Sentence, *, fallback_speaker: str | None = None) -> list[Quote]:
+    """Quoted passages of a few words or more, attributed to the speaker the sentence names."""
+    quotes = []
+    for match in _QUOTE.finditer(sentence.text):
+        words = (match.group(1) or match.group(2) or "").strip()
+        if len(words.split()) < _MIN_QUOTE_WORDS:
+            continue
+        speaker = _speaker_for(sentence.text, match.start(), match.end()) or (
+            fallback_speaker if _PRONOUN_SUBJECT.search(sentence.text[: match.start()]) else None
+        )
+        quotes.append(
+            Quote(
+                text=words,
+                start=sentence.start + match.start(),
+                end=sentence.start + match.end(),
+                speaker=speaker,
+            )
+        )
+    return quotes
+
+
+def _speaker_for(text: str, quote_start: int, quote_end: int) -> str | None:
+    """The name nearest before a speech verb that introduces the quote, or right after it."""
+    before = text[:quote_start]
+    verbs = list(_SPEECH.finditer(before))
+    if verbs:
+        # The subject usually comes first in the clause: take the first name before the first verb.
+        names = [n for n in find_names(before[: verbs[0].start()]) if _is_person_like(n)]
+        if names:
+            return names[0]
+    after = text[quote_end : quote_end + 80]
+    verb_after = re.match(rf"[\s,]*({SPEECH_VERBS})\s+({_NAME.pattern})", after)
+    if verb_after:
+        names = find_names(verb_after.group(2))
+        return names[0] if names else None
+    name_after = re.match(rf"[\s,]*({_NAME.pattern})\s+({SPEECH_VERBS})\b", after)
+    if name_after:
+        names = find_names(name_after.group(1))
+        return names[0] if names else None
+    return None
+
+
+def _is_person_like(name: str) -> bool:
+    words = name.split()
+    return bool(words) and (words[0].lower() in _TITLES or len(words) <= 4)
+
+
+def _looks_like_person(name: str, text: str) -> bool:
+    """A name that speaks, carries a title or is described ("X is a historian") is a person."""
+    if name.split()[0].lower() in _TITLES:
+        return True
+    if re.search(rf"{re.escape(name)}\s+(is|was)\s+(a|an)\b", text):
+        return True
+    return bool(re.search(rf"{re.escape(name)}[^.;:]{{0,60}}?\b({SPEECH_VERBS})\b", text))

@@ -1,0 +1,19 @@
+"""Errors raised while reading an article or using its index; messages name the value and the fix."""
+
+from __future__ import annotations
+
+
+class ArticleChatError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class ArticleError(ArticleChatError):
+    """The article file is missing, unreadable, binary, too large or empty."""
+
+
+class IndexUnavailable(ArticleChatError):
+    """The Chroma index cannot be opened, read or written (corrupt files, dead server)."""
+
+
+class EmbeddingError(ArticleChatError):
+    """The embedding model cannot be found or loaded."""

@@ -1,0 +1,206 @@
+"""Chunks -> embeddings -> a Chroma collection, built once per article version and switched atomically.
+
+A collection is named after a fingerprint of the article text, the embedding model and the
+chunker version, and carries ``complete=False`` until every chunk is in. Readers only use a
+complete collection, so a build that dies halfway never replaces the index that was serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from index.article import Article
+from index.chunks import CHUNKER_VERSION, Chunk, chunk_article
+from index.errors import ArticleChatError, IndexUnavailable
+
+DEFAULT_BATCH_SIZE = 16
+COLLECTION_PREFIX = "article-chat-"
+
+
+def open_client(*, path: str | Path | None = None, url: str | None = None) -> Any:
+    """A Chroma client: on-disk at ``path``, or a Chroma server (``chroma run``) at ``url``."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    try:
+        if url:
+            from urllib.parse import urlparse
+
+            parts = urlparse(url if "://" in url else f"http://{url}")
+            client = chromadb.HttpClient(
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 8000,
+                ssl=parts.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+            return client
+        assert path is not None, "open_client needs a path or a url"
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except ArticleChatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; all mean "unusable"
+        where = f"Chroma server at {url}" if url else f"index at {path}"
+        fix = (
+            "start it with `chroma run` or unset ARTICLE_CHAT_CHROMA_URL"
+            if url
+            else "run `article-chat index --rebuild` to move it aside and build a fresh one"
+        )
+        raise IndexUnavailable(f"{where} cannot be opened ({_short(exc)}); {fix}") from None
+
+
+def fingerprint(article: Article, model_id: str) -> str:
+    """Changes when the article text, the embedding model or the chunker changes."""
+    digest = hashlib.sha256()
+    for part in (article.text, model_id, CHUNKER_VERSION):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass
+class Hit:
+    """A chunk found by dense search, with its cosine similarity to the query."""
+
+    chunk: Chunk
+    similarity: float
+
+
+class ArticleIndex:
+    """A complete Chroma collection for one article version, with the chunks it holds."""
+
+    def __init__(self, *, article: Article, chunks: list[Chunk], collection: Any, embeddings: Embeddings):
+        self.article = article
+        self.chunks = chunks
+        self.collection = collection
+        self.embeddings = embeddings
+        self._by_id = {c.id: c for c in chunks}
+
+    @property
+    def name(self) -> str:
+        return str(self.collection.name)
+
+    def search(self, query: str | list[float], *, k: int = 8) -> list[Hit]:
+        """Chunks nearest to ``query`` (text, or an embedding already computed), best first."""
+        vector = self.embeddings.embed_query(query) if isinstance(query, str) else query
+        try:
+            result = self.collection.query(
+                query_embeddings=[vector],
+                n_results=max(1, min(k, len(self.chunks))),
+                include=["distances"],
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise IndexUnavailable(f"searching index {self.name} failed ({_short(exc)})") from None
+        ids = result["ids"][0]
+        distances = result["distances"][0]
+        # Cosine distance in Chroma is 1 - cosine similarity.
+        return [Hit(self._by_id[i], 1.0 - float(d)) for i, d in zip(ids, distances) if i in self._by_id]
+
+
+def ensure_index(
+    article: Article,
+    *,
+    client: Any,
+    embeddings: Embeddings,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rebuild: bool = False,
+    progress: bool = False,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> ArticleIndex:
+    """Open the complete index for ``article``, building it first if it is missing or unfinished."""
+    from index.chroma_function import ChromaEmbeddingFunction
+
+    model_id = str(getattr(embeddings, "model_id", type(embeddings).__name__))
+    fp = fingerprint(article, model_id)
+    name = COLLECTION_PREFIX + fp[:32]
+    chunks = chunk_article(article)
+    function = ChromaEmbeddingFunction(embeddings)
+    try:
+        existing = _get(client, name, function)
+        if existing is not None and not rebuild and _is_complete(existing, len(chunks)):
+            return ArticleIndex(article=article, chunks=chunks, collection=existing, embeddings=embeddings)
+        if existing is not None:
+            client.delete_collection(name)  # an unfinished or damaged build: start over
+        metadata = {
+            "source": article.source,
+            "fingerprint": fp,
+            "model": model_id,
+            "chunker": CHUNKER_VERSION,
+            "created": time.time(),
+            "complete": False,
+        }
+        collection = client.create_collection(
+            name,
+            embedding_function=function,
+            metadata=metadata,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        _add_chunks(collection, chunks, embeddings, batch_size, progress, on_batch)
+        collection.modify(metadata={**metadata, "complete": True})
+        _prune_older(client, keep=name, source=article.source)
+    except ArticleChatError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise IndexUnavailable(f"building index {name} failed ({_short(exc)})") from None
+    return ArticleIndex(article=article, chunks=chunks, collection=collection, embeddings=embeddings)
+
+
+def _get(client: Any, name: str, function: Any) -> Any:
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    return client.get_collection(name, embedding_function=function) if name in names else None
+
+
+def _is_complete(collection: Any, expected: int) -> bool:
+    metadata = collection.metadata or {}
+    return bool(metadata.get("complete")) and collection.count() == expected
+
+
+def _add_chunks(
+    collection: Any,
+    chunks: list[Chunk],
+    embeddings: Embeddings,
+    batch_size: int,
+    progress: bool,
+    on_batch: Callable[[int, int], None] | None,
+) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(chunks), desc="embedding", unit="passage", disable=not progress)
+    for start in range(0, len(chunks), batch_size):
+        batch = chunks[start : start + batch_size]
+        collection.add(
+            ids=[c.id for c in batch],
+            documents=[c.text for c in batch],
+            embeddings=embeddings.embed_documents([c.search_text for c in batch]),
+            metadatas=[c.metadata() for c in batch],
+        )
+        bar.update(len(batch))
+        if on_batch:
+            on_batch(start + len(batch), len(chunks))
+    bar.close()
+
+
+def _prune_older(client: Any, *, keep: str, source: str) -> None:
+    """Drop finished indexes of earlier versions of the same article file."""
+    for collection in client.list_collections():
+        name = collection if isinstance(collection, str) else collection.name
+        if name == keep or not name.startswith(COLLECTION_PREFIX):
+            continue
+        old = client.get_collection(name)
+        metadata = old.metadata or {}
+        if metadata.get("source") == source and metadata.get("complete"):
+            client.delete_collection(name)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,168 @@
+"""The `article-chat` command: index, ask, eval, serve. Errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.errors import ArticleChatError, ArticleError, InputError
+from ui.settings import Settings
+
+EXIT_USAGE = 2  # bad input: the user can fix it
+EXIT_FAILURE = 1  # the index, model or server is unusable
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="article-chat", description="Chat with one article: cited answers from its own text."
+    )
+    parser.add_argument("--article", type=Path, help="article file (UTF-8 text or Markdown) [ARTICLE_CHAT_ARTICLE]")
+    parser.add_argument("--home", type=Path, help="data dir for the index and feedback [ARTICLE_CHAT_HOME]")
+    parser.add_argument("--model", help="embedding model name or path [ARTICLE_CHAT_EMBEDDING_MODEL]")
+    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 [ARTICLE_CHAT_CHROMA_URL]")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="build or refresh the index of the article")
+    index.add_argument("path", nargs="?", type=Path, help="article file (overrides --article)")
+    index.add_argument("--rebuild", action="store_true", help="rebuild even if up to date; moves a broken index aside")
+
+    ask = commands.add_parser("ask", help="answer a question about the article")
+    ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    mode = ask.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print one JSON object")
+    mode.add_argument("--jsonl", action="store_true", help='read {"messages": [...]} lines from stdin')
+
+    evaluate = commands.add_parser("eval", help="score answers on a question set (JSONL)")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    serve = commands.add_parser("serve", help="start the web chat")
+    serve.add_argument("--host", help="bind address [ARTICLE_CHAT_HOST, default 127.0.0.1]")
+    serve.add_argument("--port", type=int, help="port [ARTICLE_CHAT_PORT, default 7860]")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_overrides(
+            article=getattr(args, "path", None) or args.article,
+            home=args.home,
+            embedding_model=args.model,
+            chroma_url=args.chroma_url,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+        if args.command == "ask" and not args.jsonl and args.question is None:
+            raise InputError("give a question, e.g. article-chat ask \"What did Powell say?\", or use --jsonl")
+        return COMMANDS[args.command](args, settings)
+    except (InputError, ArticleError) as exc:
+        print(f"article-chat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ArticleChatError as exc:
+        print(f"article-chat: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open(settings: Settings, *, progress: bool = False) -> Any:
+    from ui.runtime import open_from_settings
+
+    return open_from_settings(settings, progress=progress)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.runtime import rebuild_from_settings
+
+    service = rebuild_from_settings(settings) if args.rebuild else _open(settings, progress=True)
+    print(f"index {service.index.name}: {len(service.index.chunks)} passages from {service.article.source}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.jsonl:
+        service = _open(settings)
+        return answer_lines(service, sys.stdin, sys.stdout)
+    from bot.validate import clean_question
+
+    question = clean_question(args.question, max_chars=settings.max_question_chars)  # fail before loading
+    result = _open(settings).ask(question)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(format_answer(result))
+    return 0
+
+
+def answer_lines(service: Any, lines: TextIO, out: TextIO) -> int:
+    """One JSON answer per input line; a bad line gets an error object and the rest go on."""
+    status = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise InputError('each line must be an object like {"messages": [...]}')
+            result = service.ask_messages(request.get("messages"))
+        except json.JSONDecodeError as exc:
+            result, status = {"line": number, "error": f"line {number} is not valid JSON ({exc.msg})"}, EXIT_USAGE
+        except InputError as exc:
+            result, status = {"line": number, "error": f"line {number}: {exc}"}, EXIT_USAGE
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+    return status
+
+
+def format_answer(result: dict[str, Any]) -> str:
+    """The answer for a person: text, then numbered passages with paragraph numbers."""
+    lines = [result["answer"]]
+    if result["query"] != result["question"]:
+        lines.insert(0, f"(searched for: {result['query']})")
+    if result["citations"]:
+        lines.append("")
+        lines += [f"[{c['n']}] ¶{c['paragraph']}: {c['text']}" for c in result["citations"]]
+    if result["closest"]:
+        lines += ["", "Closest passages (not an answer):"]
+        lines += [f"  ¶{c['paragraph']}: {c['text']}" for c in result["closest"]]
+    return "\n".join(lines)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluate import evaluate, load_rows
+
+    if not args.file.is_file():
+        raise InputError(f"question set not found: {args.file}")
+    rows = load_rows(args.file)
+    service = _open(settings)
+    service.ask("warm-up")  # load the model before timing anything
+    report = evaluate(rows, service.ask, service.article.text)
+    summary = report.summary()
+    if args.json:
+        print(json.dumps({**summary, "misses": report.misses}, ensure_ascii=False, indent=2))
+        return 0
+    for key, value in summary.items():
+        print(f"{key:20s} {value}")
+    for miss in report.misses:
+        print(f"MISS {miss['id']}: {'; '.join(miss['problems'])}\n  Q: {miss['question']}\n  A: {miss['answer']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.server import serve
+
+    service = _open(settings, progress=True)
+    serve(service, settings)
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Builds the heavy parts (model, Chroma client, index) from settings: the one place that does."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bot.service import ChatService
+from index.article import read_article
+from index.embeddings import SentenceEmbeddings
+from index.errors import IndexUnavailable
+from index.store import ensure_index, open_client
+from ui.settings import Settings
+
+
+def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> ChatService:
+    """Read the article, open Chroma (on disk or a server), index if needed, return the service."""
+    article = read_article(settings.article, max_bytes=settings.max_article_bytes)
+    client = _client(settings, move_broken_aside=rebuild)
+    embeddings = SentenceEmbeddings(settings.embedding_model)
+    index = ensure_index(article, client=client, embeddings=embeddings, progress=progress, rebuild=rebuild)
+    return ChatService(index, max_chars=settings.max_question_chars)
+
+
+def rebuild_from_settings(settings: Settings) -> ChatService:
+    """Build the index afresh; a local index that cannot be opened is kept aside, not deleted."""
+    return open_from_settings(settings, progress=True, rebuild=True)
+
+
+def _client(settings: Settings, *, move_broken_aside: bool) -> Any:
+    if settings.chroma_url:
+        return open_client(url=settings.chroma_url)
+    try:
+        return open_client(path=settings.chroma_path)
+    except IndexUnavailable:
+        if not move_broken_aside:
+            raise
+        path = settings.chroma_path
+        path.rename(path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}"))
+        return open_client(path=path)

@@ -1,0 +1,74 @@
+"""Settings read from the environment once, at the edges (CLI and server start-up)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.errors import InputError
+
+
+def default_home() -> Path:
+    """Per-user data dir: $XDG_DATA_HOME/article-chat or ~/.local/share/article-chat."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "article-chat"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob, with its default; README's configuration table lists the same ones."""
+
+    article: Path | None = None  # ARTICLE_CHAT_ARTICLE; None means the packaged default article
+    home: Path = field(default_factory=default_home)  # ARTICLE_CHAT_HOME
+    embedding_model: str = "all-MiniLM-L6-v2"  # ARTICLE_CHAT_EMBEDDING_MODEL
+    chroma_url: str | None = None  # ARTICLE_CHAT_CHROMA_URL, e.g. http://127.0.0.1:8000
+    max_question_chars: int = 2000  # ARTICLE_CHAT_MAX_QUESTION_CHARS
+    max_article_bytes: int = 2_000_000  # ARTICLE_CHAT_MAX_ARTICLE_BYTES
+    host: str = "127.0.0.1"  # ARTICLE_CHAT_HOST
+    port: int = 7860  # ARTICLE_CHAT_PORT
+    allowed_origins: tuple[str, ...] = ()  # ARTICLE_CHAT_ALLOWED_ORIGINS, comma-separated
+    instructor_password: str | None = None  # ARTICLE_CHAT_INSTRUCTOR_PASSWORD
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.home / "feedback.sqlite3"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        get = lambda name: (env.get(f"ARTICLE_CHAT_{name}") or "").strip() or None  # noqa: E731
+        defaults = cls()
+        return cls(
+            article=Path(v).expanduser() if (v := get("ARTICLE")) else None,
+            home=Path(v).expanduser() if (v := get("HOME")) else defaults.home,
+            embedding_model=get("EMBEDDING_MODEL") or defaults.embedding_model,
+            chroma_url=get("CHROMA_URL"),
+            max_question_chars=_int(get("MAX_QUESTION_CHARS"), defaults.max_question_chars, "MAX_QUESTION_CHARS"),
+            max_article_bytes=_int(get("MAX_ARTICLE_BYTES"), defaults.max_article_bytes, "MAX_ARTICLE_BYTES"),
+            host=get("HOST") or defaults.host,
+            port=_int(get("PORT"), defaults.port, "PORT"),
+            allowed_origins=tuple(o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()),
+            instructor_password=get("INSTRUCTOR_PASSWORD"),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Apply CLI flags that were given (``None`` means "not given")."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _int(value: str | None, default: int, name: str) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise InputError(f"ARTICLE_CHAT_{name} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise InputError(f"ARTICLE_CHAT_{name} must be positive, not {number}")
+    return number
