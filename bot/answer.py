@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.grounding import Grounding
 from bot.retrieval import Scored
-from bot.text import content_stems, stem, words
+from bot.text import STOPWORDS, content_stems, stem, words
 from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk, find_names
 
@@ -20,7 +20,7 @@ CONTEXT_WEIGHT = 0.5
 TOPIC_WEIGHT = 0.1
 REPEAT_PENALTY = 0.08
 # "Porter's book": the thing owned is what the question is about.
-_POSSESSED = re.compile(r"(?:’s|'s)\s+(?:\w+\s+)?(\w+)")  # a second sentence must score this close to the best one
+_POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")  # a second sentence must score this close to the best one
 _QUOTE_QUESTION = re.compile(
     rf"\b(?:what|how)\s+(?:did|does|do|has|had|was|is)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
     r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
@@ -107,7 +107,7 @@ class ExtractiveAnswerer:
         self, question: str, query: str, candidates: Sequence[Scored], said: str = ""
     ) -> list[tuple[Scored, float]]:
         q_stems = set(content_stems(query))
-        focus = {stem(w) for w in _POSSESSED.findall(query)}
+        focus = {stem(w) for pair in _POSSESSED.findall(query) for w in pair if w and w.lower() not in STOPWORDS}
         speaker = quoted_subject(question) or quoted_subject(query)
         wants_speaker = bool(_WHO_SAID.search(question))
         wants_author = bool(_AUTHOR_QUESTION.search(question))

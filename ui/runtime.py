@@ -18,7 +18,14 @@ def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: b
     article = read_article(settings.article, max_bytes=settings.max_article_bytes)
     client = _client(settings, move_broken_aside=rebuild)
     embeddings = SentenceEmbeddings(settings.embedding_model)
-    index = ensure_index(article, client=client, embeddings=embeddings, progress=progress, rebuild=rebuild)
+    index = ensure_index(
+        article,
+        client=client,
+        embeddings=embeddings,
+        batch_size=settings.index_batch_size,
+        progress=progress,
+        rebuild=rebuild,
+    )
     return ChatService(index, max_chars=settings.max_question_chars)
 
 

@@ -26,6 +26,7 @@ class Settings:
     chroma_url: str | None = None  # ARTICLE_CHAT_CHROMA_URL, e.g. http://127.0.0.1:8000
     max_question_chars: int = 2000  # ARTICLE_CHAT_MAX_QUESTION_CHARS
     max_article_bytes: int = 2_000_000  # ARTICLE_CHAT_MAX_ARTICLE_BYTES
+    index_batch_size: int = 16  # ARTICLE_CHAT_INDEX_BATCH_SIZE: passages embedded per Chroma write
     host: str = "127.0.0.1"  # ARTICLE_CHAT_HOST
     port: int = 7860  # ARTICLE_CHAT_PORT
     allowed_origins: tuple[str, ...] = ()  # ARTICLE_CHAT_ALLOWED_ORIGINS, comma-separated
@@ -51,6 +52,7 @@ class Settings:
             chroma_url=get("CHROMA_URL"),
             max_question_chars=_int(get("MAX_QUESTION_CHARS"), defaults.max_question_chars, "MAX_QUESTION_CHARS"),
             max_article_bytes=_int(get("MAX_ARTICLE_BYTES"), defaults.max_article_bytes, "MAX_ARTICLE_BYTES"),
+            index_batch_size=_int(get("INDEX_BATCH_SIZE"), defaults.index_batch_size, "INDEX_BATCH_SIZE"),
             host=get("HOST") or defaults.host,
             port=_int(get("PORT"), defaults.port, "PORT"),
             allowed_origins=tuple(o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()),
