@@ -18,7 +18,10 @@ MAX_SENTENCES = 3
 EXTRA_SENTENCE_RATIO = 0.9
 CONTEXT_WEIGHT = 0.5
 TOPIC_WEIGHT = 0.1
-REPEAT_PENALTY = 0.08
+REPEAT_PENALTY = 0.1
+NEXT_SENTENCE_BONUS = 0.25
+PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
+SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")  # a second sentence must score this close to the best one
 _QUOTE_QUESTION = re.compile(
@@ -78,6 +81,8 @@ class ExtractiveAnswerer:
         self.article = article
         self.grounding = grounding
         self.max_sentences = max_sentences
+        self._chunks = list(chunks)
+        self._position = {c.id: i for i, c in enumerate(self._chunks)}
         document_frequency: Counter[str] = Counter()
         for chunk in chunks:
             document_frequency.update(set(content_stems(chunk.text, drop_question_words=False)))
@@ -86,6 +91,7 @@ class ExtractiveAnswerer:
         self._default_idf = math.log(1 + total)
         self._chunk_stems = {c.id: set(content_stems(c.text, drop_question_words=False)) for c in chunks}
         self._context_stems = {c.id: set(content_stems(c.context, drop_question_words=False)) for c in chunks}
+        self._chunk_pairs = {c.id: _pairs(content_stems(c.text, drop_question_words=False)) for c in chunks}
 
     def answer(
         self, question: str, query: str, candidates: Sequence[Scored], history: Sequence[dict[str, str]] = ()
@@ -93,22 +99,29 @@ class ExtractiveAnswerer:
         if not candidates:
             return Answer(refusal_text(), refused=True)
         said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
-        ranked = self._rank(question, query, candidates, said[0] if said else "")
+        ranked = self._rank(question, query, candidates, said[0] if said else "", bare=is_bare(question, history))
         verdict = self.grounding.check(question, query, ranked)
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
             return Answer(refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason)
-        chosen = self._choose(ranked)
+        chosen = self._choose(ranked, quote=bool(quoted_subject(question) or quoted_subject(query)))
         citations = [self._citation(i + 1, chunk) for i, chunk in enumerate(chosen)]
         text = " ".join(f"{c.text} [{c.n}]" for c in citations)
         return Answer(text, refused=False, citations=citations)
 
     def _rank(
-        self, question: str, query: str, candidates: Sequence[Scored], said: str = ""
+        self, question: str, query: str, candidates: Sequence[Scored], said: str = "", *, bare: bool = False
     ) -> list[tuple[Scored, float]]:
         q_stems = set(content_stems(query))
+        q_pairs = _pairs(content_stems(query))
         focus = {stem(w) for pair in _POSSESSED.findall(query) for w in pair if w and w.lower() not in STOPWORDS}
-        speaker = quoted_subject(question) or quoted_subject(query)
+        speaker = self._resolve_person(quoted_subject(question) or quoted_subject(query))
+        # The sentence after the last answer: where "Why?" or "And then?" usually points.
+        after_said = {
+            self._chunks[i + 1].id
+            for i, c in enumerate(self._chunks[:-1])
+            if bare and said and c.text in said and self._chunks[i + 1].paragraph == c.paragraph
+        }
         wants_speaker = bool(_WHO_SAID.search(question))
         wants_author = bool(_AUTHOR_QUESTION.search(question))
         wants_reason = bool(_WHY.search(question))
@@ -117,8 +130,12 @@ class ExtractiveAnswerer:
             chunk = candidate.chunk
             score = 0.55 * candidate.dense + 0.3 * self._overlap(q_stems, chunk, focus) + 0.15 * candidate.lexical
             score += TOPIC_WEIGHT * candidate.topic
-            if said and chunk.text in said:
-                score -= REPEAT_PENALTY  # a follow-up usually wants something not yet said
+            if q_pairs:
+                score += PHRASE_WEIGHT * len(q_pairs & self._chunk_pairs[chunk.id]) / len(q_pairs)
+            if bare and said and chunk.text in said:
+                score -= REPEAT_PENALTY  # "Why?" wants something not yet said...
+            if chunk.id in after_said:
+                score += NEXT_SENTENCE_BONUS  # ...most often what comes right after it
             if speaker:
                 score += _speaker_bonus(speaker, chunk)
             if wants_speaker and chunk.speakers:
@@ -142,14 +159,42 @@ class ExtractiveAnswerer:
         found = sum(w if s in own else CONTEXT_WEIGHT * w for s, w in weights.items() if s in own | context)
         return found / sum(weights.values())
 
-    def _choose(self, ranked: list[tuple[Scored, float]]) -> list[Chunk]:
+    def _choose(self, ranked: list[tuple[Scored, float]], *, quote: bool = False) -> list[Chunk]:
+        """The best sentence, plus what completes it, plus any nearly as good."""
         best, best_score = ranked[0]
         chosen = [best.chunk]
+        following = self._next(best.chunk)
+        # A lead-in ("The money will come from three sources.") needs the sentence it announces;
+        # a quote that runs on ("I believe in it," she said. "But ...") needs its continuation.
+        if following and (len(best.chunk.text) < SHORT_SENTENCE or best.chunk.text.rstrip().endswith(":")):
+            chosen.append(following)
+        elif following and quote and _continues_quote(best.chunk, following):
+            chosen.append(following)
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
                 break
-            chosen.append(candidate.chunk)
+            if candidate.chunk not in chosen:
+                chosen.append(candidate.chunk)
         return chosen
+
+    def _next(self, chunk: Chunk) -> Chunk | None:
+        position = self._position.get(chunk.id)
+        if position is None or position + 1 >= len(self._chunks):
+            return None
+        following = self._chunks[position + 1]
+        return following if following.paragraph == chunk.paragraph else None
+
+    def _resolve_person(self, subject: str | None) -> str | None:
+        """A role ("the bakery owner") -> the person the article introduces with it."""
+        if not subject or find_names(subject):
+            return subject
+        wanted = set(content_stems(subject))
+        best, best_overlap = subject, 0
+        for chunk in self._chunks:
+            overlap = len(wanted & self._chunk_stems[chunk.id])
+            if chunk.people and overlap > best_overlap:
+                best, best_overlap = chunk.people[0], overlap
+        return best
 
     def _citation(self, n: int, chunk: Chunk) -> Citation:
         return Citation(n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end])
@@ -165,12 +210,26 @@ def quoted_subject(question: str) -> str | None:
     return names[0] if names else (who if len(who.split()) <= 4 else None)
 
 
+def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
+    """A follow-up with almost nothing of its own: "Why?", "How so?", "And then?"."""
+    return bool(history) and not content_stems(question)
+
+
+def _pairs(stems: list[str]) -> set[tuple[str, str]]:
+    return set(zip(stems, stems[1:]))
+
+
+def _continues_quote(chunk: Chunk, following: Chunk) -> bool:
+    speakers = set(chunk.speakers)
+    return bool(speakers) and bool(speakers & set(following.speakers))
+
+
 def _speaker_bonus(subject: str, chunk: Chunk) -> float:
-    subject_words = {stem(w) for w in words(subject)}
+    subject_words = set(content_stems(subject))
     for speaker in chunk.speakers:
-        if subject_words & {stem(w) for w in words(speaker)}:
+        if subject_words & set(content_stems(speaker)):
             return 0.5
-    text_words = {stem(w) for w in words(chunk.text)}
+    text_words = set(content_stems(chunk.text))
     if subject_words & text_words and re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I):
         return 0.2
     return 0.0

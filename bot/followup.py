@@ -14,16 +14,18 @@ _OTHER_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _ELLIPTIC_START = re.compile(
-    r"^\s*(and|but|so|then|also|what about|how about|why|how|what else|anything else|"
-    r"what if|and if|or)\b",
+    r"^\s*(and|but|so|then|also|what about|how about|what else|anything else|what if|and if|or)\b",
     re.IGNORECASE,
 )
+_BARE = re.compile(r"^\W*(why|how|how so|why not|really|when|where|who|what)\W*$", re.IGNORECASE)
 _SHORT = 4  # content words; a question this bare usually leans on the one before
 
 
 def needs_context(question: str) -> bool:
     """True when the question leans on earlier turns (pronouns, ellipsis, a bare "Why?")."""
     if _PERSON_PRONOUN.search(question):
+        return True
+    if _BARE.match(question):
         return True
     bare = len(content_stems(question)) <= _SHORT
     return bare and bool(_OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question))
@@ -44,7 +46,7 @@ def standalone_query(question: str, history: Sequence[dict[str, str]], *, people
     person = _first_person([last_question, *last_answer, *reversed(previous[:-1])], people)
     if person and _PERSON_PRONOUN.search(question):
         rewritten = _PERSON_PRONOUN.sub(lambda m: _possessive(person, m.group(0)), question, count=1)
-        if _names_in(last_question):
+        if not needs_context(rewritten):
             return rewritten
         return f"{rewritten} ({last_question})"
     return f"{question} ({last_question})"

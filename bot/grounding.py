@@ -34,7 +34,7 @@ _TIME = re.compile(
     r"decade|morning|evening|night)\b",
     re.IGNORECASE,
 )
-_WANTS_NUMBER = re.compile(r"\bhow (many|much|long|old|often|far)\b|\bwhat (number|percentage|share)\b", re.I)
+_WANTS_NUMBER = re.compile(r"\bhow (many|much|long|old|often|far|fast|big|large|high|tall|wide|deep|heavy)\b|\bwhat (number|percentage|share)\b", re.I)
 _WANTS_TIME = re.compile(r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bhow long ago\b", re.I)
 _WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b", re.IGNORECASE)
 

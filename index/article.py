@@ -127,17 +127,23 @@ def parse_article(text: str, *, source: str = "article") -> Article:
         elif number <= 3 and len(chunk) < 120 and (match := _BYLINE.match(chunk)):
             kind = "byline"
             author = author or match.group(1).strip()
-        sentences: tuple[Sentence, ...] = ()
+        elif not re.search(r"\w", chunk):
+            kind = "separator"  # "---", "* * *": nothing to cite
         if kind == "body":
-            found = []
-            for s_start, s_end in split_sentences(text, start, end):
-                found.append(
-                    Sentence(sentence_index, number, s_start, s_end, text[s_start:s_end])
-                )
-                sentence_index += 1
-            sentences = tuple(found)
+            spans = split_sentences(text, start, end)
+        elif kind in {"heading", "byline"}:
+            # The heading or byline is one citable line, without its Markdown marker.
+            marker = _MD_HEADING.match(chunk)
+            spans = [(start + marker.end(), end)] if marker else [(start, end)]
+        else:
+            spans = []
+        found = []
+        for s_start, s_end in spans:
+            found.append(Sentence(sentence_index, number, s_start, s_end, text[s_start:s_end]))
+            sentence_index += 1
+        sentences = tuple(found)
         paragraphs.append(Paragraph(number, start, end, chunk, kind, sentences))
-    if not any(p.sentences for p in paragraphs):
+    if not any(p.sentences for p in paragraphs if p.kind == "body"):
         raise ArticleError(f"article {source} has no sentences to answer from")
     return Article(text=text, paragraphs=tuple(paragraphs), source=source, title=title, author=author)
 

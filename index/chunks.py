@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "6"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -100,11 +100,16 @@ def chunk_article(article: Article) -> list[Chunk]:
     """One chunk per sentence: the unit a user wants cited, small enough to verify at a glance."""
     chunks: list[Chunk] = []
     last_person: str | None = None
-    for paragraph in article.body:
+    for paragraph in article.paragraphs:
         previous = ""
+        last_speaker: str | None = None
         for sentence in paragraph.sentences:
             names = find_names(sentence.text)
-            quotes = tuple(find_quotes(sentence, fallback_speaker=last_person))
+            quotes = tuple(find_quotes(sentence, fallback_speaker=last_person, continuing_speaker=last_speaker))
+            if not quotes and last_speaker and _inside_quote(article.text[paragraph.start : sentence.start + 1]):
+                # A middle sentence of a quote that runs over several sentences.
+                quotes = (Quote(sentence.text.strip("\"“”"), sentence.start, sentence.end, last_speaker),)
+            last_speaker = next((q.speaker for q in reversed(quotes) if q.speaker), last_speaker)
             people = list(
                 dict.fromkeys(
                     [q.speaker for q in quotes if q.speaker]
@@ -147,15 +152,24 @@ def find_names(text: str) -> list[str]:
     return names
 
 
-def find_quotes(sentence: Sentence, *, fallback_speaker: str | None = None) -> list[Quote]:
-    """Quoted passages of a few words or more, attributed to the speaker the sentence names."""
+def find_quotes(
+    sentence: Sentence, *, fallback_speaker: str | None = None, continuing_speaker: str | None = None
+) -> list[Quote]:
+    """Quoted passages of a few words or more, attributed to the speaker the sentence names.
+
+    ``fallback_speaker`` is who "he"/"she" refers to; ``continuing_speaker`` speaks a sentence
+    that is nothing but the next part of a quote ("I believe in it," she said. "But ...").
+    """
     quotes = []
     for match in _QUOTE.finditer(sentence.text):
         words = (match.group(1) or match.group(2) or "").strip()
         if len(words.split()) < _MIN_QUOTE_WORDS:
             continue
-        speaker = _speaker_for(sentence.text, match.start(), match.end()) or (
-            fallback_speaker if _PRONOUN_SUBJECT.search(sentence.text[: match.start()]) else None
+        pronoun = _PRONOUN_SUBJECT.search(sentence.text[: match.start()] + sentence.text[match.end() :][:20])
+        speaker = (
+            _speaker_for(sentence.text, match.start(), match.end())
+            or (fallback_speaker if pronoun else None)
+            or (continuing_speaker if match.start() == 0 else None)
         )
         quotes.append(
             Quote(
@@ -168,16 +182,28 @@ def find_quotes(sentence: Sentence, *, fallback_speaker: str | None = None) -> l
     return quotes
 
 
+def _inside_quote(before: str) -> bool:
+    """Whether a quotation opened in ``before`` is still open at its end."""
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+
+
 def _speaker_for(text: str, quote_start: int, quote_end: int) -> str | None:
-    """The name nearest before a speech verb that introduces the quote, or right after it."""
+    """The name nearest before a speech verb that introduces the quote, or right after it.
+
+    ``None`` when a pronoun does the speaking ("she said"): the caller knows who that is.
+    """
     before = text[:quote_start]
     verbs = list(_SPEECH.finditer(before))
+    if verbs and _PRONOUN_SUBJECT.search(before[max(0, verbs[0].start() - 12) : verbs[0].start()]):
+        return None
     if verbs:
         # The subject usually comes first in the clause: take the first name before the first verb.
         names = [n for n in find_names(before[: verbs[0].start()]) if _is_person_like(n)]
         if names:
             return names[0]
     after = text[quote_end : quote_end + 80]
+    if re.match(rf"[\s,]*(he|she|they)\s+({SPEECH_VERBS})\b", after, re.IGNORECASE):
+        return None
     verb_after = re.match(rf"[\s,]*({SPEECH_VERBS})\s+({_NAME.pattern})", after)
     if verb_after:
         names = find_names(verb_after.group(2))
@@ -200,4 +226,6 @@ def _looks_like_person(name: str, text: str) -> bool:
         return True
     if re.search(rf"{re.escape(name)}\s+(is|was)\s+(a|an)\b", text):
         return True
-    return bool(re.search(rf"{re.escape(name)}[^.;:]{{0,60}}?\b({SPEECH_VERBS})\b", text))
+    # "X said", "X, the engineer who led the study, told", "X, who has run a bakery, said"
+    appositive = r"(?:,[^,.;:]{1,100},|,)?\s+(?:\w+ly\s+)?(?:who\s+)?(?:has\s+|had\s+)?"
+    return bool(re.search(rf"{re.escape(name)}{appositive}({SPEECH_VERBS})\b", text))
