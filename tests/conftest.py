@@ -1,0 +1,169 @@
+"""Shared fixtures: the tiny test article, fake embeddings and an in-memory Chroma index over them.
+
+Unit tests (tests/unit) run with sockets blocked and with the real sentence-transformer made
+unloadable, so a unit test that reaches for the network or the real model fails loudly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+# The workspace's shared folder (dev set, QA format) sits next to the repository.
+SHARED = REPO.parent / "shared"
+
+TINY_ARTICLE = DATA / "tiny_article.md"
+OTHER_ARTICLE = DATA / "other_article.md"
+OTHER_ARTICLE_QA = DATA / "other_article_qa.jsonl"
+
+
+class UnitFakeEmbedding(DeterministicFakeEmbedding):
+    """``DeterministicFakeEmbedding`` scaled to unit length, as sentence-transformers normalises.
+
+    Unrelated texts get near-orthogonal vectors and identical texts identical ones, so dense
+    similarity is noise except for exact matches: tests must not lean on meaning from it.
+    """
+
+    model_id: str = "fake-unit-embedding"
+
+    def _get_embedding(self, seed: int) -> list[float]:
+        vector = np.asarray(super()._get_embedding(seed))
+        return list(vector / np.linalg.norm(vector))
+
+
+class CountingEmbeddings(Embeddings):
+    """Wraps embeddings and counts the texts embedded, to prove an index was (not) rebuilt."""
+
+    def __init__(self, inner: Embeddings):
+        self.inner = inner
+        self.documents = 0
+        self.queries = 0
+
+    @property
+    def model_id(self) -> str:
+        return str(getattr(self.inner, "model_id", type(self.inner).__name__))
+
+    @property
+    def model_name(self) -> str:
+        return str(getattr(self.inner, "model_name", self.model_id))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.documents += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries += 1
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Unit tests: no sockets (loopback included) and no real model."""
+    if "unit" not in request.node.path.parts:
+        yield
+        return
+    from index.embeddings import SentenceEmbeddings
+
+    def refuse(self: Any) -> Any:
+        raise AssertionError("a unit test tried to load the real sentence-transformer; use a fake")
+
+    monkeypatch.setattr(SentenceEmbeddings, "_load", refuse)
+    try:
+        import pytest_socket
+    except ImportError:  # pragma: no cover - langchain-tests depends on it
+        yield
+        return
+    pytest_socket.disable_socket(allow_unix_socket=True)  # asyncio needs its socketpair
+    try:
+        yield
+    finally:
+        pytest_socket.enable_socket()
+
+
+@pytest.fixture(scope="session")
+def fake_embeddings() -> UnitFakeEmbedding:
+    return UnitFakeEmbedding(size=64)
+
+
+@pytest.fixture(scope="session")
+def chroma_client() -> Any:
+    """An in-memory Chroma client; every test deletes the collections it makes."""
+    import chromadb
+    from chromadb.config import Settings
+
+    return chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False))
+
+
+@pytest.fixture(scope="session")
+def tiny_text() -> str:
+    return TINY_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def tiny_article() -> Any:
+    from index.article import read_article
+
+    return read_article(TINY_ARTICLE)
+
+
+@pytest.fixture(scope="session")
+def counting_embeddings() -> type[CountingEmbeddings]:
+    """The ``CountingEmbeddings`` wrapper class, for tests that prove what got embedded."""
+    return CountingEmbeddings
+
+
+def unique_source() -> str:
+    """A source name no other test uses, so pruning "older versions" never touches their index."""
+    return f"test-{uuid.uuid4().hex[:12]}.md"
+
+
+def drop_collections(client: Any, *names: str) -> None:
+    existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    for name in names:
+        if name in existing:
+            client.delete_collection(name)
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tiny_article: Any, chroma_client: Any, fake_embeddings: UnitFakeEmbedding) -> Iterator[Any]:
+    """The tiny article indexed with fake embeddings in a fresh in-memory collection."""
+    from index.store import ensure_index
+
+    index = ensure_index(tiny_article, client=chroma_client, embeddings=fake_embeddings)
+    yield index
+    drop_collections(chroma_client, index.name)
+
+
+@pytest.fixture(scope="session")
+def tiny_service(tiny_index: Any) -> Any:
+    """The whole pipeline (retrieval, grounding, extractive answers) over the fake index."""
+    from bot.service import ChatService
+
+    return ChatService(tiny_index)
+
+
+@pytest.fixture
+def make_index(chroma_client: Any, fake_embeddings: UnitFakeEmbedding) -> Iterator[Any]:
+    """Build an in-memory index of any text (under its own source name); dropped in teardown."""
+    from index.article import parse_article
+    from index.store import ensure_index
+
+    made: list[str] = []
+
+    def build(text: str, *, source: str | None = None, embeddings: Embeddings | None = None, **kwargs: Any) -> Any:
+        article = parse_article(text, source=source or unique_source())
+        index = ensure_index(article, client=chroma_client, embeddings=embeddings or fake_embeddings, **kwargs)
+        made.append(index.name)
+        return index
+
+    yield build
+    drop_collections(chroma_client, *made)
