@@ -22,6 +22,9 @@ from index.errors import ArticleChatError, IndexUnavailable
 
 DEFAULT_BATCH_SIZE = 16
 COLLECTION_PREFIX = "article-chat-"
+# A sentence that opens with a pronoun is stored twice: alone, and with the sentence it points
+# back to ("His latest book is ..." + the sentence naming him). Search keeps the better match.
+CONTEXT_SUFFIX = "+context"
 
 
 def open_client(*, path: str | Path | None = None, url: str | None = None) -> Any:
@@ -95,15 +98,18 @@ class ArticleIndex:
         try:
             result = self.collection.query(
                 query_embeddings=[vector],
-                n_results=max(1, min(k, len(self.chunks))),
+                n_results=max(1, min(2 * k, self.collection.count())),
                 include=["distances"],
             )
         except Exception as exc:  # noqa: BLE001
             raise IndexUnavailable(f"searching index {self.name} failed ({_short(exc)})") from None
-        ids = result["ids"][0]
-        distances = result["distances"][0]
-        # Cosine distance in Chroma is 1 - cosine similarity.
-        return [Hit(self._by_id[i], 1.0 - float(d)) for i, d in zip(ids, distances) if i in self._by_id]
+        best: dict[str, float] = {}
+        # Cosine distance in Chroma is 1 - cosine similarity; a chunk's two records count once.
+        for record_id, distance in zip(result["ids"][0], result["distances"][0]):
+            chunk_id = record_id.split(CONTEXT_SUFFIX)[0]
+            if chunk_id in self._by_id:
+                best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
+        return [Hit(self._by_id[c], similarity) for c, similarity in best.items()]
 
 
 def ensure_index(
@@ -126,7 +132,8 @@ def ensure_index(
     function = ChromaEmbeddingFunction(embeddings)
     try:
         existing = _get(client, name, function)
-        if existing is not None and not rebuild and _is_complete(existing, len(chunks)):
+        records = _records(chunks)
+        if existing is not None and not rebuild and _is_complete(existing, len(records)):
             return ArticleIndex(article=article, chunks=chunks, collection=existing, embeddings=embeddings)
         if existing is not None:
             client.delete_collection(name)  # an unfinished or damaged build: start over
@@ -144,7 +151,7 @@ def ensure_index(
             metadata=metadata,
             configuration={"hnsw": {"space": "cosine"}},
         )
-        _add_chunks(collection, chunks, embeddings, batch_size, progress, on_batch)
+        _add_records(collection, records, embeddings, batch_size, progress, on_batch)
         collection.modify(metadata={**metadata, "complete": True})
         _prune_older(client, keep=name, source=article.source)
     except ArticleChatError:
@@ -164,9 +171,16 @@ def _is_complete(collection: Any, expected: int) -> bool:
     return bool(metadata.get("complete")) and collection.count() == expected
 
 
-def _add_chunks(
+def _records(chunks: list[Chunk]) -> list[tuple[str, Chunk, str]]:
+    """(record id, chunk, text to embed) for every vector the collection holds."""
+    records = [(c.id, c, c.text) for c in chunks]
+    records += [(c.id + CONTEXT_SUFFIX, c, c.search_text) for c in chunks if c.context]
+    return records
+
+
+def _add_records(
     collection: Any,
-    chunks: list[Chunk],
+    records: list[tuple[str, Chunk, str]],
     embeddings: Embeddings,
     batch_size: int,
     progress: bool,
@@ -174,18 +188,18 @@ def _add_chunks(
 ) -> None:
     from tqdm import tqdm
 
-    bar = tqdm(total=len(chunks), desc="embedding", unit="passage", disable=not progress)
-    for start in range(0, len(chunks), batch_size):
-        batch = chunks[start : start + batch_size]
+    bar = tqdm(total=len(records), desc="embedding", unit="passage", disable=not progress)
+    for start in range(0, len(records), batch_size):
+        batch = records[start : start + batch_size]
         collection.add(
-            ids=[c.id for c in batch],
-            documents=[c.text for c in batch],
-            embeddings=embeddings.embed_documents([c.search_text for c in batch]),
-            metadatas=[c.metadata() for c in batch],
+            ids=[record_id for record_id, _, _ in batch],
+            documents=[chunk.text for _, chunk, _ in batch],
+            embeddings=embeddings.embed_documents([text for _, _, text in batch]),
+            metadatas=[chunk.metadata() for _, chunk, _ in batch],
         )
         bar.update(len(batch))
         if on_batch:
-            on_batch(start + len(batch), len(chunks))
+            on_batch(start + len(batch), len(records))
     bar.close()
 
 
