@@ -128,7 +128,7 @@ def unique_source() -> str:
 
 def drop_collections(client: Any, *names: str) -> None:
     existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
-    for name in names:
+    for name in dict.fromkeys(names):
         if name in existing:
             client.delete_collection(name)
 
