@@ -62,7 +62,9 @@ def stock_recipe(article_text: str, embeddings: SentenceEmbeddings, rows: list[d
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("sets", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=3, help="passes over the questions (latency samples)")
     args = parser.parse_args()
@@ -70,7 +72,7 @@ def main() -> int:
     rows = [row for path in sets for row in load_rows(path)]
     article = read_article()
     embeddings = SentenceEmbeddings()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"questions: {len(rows)} from {', '.join(p.name for p in sets)}; {args.repeat} passes")
     with tempfile.TemporaryDirectory() as home:
         started = time.perf_counter()

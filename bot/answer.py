@@ -6,11 +6,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from bot.grounding import Grounding
 from bot.retrieval import Scored
-from bot.text import STOPWORDS, content_stems, stem, words
+from bot.text import STOPWORDS, content_stems, stem
 from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk, find_names
 
@@ -23,7 +24,9 @@ NEXT_SENTENCE_BONUS = 0.25
 PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
-_POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")  # a second sentence must score this close to the best one
+_POSSESSED = re.compile(
+    r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?"
+)  # a second sentence must score this close to the best one
 _QUOTE_QUESTION = re.compile(
     rf"\b(?:what|how)\s+(?:did|does|do|has|had|was|is)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
     r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
@@ -35,8 +38,11 @@ _QUOTE_NOUN = re.compile(
 )
 _WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)
 _WHY = re.compile(r"^\W*(why|what (is|was|are) the (reason|cause)|how come)\b|\bwhy\b", re.IGNORECASE)
-_CAUSAL = re.compile(r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
-                     r"reason|consequence|means|therefore|thus|caused?|so)\b", re.IGNORECASE)
+_CAUSAL = re.compile(
+    r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
+    r"reason|consequence|means|therefore|thus|caused?|so)\b",
+    re.IGNORECASE,
+)
 _AUTHOR_QUESTION = re.compile(r"\b(who (wrote|is the author)|author|writer)\b", re.IGNORECASE)
 
 
@@ -51,7 +57,13 @@ class Citation:
     text: str
 
     def as_dict(self) -> dict[str, int | str]:
-        return {"n": self.n, "paragraph": self.paragraph, "start": self.start, "end": self.end, "text": self.text}
+        return {
+            "n": self.n,
+            "paragraph": self.paragraph,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
 
 
 @dataclass
@@ -77,7 +89,14 @@ class ExtractiveAnswerer:
     decide whether the best passage really answers.
     """
 
-    def __init__(self, article: Article, chunks: Sequence[Chunk], *, grounding: Grounding, max_sentences: int = MAX_SENTENCES):
+    def __init__(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        *,
+        grounding: Grounding,
+        max_sentences: int = MAX_SENTENCES,
+    ):
         self.article = article
         self.grounding = grounding
         self.max_sentences = max_sentences
@@ -99,7 +118,9 @@ class ExtractiveAnswerer:
         if not candidates:
             return Answer(refusal_text(), refused=True)
         said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
-        ranked = self._rank(question, query, candidates, said[0] if said else "", bare=is_bare(question, history))
+        ranked = self._rank(
+            question, query, candidates, said[0] if said else "", bare=is_bare(question, history)
+        )
         verdict = self.grounding.check(question, query, ranked)
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
@@ -114,7 +135,9 @@ class ExtractiveAnswerer:
     ) -> list[tuple[Scored, float]]:
         q_stems = set(content_stems(query))
         q_pairs = _pairs(content_stems(query))
-        focus = {stem(w) for pair in _POSSESSED.findall(query) for w in pair if w and w.lower() not in STOPWORDS}
+        focus = {
+            stem(w) for pair in _POSSESSED.findall(query) for w in pair if w and w.lower() not in STOPWORDS
+        }
         speaker = self._resolve_person(quoted_subject(question) or quoted_subject(query))
         # The sentence after the last answer: where "Why?" or "And then?" usually points.
         after_said = {
@@ -128,7 +151,9 @@ class ExtractiveAnswerer:
         scored = []
         for candidate in candidates:
             chunk = candidate.chunk
-            score = 0.55 * candidate.dense + 0.3 * self._overlap(q_stems, chunk, focus) + 0.15 * candidate.lexical
+            score = (
+                0.55 * candidate.dense + 0.3 * self._overlap(q_stems, chunk, focus) + 0.15 * candidate.lexical
+            )
             score += TOPIC_WEIGHT * candidate.topic
             if q_pairs:
                 score += PHRASE_WEIGHT * len(q_pairs & self._chunk_pairs[chunk.id]) / len(q_pairs)
@@ -148,7 +173,7 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored
 
-    def _overlap(self, q_stems: set[str], chunk: Chunk, focus: set[str] = frozenset()) -> float:  # noqa: B006
+    def _overlap(self, q_stems: set[str], chunk: Chunk, focus: AbstractSet[str] = frozenset()) -> float:
         """Share of the question's information (IDF mass) found in the chunk."""
         if not q_stems:
             return 0.0
@@ -197,11 +222,13 @@ class ExtractiveAnswerer:
         return best
 
     def _citation(self, n: int, chunk: Chunk) -> Citation:
-        return Citation(n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end])
+        return Citation(
+            n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
+        )
 
 
 def quoted_subject(question: str) -> str | None:
-    """"What did Powell say?" -> "Powell"; None when the question is not about someone's words."""
+    """ "What did Powell say?" -> "Powell"; None when the question is not about someone's words."""
     match = _QUOTE_QUESTION.search(question) or _QUOTE_NOUN.search(question)
     if not match:
         return None
@@ -216,7 +243,7 @@ def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
 
 
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:
-    return set(zip(stems, stems[1:]))
+    return set(zip(stems, stems[1:], strict=False))
 
 
 def _continues_quote(chunk: Chunk, following: Chunk) -> bool:

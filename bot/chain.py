@@ -22,7 +22,9 @@ class Answerer(Protocol):
     ) -> Answer: ...
 
 
-def build_chain(*, retriever: HybridRetriever, answerer: Answerer, max_chars: int = DEFAULT_MAX_CHARS) -> Runnable[dict[str, Any], dict[str, Any]]:
+def build_chain(
+    *, retriever: HybridRetriever, answerer: Answerer, max_chars: int = DEFAULT_MAX_CHARS
+) -> Runnable[dict[str, Any], dict[str, Any]]:
     """A Runnable taking ``{"messages": [...]}`` (OpenAI chat format) and returning the answer JSON."""
 
     people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})

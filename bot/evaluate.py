@@ -44,7 +44,9 @@ class Report:
             "refusal_accuracy": rate(self.refused_right, self.unanswerable),
             "followup_accuracy": rate(self.followups_right, self.followups),
             "invalid_citations": self.invalid_citations,
-            "mean_citation_chars": round(statistics.fmean(self.citation_chars), 1) if self.citation_chars else 0,
+            "mean_citation_chars": round(statistics.fmean(self.citation_chars), 1)
+            if self.citation_chars
+            else 0,
             "latency_p50_ms": round(_percentile(lat, 50), 1) if lat else None,
             "latency_p95_ms": round(_percentile(lat, 95), 1) if lat else None,
         }
@@ -61,7 +63,7 @@ def load_rows(path: str | Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("turns"), list) or not row["turns"]:
-            raise InputError(f"{path}:{number}: needs a non-empty \"turns\" list")
+            raise InputError(f'{path}:{number}: needs a non-empty "turns" list')
         rows.append(row)
     return rows
 
@@ -82,7 +84,9 @@ def evaluate(rows: Iterable[dict[str, Any]], ask: Ask, article_text: str) -> Rep
     return report
 
 
-def _score(report: Report, row: dict[str, Any], result: dict[str, Any], elapsed: float, article_text: str) -> None:
+def _score(
+    report: Report, row: dict[str, Any], result: dict[str, Any], elapsed: float, article_text: str
+) -> None:
     report.rows += 1
     report.latencies_ms.append(elapsed)
     for citation in result["citations"] + result["closest"]:
@@ -116,7 +120,13 @@ def _score(report: Report, row: dict[str, Any], result: dict[str, Any], elapsed:
         report.followups_right += right
     if problems:
         report.misses.append(
-            {"id": row.get("id"), "problems": problems, "question": row["turns"][-1], "query": result["query"], "answer": result["answer"][:300]}
+            {
+                "id": row.get("id"),
+                "problems": problems,
+                "question": row["turns"][-1],
+                "query": result["query"],
+                "answer": result["answer"][:300],
+            }
         )
 
 

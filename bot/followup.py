@@ -31,7 +31,9 @@ def needs_context(question: str) -> bool:
     return bare and bool(_OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question))
 
 
-def standalone_query(question: str, history: Sequence[dict[str, str]], *, people: Collection[str] = ()) -> str:
+def standalone_query(
+    question: str, history: Sequence[dict[str, str]], *, people: Collection[str] = ()
+) -> str:
     """The retrieval query for ``question`` given earlier ``{"role", "content"}`` messages.
 
     A person pronoun is replaced by the last person named in the conversation (one of the

@@ -34,7 +34,11 @@ _TIME = re.compile(
     r"decade|morning|evening|night)\b",
     re.IGNORECASE,
 )
-_WANTS_NUMBER = re.compile(r"\bhow (many|much|long|old|often|far|fast|big|large|high|tall|wide|deep|heavy)\b|\bwhat (number|percentage|share)\b", re.I)
+_WANTS_NUMBER = re.compile(
+    r"\bhow (many|much|long|old|often|far|fast|big|large|high|tall|wide|deep|heavy)\b"
+    r"|\bwhat (number|percentage|share)\b",
+    re.I,
+)
 _WANTS_TIME = re.compile(r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bhow long ago\b", re.I)
 _WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b", re.IGNORECASE)
 
@@ -63,7 +67,9 @@ class Grounding:
 
     def check(self, question: str, query: str, ranked: Sequence[tuple[Scored, float]]) -> Verdict:
         if is_injection(question):
-            return Verdict(False, "I only answer questions about the article, and I don't take new instructions.")
+            return Verdict(
+                False, "I only answer questions about the article, and I don't take new instructions."
+            )
         if is_other_task(question):
             return Verdict(False, "I can only answer questions about what the article says.")
         missing_names = self.unknown_names(question)
@@ -113,7 +119,8 @@ class Grounding:
         if not candidates:
             return {}
         similarity = self._nearest_similarity(candidates)
-        return {w: round(float(s), 3) for w, s in zip(candidates, similarity) if s < SYNONYM_SIMILARITY}
+        pairs = zip(candidates, similarity, strict=True)
+        return {w: round(float(s), 3) for w, s in pairs if s < SYNONYM_SIMILARITY}
 
     def _known(self, word: str) -> bool:
         if word in self._words or stem(word) in self._stems:

@@ -73,7 +73,9 @@ class HybridRetriever(BaseRetriever):
         scored = []
         for cid in dict.fromkeys([*dense_rank, *lexical_rank]):
             chunk = index.chunks[by_position[cid]]
-            fused = sum(1.0 / (RRF_K + 1 + ranks[cid]) for ranks in (dense_rank, lexical_rank) if cid in ranks)
+            fused = sum(
+                1.0 / (RRF_K + 1 + ranks[cid]) for ranks in (dense_rank, lexical_rank) if cid in ranks
+            )
             norm = float(lexical[by_position[cid]]) / best_lexical if best_lexical > 0 else 0.0
             scored.append(Scored(chunk, dense.get(cid, 0.0), norm, fused))
         if topic:

@@ -21,7 +21,9 @@ from index.store import ArticleIndex, ensure_index
 class ChatService:
     """Answers questions about one indexed article."""
 
-    def __init__(self, index: ArticleIndex, *, answerer: Answerer | None = None, max_chars: int = DEFAULT_MAX_CHARS):
+    def __init__(
+        self, index: ArticleIndex, *, answerer: Answerer | None = None, max_chars: int = DEFAULT_MAX_CHARS
+    ):
         self.index = index
         self.article: Article = index.article
         self.retriever = HybridRetriever(index=index)

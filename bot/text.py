@@ -32,6 +32,9 @@ QUESTION_WORDS = frozenset(
 )
 
 
+_TYPOGRAPHY = str.maketrans("’‘“”–—", "''\"\"--")
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("english")
@@ -40,7 +43,7 @@ def _stemmer() -> snowballstemmer.stemmer:
 def normalize(text: str) -> str:
     """Fold curly quotes and compatibility characters so matching ignores typography."""
     text = unicodedata.normalize("NFKC", text)
-    return text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
+    return text.translate(_TYPOGRAPHY)
 
 
 def words(text: str) -> list[str]:

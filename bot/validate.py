@@ -38,14 +38,14 @@ def clean_history(messages: Any, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[
     if messages is None:
         return []
     if not isinstance(messages, Sequence) or isinstance(messages, str):
-        raise InputError("history must be a list of {\"role\", \"content\"} objects")
+        raise InputError('history must be a list of {"role", "content"} objects')
     cleaned = []
     for number, message in enumerate(messages[-MAX_TURNS:], start=1):
         if not isinstance(message, dict) or "role" not in message or "content" not in message:
-            raise InputError(f"history item {number} must be an object with \"role\" and \"content\"")
+            raise InputError(f'history item {number} must be an object with "role" and "content"')
         role, content = message["role"], message["content"]
         if role not in {"user", "assistant", "system"}:
-            raise InputError(f"history item {number} has role {role!r}; use \"user\" or \"assistant\"")
+            raise InputError(f'history item {number} has role {role!r}; use "user" or "assistant"')
         if not isinstance(content, str):
             raise InputError(f"history item {number} content must be text")
         if role == "system":
@@ -58,7 +58,7 @@ def clean_history(messages: Any, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[
 def split_messages(messages: Any, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, list[dict[str, str]]]:
     """OpenAI-style messages -> (last user question, the turns before it)."""
     if not isinstance(messages, list) or not messages:
-        raise InputError("messages must be a non-empty list of {\"role\", \"content\"} objects")
+        raise InputError('messages must be a non-empty list of {"role", "content"} objects')
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") != "user":
         raise InputError("messages must end with a user message (the question)")

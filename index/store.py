@@ -105,7 +105,7 @@ class ArticleIndex:
             raise IndexUnavailable(f"searching index {self.name} failed ({_short(exc)})") from None
         best: dict[str, float] = {}
         # Cosine distance in Chroma is 1 - cosine similarity; a chunk's two records count once.
-        for record_id, distance in zip(result["ids"][0], result["distances"][0]):
+        for record_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
             chunk_id = record_id.split(CONTEXT_SUFFIX)[0]
             if chunk_id in self._by_id:
                 best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))

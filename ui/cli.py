@@ -20,15 +20,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="article-chat", description="Chat with one article: cited answers from its own text."
     )
-    parser.add_argument("--article", type=Path, help="article file (UTF-8 text or Markdown) [ARTICLE_CHAT_ARTICLE]")
+    parser.add_argument(
+        "--article", type=Path, help="article file (UTF-8 text or Markdown) [ARTICLE_CHAT_ARTICLE]"
+    )
     parser.add_argument("--home", type=Path, help="data dir for the index and feedback [ARTICLE_CHAT_HOME]")
     parser.add_argument("--model", help="embedding model name or path [ARTICLE_CHAT_EMBEDDING_MODEL]")
-    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 [ARTICLE_CHAT_CHROMA_URL]")
+    parser.add_argument(
+        "--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 [ARTICLE_CHAT_CHROMA_URL]"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", help="build or refresh the index of the article")
     index.add_argument("path", nargs="?", type=Path, help="article file (overrides --article)")
-    index.add_argument("--rebuild", action="store_true", help="rebuild even if up to date; moves a broken index aside")
+    index.add_argument(
+        "--rebuild", action="store_true", help="rebuild even if up to date; moves a broken index aside"
+    )
 
     ask = commands.add_parser("ask", help="answer a question about the article")
     ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
@@ -58,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(args, "port", None),
         )
         if args.command == "ask" and not args.jsonl and args.question is None:
-            raise InputError("give a question, e.g. article-chat ask \"What did Powell say?\", or use --jsonl")
+            raise InputError('give a question, e.g. article-chat ask "What did Powell say?", or use --jsonl')
         return COMMANDS[args.command](args, settings)
     except (InputError, ArticleError) as exc:
         print(f"article-chat: {exc}", file=sys.stderr)
@@ -111,7 +117,10 @@ def answer_lines(service: Any, lines: TextIO, out: TextIO) -> int:
                 raise InputError('each line must be an object like {"messages": [...]}')
             result = service.ask_messages(request.get("messages"))
         except json.JSONDecodeError as exc:
-            result, status = {"line": number, "error": f"line {number} is not valid JSON ({exc.msg})"}, EXIT_USAGE
+            result, status = (
+                {"line": number, "error": f"line {number} is not valid JSON ({exc.msg})"},
+                EXIT_USAGE,
+            )
         except InputError as exc:
             result, status = {"line": number, "error": f"line {number}: {exc}"}, EXIT_USAGE
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -149,7 +158,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for key, value in summary.items():
         print(f"{key:20s} {value}")
     for miss in report.misses:
-        print(f"MISS {miss['id']}: {'; '.join(miss['problems'])}\n  Q: {miss['question']}\n  A: {miss['answer']}")
+        print(
+            f"MISS {miss['id']}: {'; '.join(miss['problems'])}\n"
+            f"  Q: {miss['question']}\n  A: {miss['answer']}"
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bot.errors import InputError
 
@@ -50,16 +51,20 @@ class Settings:
             home=Path(v).expanduser() if (v := get("HOME")) else defaults.home,
             embedding_model=get("EMBEDDING_MODEL") or defaults.embedding_model,
             chroma_url=get("CHROMA_URL"),
-            max_question_chars=_int(get("MAX_QUESTION_CHARS"), defaults.max_question_chars, "MAX_QUESTION_CHARS"),
+            max_question_chars=_int(
+                get("MAX_QUESTION_CHARS"), defaults.max_question_chars, "MAX_QUESTION_CHARS"
+            ),
             max_article_bytes=_int(get("MAX_ARTICLE_BYTES"), defaults.max_article_bytes, "MAX_ARTICLE_BYTES"),
             index_batch_size=_int(get("INDEX_BATCH_SIZE"), defaults.index_batch_size, "INDEX_BATCH_SIZE"),
             host=get("HOST") or defaults.host,
             port=_int(get("PORT"), defaults.port, "PORT"),
-            allowed_origins=tuple(o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()),
+            allowed_origins=tuple(
+                o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()
+            ),
             instructor_password=get("INSTRUCTOR_PASSWORD"),
         )
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """Apply CLI flags that were given (``None`` means "not given")."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
