@@ -23,7 +23,7 @@ MIN_SCORE = 0.35  # best combined score below this: nothing in the article is cl
 SYNONYM_SIMILARITY = 0.6  # a word the article lacks still counts if it is this close to one it has
 # The bar rises by this much per unit a missing word falls short of SYNONYM_SIMILARITY: a question
 # whose key word has nothing like it in the article ("weather") needs a far better passage.
-UNKNOWN_PENALTY = 1.0
+UNKNOWN_PENALTY = 0.5
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
 _NUMBER = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
                      r"hundred|thousand|million|billion|half|several|few)\b", re.IGNORECASE)  # fmt: skip
