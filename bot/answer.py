@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
+from bot.followup import needs_context
 from bot.grounding import Grounding
+from bot.intent import is_author_question, is_gist_question
 from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem
 from index.article import Article
@@ -43,7 +45,6 @@ _CAUSAL = re.compile(
     r"reason|consequence|means|therefore|thus|caused?|so)\b",
     re.IGNORECASE,
 )
-_AUTHOR_QUESTION = re.compile(r"\b(who (wrote|is the author)|author|writer)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -95,9 +96,11 @@ class ExtractiveAnswerer:
         chunks: Sequence[Chunk],
         *,
         grounding: Grounding,
+        gist: Sequence[Chunk] = (),
         max_sentences: int = MAX_SENTENCES,
     ):
         self.article = article
+        self.gist = list(gist)  # what "What is the article about?" gets (see bot.summary)
         self.grounding = grounding
         self.max_sentences = max_sentences
         self._chunks = list(chunks)
@@ -115,6 +118,12 @@ class ExtractiveAnswerer:
     def answer(
         self, question: str, query: str, candidates: Sequence[Scored], history: Sequence[dict[str, str]] = ()
     ) -> Answer:
+        screened = self.grounding.screen(question)
+        if screened:
+            return Answer(screened.reason, refused=True, reason=screened.reason)
+        whole = self._about_article(question, history)
+        if whole:
+            return self._cite(whole)
         if not candidates:
             return Answer(refusal_text(), refused=True)
         said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
@@ -125,10 +134,21 @@ class ExtractiveAnswerer:
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
             return Answer(refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason)
-        chosen = self._choose(ranked, quote=bool(quoted_subject(question) or quoted_subject(query)))
+        return self._cite(self._choose(ranked, quote=bool(quoted_subject(question) or quoted_subject(query))))
+
+    def _cite(self, chosen: Sequence[Chunk]) -> Answer:
         citations = [self._citation(i + 1, chunk) for i, chunk in enumerate(chosen)]
         text = " ".join(f"{c.text} [{c.n}]" for c in citations)
         return Answer(text, refused=False, citations=citations)
+
+    def _about_article(self, question: str, history: Sequence[dict[str, str]]) -> list[Chunk]:
+        """Sentences answering "Who wrote this?" or "What is it about?", else nothing."""
+        if is_author_question(question) and self.article.author:
+            by_author = [c for c in self._chunks if self.article.author in c.text]
+            return by_author[:1]
+        if is_gist_question(question) and not (history and needs_context(question)):
+            return list(self.gist)
+        return []
 
     def _rank(
         self, question: str, query: str, candidates: Sequence[Scored], said: str = "", *, bare: bool = False
@@ -146,7 +166,6 @@ class ExtractiveAnswerer:
             if bare and said and c.text in said and self._chunks[i + 1].paragraph == c.paragraph
         }
         wants_speaker = bool(_WHO_SAID.search(question))
-        wants_author = bool(_AUTHOR_QUESTION.search(question))
         wants_reason = bool(_WHY.search(question))
         scored = []
         for candidate in candidates:
@@ -167,8 +186,6 @@ class ExtractiveAnswerer:
                 score += 0.1
             if wants_reason and _CAUSAL.search(chunk.text):
                 score += 0.05
-            if wants_author and self.article.author and self.article.author in chunk.text:
-                score += 0.2
             scored.append((candidate, score))
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored

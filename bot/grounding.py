@@ -65,13 +65,22 @@ class Grounding:
         for sentence in article.sentences:
             self._sentence_counts.update(set(words(sentence.text)))
 
-    def check(self, question: str, query: str, ranked: Sequence[tuple[Scored, float]]) -> Verdict:
+    def screen(self, question: str) -> Verdict | None:
+        """A refusal for messages that are not questions about the article at all, else None."""
         if is_injection(question):
             return Verdict(
-                False, "I only answer questions about the article, and I don't take new instructions."
+                False,
+                "I only answer questions about what the article says, and I don't take new instructions.",
             )
         if is_other_task(question):
-            return Verdict(False, "I can only answer questions about what the article says.")
+            return Verdict(False, "I only answer questions about what the article says; that isn't one.")
+        return None
+
+    def check(self, question: str, query: str, ranked: Sequence[tuple[Scored, float]]) -> Verdict:
+        """Whether the best ranked passage answers ``question``; the reason when it doesn't."""
+        screened = self.screen(question)
+        if screened:
+            return screened
         missing_names = self.unknown_names(question)
         if missing_names:
             return Verdict(False, f"It doesn't mention {_join(missing_names)}.", {"names": missing_names})

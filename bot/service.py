@@ -13,6 +13,7 @@ from bot.chain import Answerer, build_chain
 from bot.grounding import Grounding
 from bot.retrieval import HybridRetriever
 from bot.starters import starter_questions
+from bot.summary import gist
 from bot.validate import DEFAULT_MAX_CHARS
 from index.article import Article
 from index.store import ArticleIndex, ensure_index
@@ -28,7 +29,10 @@ class ChatService:
         self.article: Article = index.article
         self.retriever = HybridRetriever(index=index)
         self.answerer = answerer or ExtractiveAnswerer(
-            self.article, index.chunks, grounding=Grounding(self.article, embeddings=index.embeddings)
+            self.article,
+            index.chunks,
+            grounding=Grounding(self.article, embeddings=index.embeddings),
+            gist=gist(self.article, index.chunks, index.vectors()),
         )
         self.max_chars = max_chars
         self.chain: Runnable[dict[str, Any], dict[str, Any]] = build_chain(

@@ -31,6 +31,11 @@ _CLOSERS = "\"'”’)]»"
 # A sentence ends at . ! ? or … (plus closing quotes) followed by space and a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s+[\"'“‘(\[«A-Z0-9])")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_BIO = re.compile(
+    r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s+(?:is|was)\s+(?:a|an|the)\s+[^.]*?\b"
+    r"(writer|author|journalist|reporter|columnist|correspondent|editor|historian|analyst|professor|"
+    r"fellow|researcher|scholar|economist|lecturer|director|contributor|commentator|novelist|critic)\b"
+)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _BYLINE = re.compile(r"^\s*(?:\*{1,2}|_)?\s*by\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})", re.I)
 
@@ -145,7 +150,18 @@ def parse_article(text: str, *, source: str = "article") -> Article:
         paragraphs.append(Paragraph(number, start, end, chunk, kind, sentences))
     if not any(p.sentences for p in paragraphs if p.kind == "body"):
         raise ArticleError(f"article {source} has no sentences to answer from")
+    author = author or _author_from_bio(paragraphs)
     return Article(text=text, paragraphs=tuple(paragraphs), source=source, title=title, author=author)
+
+
+def _author_from_bio(paragraphs: list[Paragraph]) -> str | None:
+    """Op-eds often end with the author's bio: "Jane Doe is a historian and ..."."""
+    body = [p for p in paragraphs if p.kind == "body"]
+    for paragraph in body[-2:]:
+        match = _BIO.match(paragraph.text)
+        if match:
+            return match.group(1)
+    return None
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -111,6 +111,14 @@ class ArticleIndex:
                 best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
         return [Hit(self._by_id[c], similarity) for c, similarity in best.items()]
 
+    def vectors(self) -> dict[str, list[float]]:
+        """Each chunk's own embedding (the sentence alone), by chunk id."""
+        try:
+            result = self.collection.get(ids=[c.id for c in self.chunks], include=["embeddings"])
+        except Exception as exc:  # noqa: BLE001
+            raise IndexUnavailable(f"reading index {self.name} failed ({_short(exc)})") from None
+        return {i: list(map(float, v)) for i, v in zip(result["ids"], result["embeddings"], strict=True)}
+
 
 def ensure_index(
     article: Article,
