@@ -12,11 +12,14 @@ from bot.answer import ExtractiveAnswerer
 from bot.chain import Answerer, build_chain
 from bot.grounding import Grounding
 from bot.retrieval import HybridRetriever
-from bot.starters import starter_questions
+from bot.starters import starter_candidates
 from bot.summary import gist
 from bot.validate import DEFAULT_MAX_CHARS
 from index.article import Article
 from index.store import ArticleIndex, ensure_index
+
+
+MAX_STARTERS = 8
 
 
 class ChatService:
@@ -35,6 +38,7 @@ class ChatService:
             gist=gist(self.article, index.chunks, index.vectors()),
         )
         self.max_chars = max_chars
+        self._starters: list[str] | None = None
         self.chain: Runnable[dict[str, Any], dict[str, Any]] = build_chain(
             retriever=self.retriever, answerer=self.answerer, max_chars=max_chars
         )
@@ -48,7 +52,15 @@ class ChatService:
         return self.chain.invoke({"messages": messages})
 
     def starters(self, n: int = 4) -> list[str]:
-        return starter_questions(self.index.chunks, n=n)
+        """Up to ``n`` questions derived from the article that the bot does answer."""
+        if self._starters is None:
+            self._starters = []
+            for question in starter_candidates(self.index.chunks, author=self.article.author):
+                if len(self._starters) >= MAX_STARTERS:
+                    break
+                if not self.ask(question)["refused"]:
+                    self._starters.append(question)
+        return self._starters[:n]
 
 
 def open_service(

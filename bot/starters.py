@@ -1,27 +1,27 @@
-"""Starter questions made from the article itself: its quoted speakers and the people it names."""
+"""Starter questions made from the article itself: its gist, its quoted speakers, its people."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from index.chunks import Chunk
 
 
-def starter_questions(chunks: Sequence[Chunk], *, n: int = 4) -> list[str]:
-    """Up to ``n`` questions the article can answer, most specific first."""
-    questions: list[str] = []
+def starter_candidates(chunks: Sequence[Chunk], *, author: str | None = None) -> Iterator[str]:
+    """Questions this article invites, most useful first; the caller keeps those it can answer."""
+    yield "What is the article about?"
     seen: set[str] = set()
     for chunk in chunks:
         for speaker in chunk.speakers:
             short = speaker.split()[-1]
             if short not in seen:
                 seen.add(short)
-                questions.append(f"What did {short} say?")
-    questions.append("What is the author's main argument?")
-    for chunk in chunks[1:]:
-        if chunk.text.rstrip().endswith("?"):
-            continue
-        if "because" in chunk.text or "consequence" in chunk.text or "means" in chunk.text:
-            questions.append("Why does the author think so?")
-            break
-    return questions[:n]
+                yield f"What did {short} say?"
+    for chunk in chunks:
+        for person in chunk.people:
+            short = person.split()[-1]
+            if short not in seen and (not author or short not in author):
+                seen.add(short)
+                yield f"Who is {person}?"
+    if author:
+        yield "Who wrote the article?"

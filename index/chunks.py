@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -228,7 +228,10 @@ def _is_person_like(name: str) -> bool:
 
 def _looks_like_person(name: str, text: str) -> bool:
     """A name that speaks, carries a title or is described ("X is a historian") is a person."""
-    if name.split()[0].lower() in _TITLES:
+    words = [w.lower() for w in name.split()]
+    if all(w in _TITLES for w in words):
+        return False  # "Prime Minister" alone names an office, not a person
+    if words[0] in _TITLES:
         return True
     if re.search(rf"{re.escape(name)}\s+(is|was)\s+(a|an)\b", text):
         return True
