@@ -18,7 +18,6 @@ from bot.validate import DEFAULT_MAX_CHARS
 from index.article import Article
 from index.store import ArticleIndex, ensure_index
 
-
 MAX_STARTERS = 8
 
 
