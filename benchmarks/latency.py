@@ -78,7 +78,7 @@ def main() -> int:
         started = time.perf_counter()
         service = open_service(article, client=open_client(path=home), embeddings=embeddings)
         print(f"cold start (model load + index build): {time.perf_counter() - started:.1f} s")
-        service.ask("warm-up")
+        service.warm_up()
         reports = [evaluate(rows, service.ask, article.text) for _ in range(args.repeat)]
     latencies = [x for r in reports for x in r.latencies_ms]
     ours = reports[0].summary()

@@ -136,6 +136,10 @@ class ExtractiveAnswerer:
             return Answer(refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason)
         return self._cite(self._choose(ranked, quote=bool(quoted_subject(question) or quoted_subject(query))))
 
+    def prepare(self) -> None:
+        """Do the one-off work (the vocabulary's embeddings) before the first question."""
+        self.grounding.prepare()
+
     def _cite(self, chosen: Sequence[Chunk]) -> Answer:
         citations = [self._citation(i + 1, chunk) for i, chunk in enumerate(chosen)]
         text = " ".join(f"{c.text} [{c.n}]" for c in citations)

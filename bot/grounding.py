@@ -140,9 +140,14 @@ class Grounding:
             return True
         return any(_same_name(w, word) for w in self._words)
 
-    def _nearest_similarity(self, candidates: list[str]) -> list[float]:
+    def prepare(self) -> None:
+        """Embed the article's vocabulary now rather than on the first unusual question."""
         if self._vocabulary_vectors is None:
             self._vocabulary_vectors = np.asarray(self.embeddings.embed_documents(self._vocabulary))
+
+    def _nearest_similarity(self, candidates: list[str]) -> list[float]:
+        self.prepare()
+        assert self._vocabulary_vectors is not None
         vectors = np.asarray(self.embeddings.embed_documents(candidates))
         if not len(self._vocabulary_vectors):
             return [0.0] * len(candidates)

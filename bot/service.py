@@ -50,6 +50,13 @@ class ChatService:
         """Answer the last user message of an OpenAI-style message list."""
         return self.chain.invoke({"messages": messages})
 
+    def warm_up(self) -> None:
+        """Load the model and do one-off work now, so the first user does not wait for it."""
+        prepare = getattr(self.answerer, "prepare", None)
+        if prepare:
+            prepare()
+        self.ask("What is the article about?")
+
     def starters(self, n: int = 4) -> list[str]:
         """Up to ``n`` questions derived from the article that the bot does answer."""
         if self._starters is None:

@@ -149,7 +149,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"question set not found: {args.file}")
     rows = load_rows(args.file)
     service = _open(settings)
-    service.ask("warm-up")  # load the model before timing anything
+    service.warm_up()  # load the model before timing anything
     report = evaluate(rows, service.ask, service.article.text)
     summary = report.summary()
     if args.json:
