@@ -169,6 +169,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.server import serve
 
     service = _open(settings, progress=True)
+    service.warm_up()
     serve(service, settings)
     return 0
 
