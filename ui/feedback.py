@@ -95,7 +95,9 @@ class FeedbackStore:
     def summary(self) -> dict[str, int]:
         """Counts for the instructor page."""
         with self._connect() as db:
-            asked, refused = db.execute("SELECT COUNT(*), COALESCE(SUM(refused), 0) FROM questions").fetchone()
+            asked, refused = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(refused), 0) FROM questions"
+            ).fetchone()
             counts = dict(db.execute("SELECT rating, COUNT(*) FROM feedback GROUP BY rating").fetchall())
         return {"asked": asked, "refused": refused, "up": counts.get("up", 0), "down": counts.get("down", 0)}
 
@@ -127,9 +129,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def to_jsonl(rows: list[dict[str, Any]]) -> str:
-    return "".join(
-        json.dumps({k: row[k] for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n" for row in rows
-    )
+    return "".join(json.dumps({k: row[k] for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n" for row in rows)
 
 
 def _inert(value: Any) -> Any:

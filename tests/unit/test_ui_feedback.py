@@ -46,7 +46,9 @@ def test_counts_questions_refusals_and_ratings(store: FeedbackStore) -> None:
 
     assert store.summary() == {"asked": 2, "refused": 1, "up": 2, "down": 1}
     newest, oldest = store.questions()
-    assert newest["question"] == "Weather in Paris?" and newest["refused"] is True and newest["source"] == "api"
+    assert (
+        newest["question"] == "Weather in Paris?" and newest["refused"] is True and newest["source"] == "api"
+    )
     assert (oldest["up"], oldest["down"]) == (2, 1)
     assert oldest["citations"][0]["text"] == "Powell said"
 
@@ -73,7 +75,7 @@ def test_empty_store_summary(store: FeedbackStore) -> None:
 
 def test_csv_export_is_one_row_per_question_and_defuses_formulas(store: FeedbackStore) -> None:
     store.record_question(result('=HYPERLINK("http://evil","x")'), source="web")
-    store.record_question(result("Why, \"really\",\nnow?"), source="web")
+    store.record_question(result('Why, "really",\nnow?'), source="web")
     rows = list(csv.DictReader(io.StringIO(to_csv(store.questions()))))
     assert tuple(rows[0]) == EXPORT_FIELDS
     assert rows[0]["question"] == 'Why, "really",\nnow?'

@@ -1,0 +1,308 @@
+"""The chat page's rendering and handlers, with a fake service: no model, no network."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from collections.abc import Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from bot.validate import clean_history, clean_question
+from index.article import parse_article
+from ui.app import (
+    ChatDesk,
+    ChatHandlers,
+    build_app,
+    build_instructor,
+    conversation_markdown,
+    history_of,
+    instructor_report,
+    password_ok,
+    render_answer,
+    render_article,
+    render_question,
+    stream_prefixes,
+)
+from ui.feedback import FeedbackStore
+from ui.settings import Settings
+
+ARTICLE = (
+    "# A <script>alert('title')</script> Title\n\n"
+    "By Jane Roe\n\n"
+    "Colin Powell said “no” to the plan. He added <b>more</b> later.\n\n"
+    "Rumsfeld 🙂 said yes.\r\nThen the plan & the war went on.\n"
+)
+
+
+class FakeService:
+    """Answers from the fake article by string search; validates like the real one."""
+
+    def __init__(self) -> None:
+        self.article = parse_article(ARTICLE, source="fake.md")
+        self.calls: list[tuple[str, list[dict[str, str]]]] = []
+
+    def starters(self, n: int = 4) -> list[str]:
+        return ["What did Powell say?", "What did Rumsfeld say?"][:n]
+
+    def cite(self, n: int, sentence: str) -> dict[str, Any]:
+        start = self.article.text.index(sentence)
+        paragraph = next(p.number for p in self.article.paragraphs if p.start <= start < p.end)
+        return {
+            "n": n,
+            "paragraph": paragraph,
+            "start": start,
+            "end": start + len(sentence),
+            "text": sentence,
+        }
+
+    def ask(self, question: str, history: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+        question = clean_question(question)
+        history = clean_history(list(history))
+        self.calls.append((question, history))
+        query = f"{question} (Powell)" if history else question
+        if "Paris" in question:
+            closest = [self.cite(1, "Then the plan & the war went on.")]
+            return self._result(question, query, "The article doesn't say.", True, [], closest)
+        citations = [
+            self.cite(1, "Colin Powell said “no” to the plan."),
+            self.cite(2, "Rumsfeld 🙂 said yes."),
+        ]
+        answer = f"{citations[0]['text']} [1] {citations[1]['text']} [2] <img src=x onerror=alert(1)> [9]"
+        return self._result(question, query, answer, False, citations, [])
+
+    @staticmethod
+    def _result(
+        question: str, query: str, answer: str, refused: bool, citations: list, closest: list
+    ) -> dict:
+        return {
+            "question": question,
+            "query": query,
+            "answer": answer,
+            "refused": refused,
+            "citations": citations,
+            "closest": closest,
+            "timings_ms": {"total": 1.0},
+        }
+
+
+class Tags(HTMLParser):
+    """Start tags with their attributes, and the text inside each ``.ac-pt`` span."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.spans: list[tuple[int, int, str]] = []
+        self._span: dict[str, str | None] | None = None
+        self._text: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "span" and dict(attrs).get("class") == "ac-pt":
+            self._span, self._text = dict(attrs), []
+
+    def handle_data(self, data: str) -> None:
+        if self._span is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._span is not None:
+            self.spans.append(
+                (int(self._span["data-start"] or 0), int(self._span["data-end"] or 0), "".join(self._text))
+            )
+            self._span = None
+
+    def links(self) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.tags if tag == "a"]
+
+
+@pytest.fixture
+def service() -> FakeService:
+    return FakeService()
+
+
+@pytest.fixture
+def desk(service: FakeService, tmp_path: Path) -> ChatDesk:
+    return ChatDesk(service, FeedbackStore(tmp_path / "feedback.sqlite3"))
+
+
+@pytest.fixture
+def handlers(desk: ChatDesk, tmp_path: Path) -> ChatHandlers:
+    return ChatHandlers(desk, downloads=tmp_path / "downloads", stream_delay=0)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def test_question_is_shown_as_text() -> None:
+    markup = render_question('<img src=x onerror="alert(1)"><script>alert(2)</script>')
+    assert [tag for tag, _ in Tags(markup).tags] == ["div"]
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;" in markup
+
+
+def test_answer_markers_link_to_exact_spans(service: FakeService) -> None:
+    result = service.ask("What did Powell say?")
+    markup = render_answer(result)
+    parsed = Tags(markup)
+    assert {tag for tag, _ in parsed.tags} <= {"div", "a", "b", "span"}, (
+        "no tag from the answer text survives"
+    )
+    markers = [a for a in parsed.links() if "ac-marker" in (a["class"] or "")]
+    chips = [a for a in parsed.links() if "ac-chip" in (a["class"] or "")]
+    spans = [f"#ac-cite-{c['start']}-{c['end']}" for c in result["citations"]]
+    assert [a["href"] for a in markers] == spans
+    assert [a["href"] for a in chips] == spans
+    assert markers[0]["title"] == f"¶3: {result['citations'][0]['text']}"
+    assert "[9]" in markup, "a marker with no citation stays plain text"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markup
+    assert "ac-refused" not in markup and "Searched for" not in markup
+
+
+def test_refused_answer_lists_closest_not_support(service: FakeService) -> None:
+    markup = render_answer(service.ask("Weather in Paris?"))
+    assert 'class="ac-answer ac-refused"' in markup
+    assert "Closest passages" in markup and "From the article" not in markup
+    chip = next(a for a in Tags(markup).links() if "ac-chip-closest" in (a["class"] or ""))
+    assert chip["title"] == "¶4: Then the plan & the war went on."
+
+
+def test_rewritten_query_is_shown_escaped(service: FakeService) -> None:
+    result = service.ask("And <i>why</i>?", [{"role": "user", "content": "What did Powell say?"}])
+    markup = render_answer(result)
+    assert "Searched for: “And &lt;i&gt;why&lt;/i&gt;? (Powell)”" in markup
+
+
+def test_partial_answer_streams_text_without_sources(service: FakeService) -> None:
+    result = service.ask("What did Powell say?")
+    markup = render_answer(result, partial="Colin Powell said")
+    assert "ac-caret" in markup and "ac-chip" not in markup and "Colin Powell said" in markup
+
+
+def test_article_pane_keeps_offsets_and_escapes(service: FakeService) -> None:
+    article = service.article
+    parsed = Tags(render_article(article))
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert len(parsed.spans) == len(article.paragraphs)
+    for start, end, text in parsed.spans:
+        assert text == article.text[start:end].replace("\r", " "), (
+            "text nodes must keep the article's offsets"
+        )
+    assert parsed.spans[0][2] == "A <script>alert('title')</script> Title"
+    numbers = [
+        attrs["id"]
+        for tag, attrs in parsed.tags
+        if tag == "div" and (attrs.get("id") or "").startswith("ac-p-")
+    ]
+    assert numbers == [f"ac-p-{p.number}" for p in article.paragraphs]
+
+
+def test_stream_prefixes_never_split_a_marker() -> None:
+    answer = "One two three [1] four five six seven [2] eight nine ten."
+    prefixes = stream_prefixes(answer, steps=6)
+    assert prefixes and all(answer.startswith(p) and p != answer for p in prefixes)
+    assert all(not p.rstrip().endswith(("[", "[1", "[2")) for p in prefixes)
+    assert [len(p) for p in prefixes] == sorted(len(p) for p in prefixes)
+    assert stream_prefixes("Short.") == []
+
+
+def test_conversation_markdown_writes_citations_out(service: FakeService) -> None:
+    turns = [
+        {"result": service.ask("What did Powell say?"), "rating": "up"},
+        {"result": service.ask("Paris?")},
+    ]
+    text = conversation_markdown(turns, service.article)
+    assert text.startswith("# Conversation about A <script>alert('title')</script> Title")
+    assert "## 1. What did Powell say?" in text and "## 2. Paris?" in text
+    citation = turns[0]["result"]["citations"][0]
+    assert (
+        f"> [1] ¶3 (characters {citation['start']}–{citation['end']}): Colin Powell said “no” to the plan."
+        in text
+    )
+    assert "Closest passages (not an answer):" in text and "- ¶4: Then the plan & the war went on." in text
+    assert "Your feedback: 👍" in text
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def test_respond_streams_then_renders_citations(handlers: ChatHandlers, desk: ChatDesk) -> None:
+    steps = list(handlers.respond("What did Powell say?", [], []))
+    assert len(steps) > 2, "the answer arrives in several steps"
+    assert "ac-pending" in steps[0][1][-1]["content"], "the question shows at once, before the answer"
+    assert all("ac-caret" in step[1][-1]["content"] for step in steps[1:-1])
+    textbox, chat, turns, download = steps[-1]
+    assert textbox == ""
+    assert [m["role"] for m in chat] == ["user", "assistant"]
+    assert "ac-chip" in chat[1]["content"] and "ac-caret" not in chat[1]["content"]
+    assert turns[0]["index"] == 1 and turns[0]["result"]["citations"]
+    assert "¶3" in Path(download.value["path"]).read_text(encoding="utf-8")
+    assert desk.store.summary()["asked"] == 1
+
+
+def test_follow_up_sends_earlier_turns(handlers: ChatHandlers, service: FakeService) -> None:
+    *_, (_, chat, turns, _) = handlers.respond("What did Powell say?", [], [])
+    *_, (_, chat, turns, _) = handlers.respond("And why?", chat, turns)
+    assert service.calls[-1][1] == history_of(turns[:1])
+    assert len(chat) == 4 and turns[1]["index"] == 3
+    assert "Searched for" in chat[3]["content"]
+
+
+def test_bad_question_warns_and_keeps_the_chat(handlers: ChatHandlers, desk: ChatDesk) -> None:
+    with pytest.warns(UserWarning, match="empty"):
+        steps = list(handlers.respond("   ", [], []))
+    assert len(steps) == 1 and steps[0][0] == "   " and steps[0][1] == []
+    assert desk.store.summary()["asked"] == 0
+
+
+def test_like_stores_rating_with_the_answer(handlers: ChatHandlers, desk: ChatDesk) -> None:
+    *_, (_, chat, turns, _) = handlers.respond("What did Powell say?", [], [])
+    turns = handlers.like(turns, gr.LikeData(None, {"index": 1, "value": chat[1], "liked": False}))
+    assert turns[0]["rating"] == "down"
+    assert desk.store.summary() == {"asked": 1, "refused": 0, "up": 0, "down": 1}
+    assert desk.store.questions()[0]["down"] == 1
+
+
+def test_api_ask_returns_contract_and_turns_input_errors_into_gr_error(handlers: ChatHandlers) -> None:
+    result = handlers.api_ask("What did Powell say?", [])
+    assert result["citations"][0]["n"] == 1 and "id" not in result
+    with pytest.raises(gr.Error, match="control character"):
+        handlers.api_ask("bad\x00question")
+    with pytest.raises(gr.Error, match="history"):
+        handlers.api_ask("What did Powell say?", "not a list")  # type: ignore[arg-type]
+
+
+def test_build_app_exposes_only_ask(service: FakeService, tmp_path: Path) -> None:
+    app = build_app(service, Settings(home=tmp_path), stream_delay=0)
+    assert isinstance(app, gr.Blocks)
+    named = app.get_api_info()["named_endpoints"]
+    assert list(named) == ["/ask"]
+    assert [p["parameter_name"] for p in named["/ask"]["parameters"]] == ["question", "history"]
+
+
+# ---------------------------------------------------------------- instructor
+
+
+def test_password_check() -> None:
+    assert password_ok(None, None) and password_ok("anything", "")
+    assert password_ok("s3cret", "s3cret")
+    assert not password_ok("wrong", "s3cret") and not password_ok(None, "s3cret")
+
+
+def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp_path: Path) -> None:
+    desk.ask("What did Powell say?", source="web")
+    desk.ask("Weather in Paris?", source="api")
+    summary, table, refused, csv_path, jsonl_path = instructor_report(desk.store, tmp_path)
+    assert "**2** questions asked" in summary and "**1** refused" in summary
+    assert [row[1] for row in table] == ["Weather in Paris?", "What did Powell say?"]
+    assert refused == [[table[0][0], "Weather in Paris?", "Weather in Paris?"]]
+    assert "Weather in Paris?" in Path(csv_path).read_text(encoding="utf-8")
+    assert len(Path(jsonl_path).read_text(encoding="utf-8").splitlines()) == 2
+    page = build_instructor(desk.store, Settings(home=tmp_path, instructor_password="s3cret"))
+    assert isinstance(page, gr.Blocks) and page.get_api_info()["named_endpoints"] == {}

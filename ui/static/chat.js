@@ -1,0 +1,171 @@
+// Citations in the chat page. Gradio runs this once when the app loads (page, iframe or
+// <gradio-app> web component). Clicking a [n] marker or a chip scrolls the article pane to the
+// passage and highlights exactly [start, end) of the article text; where the pane is hidden
+// (narrow screen, ?embed=1, web component) the passage opens inline under the answer instead.
+// Only textContent and our own fixed markup are written: no article or user text becomes HTML.
+if (window.__articleChat) return;
+window.__articleChat = true;
+
+const CITE = /#ac-cite-(\d+)-(\d+)$/;
+const params = new URLSearchParams(window.location.search);
+const hosted = [...document.querySelectorAll("gradio-app[src]")];
+const embedded = params.get("embed") === "1" || hosted.length > 0;
+
+if (embedded) {
+  // Compact layout for a small box: chat only, passages expand inline.
+  const style = document.createElement("style");
+  style.id = "ac-embed-style";
+  style.textContent = `
+    #ac-article-col, #ac-header, .gradio-container footer { display: none !important; }
+    #ac-chatbot { height: 430px !important; max-height: 430px !important; }
+    #ac-root, #ac-chat-col { gap: 6px !important; }
+    .gradio-container > .main { padding: 6px 8px !important; }`;
+  document.head.appendChild(style);
+}
+
+// Python counts code points, JavaScript counts UTF-16 units: convert within one paragraph.
+function units(text, codePoints) {
+  let i = 0;
+  while (codePoints > 0 && i < text.length) {
+    i += text.codePointAt(i) > 0xffff ? 2 : 1;
+    codePoints -= 1;
+  }
+  return i;
+}
+
+function clearHighlight(pane) {
+  for (const mark of pane.querySelectorAll("mark.ac-hl")) {
+    const parent = mark.parentNode;
+    parent.replaceChild(document.createTextNode(mark.textContent), mark);
+    parent.normalize();
+  }
+}
+
+// Wrap [start, end) in <mark class="ac-hl"> inside every paragraph it touches; returns the first.
+function highlight(pane, start, end) {
+  clearHighlight(pane);
+  let first = null;
+  for (const span of pane.querySelectorAll(".ac-pt")) {
+    const pStart = Number(span.dataset.start);
+    const pEnd = Number(span.dataset.end);
+    if (pEnd <= start || pStart >= end) continue;
+    const node = span.firstChild;
+    if (!node) continue;
+    const text = node.textContent;
+    const a = units(text, Math.max(start, pStart) - pStart);
+    const b = units(text, Math.min(end, pEnd) - pStart);
+    const range = document.createRange();
+    range.setStart(node, a);
+    range.setEnd(node, b);
+    const mark = document.createElement("mark");
+    mark.className = "ac-hl";
+    range.surroundContents(mark);
+    first = first || mark;
+  }
+  return first;
+}
+
+function paneVisible(pane) {
+  const details = pane.closest("details");
+  return !embedded && pane.getClientRects().length > 0 && (!details || details.open);
+}
+
+function toggleInline(link) {
+  const answer = link.closest(".ac-answer");
+  if (!answer) return;
+  const chip = answer.querySelector(`a.ac-chip[href="${link.getAttribute("href")}"]`);
+  const passage = chip && chip.nextElementSibling;
+  if (passage && passage.classList.contains("ac-passage")) {
+    passage.classList.toggle("ac-open");
+    chip.classList.toggle("ac-active", passage.classList.contains("ac-open"));
+  }
+}
+
+function showPassage(link) {
+  const match = CITE.exec(link.getAttribute("href") || "");
+  if (!match) return;
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  const scope = link.closest(".gradio-container") || document;
+  const pane = scope.querySelector("#ac-article-scroll");
+  const mark = pane ? highlight(pane, start, end) : null;
+  for (const other of scope.querySelectorAll("a.ac-cite.ac-selected")) other.classList.remove("ac-selected");
+  link.classList.add("ac-selected");
+  if (mark && paneVisible(pane)) {
+    const top = mark.getBoundingClientRect().top - pane.getBoundingClientRect().top + pane.scrollTop;
+    pane.scrollTo({ top: Math.max(0, top - pane.clientHeight / 3), behavior: "smooth" });
+    mark.classList.add("ac-flash");
+  } else {
+    toggleInline(link);
+  }
+}
+
+document.addEventListener(
+  "click",
+  (event) => {
+    const link = event.target instanceof Element && event.target.closest("a.ac-cite");
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    showPassage(link);
+  },
+  true,
+);
+
+// Hover: the passage and its paragraph number in a small card (the title attribute is the
+// no-JavaScript fallback; it is moved aside so the browser's own tooltip does not double it).
+let card = null;
+function showCard(link) {
+  const tip = link.getAttribute("title") || link.dataset.tip;
+  if (!tip) return;
+  if (link.hasAttribute("title")) {
+    link.dataset.tip = tip;
+    link.removeAttribute("title");
+  }
+  const host = link.closest(".gradio-container") || document.body;
+  if (!card || card.parentNode !== host) {
+    card = document.createElement("div");
+    card.className = "ac-card";
+    card.setAttribute("role", "tooltip");
+    host.appendChild(card);
+  }
+  card.textContent = tip;
+  const box = link.getBoundingClientRect();
+  const width = Math.min(360, window.innerWidth - 16);
+  card.style.width = `${width}px`;
+  card.style.left = `${Math.max(8, Math.min(box.left, window.innerWidth - width - 8))}px`;
+  card.style.top = `${box.bottom + 6}px`;
+  card.style.display = "block";
+  const below = card.getBoundingClientRect();
+  if (below.bottom > window.innerHeight - 8) card.style.top = `${box.top - below.height - 6}px`;
+}
+
+document.addEventListener("mouseover", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a.ac-cite");
+  if (link) showCard(link);
+  else if (card) card.style.display = "none";
+});
+document.addEventListener("mouseout", (event) => {
+  const into = event.relatedTarget instanceof Element && event.relatedTarget.closest("a.ac-cite");
+  if (card && !into) card.style.display = "none";
+});
+document.addEventListener("scroll", () => card && (card.style.display = "none"), true);
+document.addEventListener("focusin", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a.ac-cite");
+  if (link) showCard(link);
+});
+
+// Narrow screens: the article pane starts folded above the chat; wide screens keep it open.
+const wide = window.matchMedia("(min-width: 900px)");
+function fitPane() {
+  const details = document.querySelector("#ac-article");
+  if (details) details.open = wide.matches && !embedded;
+}
+wide.addEventListener("change", fitPane);
+const waitForPane = setInterval(() => {
+  if (document.querySelector("#ac-article")) {
+    clearInterval(waitForPane);
+    fitPane();
+  }
+}, 100);
+setTimeout(() => clearInterval(waitForPane), 15000);
