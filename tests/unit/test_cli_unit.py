@@ -1,0 +1,302 @@
+"""The CLI in-process, over the fake-embedding service: output formats, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ui.runtime
+from index.errors import IndexUnavailable
+from ui.cli import EXIT_FAILURE, EXIT_USAGE, format_answer, main
+
+ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch, tiny_service: Any, tmp_path: Path) -> list[Any]:
+    """Every CLI command gets the fake service; records the settings it was opened with."""
+    calls: list[Any] = []
+
+    def open_service(settings: Any, *, progress: bool = False, rebuild: bool = False) -> Any:
+        calls.append(settings)
+        return tiny_service
+
+    monkeypatch.setattr(ui.runtime, "open_from_settings", open_service)
+    monkeypatch.setattr(ui.runtime, "rebuild_from_settings", lambda settings: open_service(settings, rebuild=True))
+    monkeypatch.setenv("ARTICLE_CHAT_HOME", str(tmp_path / "home"))
+    return calls
+
+
+@pytest.fixture
+def never_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails the test if the CLI gets as far as loading the model and the index."""
+
+    def open_service(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("bad input must be rejected before the model and index are loaded")
+
+    monkeypatch.setattr(ui.runtime, "open_from_settings", open_service)
+
+
+def one_line_error(captured: Any) -> str:
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("article-chat: ")
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+def stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * 2001, "over the limit of 2,000"),
+        ("What\x07 did he say?", "control character"),
+    ],
+)
+def test_bad_questions_exit_2_before_loading_anything(
+    never_opened: None, capsys: pytest.CaptureFixture[str], question: str, message: str
+) -> None:
+    assert main(["ask", question]) == EXIT_USAGE
+    assert message in one_line_error(capsys.readouterr())
+
+
+def test_ask_without_a_question_says_how(never_opened: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask"]) == EXIT_USAGE
+    assert "--jsonl" in one_line_error(capsys.readouterr())
+
+
+def test_question_limit_follows_the_setting(
+    never_opened: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ARTICLE_CHAT_MAX_QUESTION_CHARS", "10")
+    assert main(["ask", "What did Finch warn?"]) == EXIT_USAGE
+    assert "over the limit of 10" in one_line_error(capsys.readouterr())
+
+
+def test_a_bad_setting_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ARTICLE_CHAT_PORT", "eighty")
+    assert main(["ask", "What did Finch warn?"]) == EXIT_USAGE
+    assert "ARTICLE_CHAT_PORT" in one_line_error(capsys.readouterr())
+
+
+def test_a_missing_article_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.md"
+    assert main(["--home", str(tmp_path), "--article", str(missing), "ask", "Why?"]) == EXIT_USAGE
+    assert str(missing) in one_line_error(capsys.readouterr())
+
+
+def test_a_binary_article_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    binary = tmp_path / "photo.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    assert main(["--home", str(tmp_path), "--article", str(binary), "index"]) == EXIT_USAGE
+    assert "binary" in one_line_error(capsys.readouterr())
+
+
+def test_an_unusable_index_exits_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise IndexUnavailable("index at /x cannot be opened (file is not a database); run `article-chat index --rebuild`")
+
+    monkeypatch.setattr(ui.runtime, "open_from_settings", broken)
+    assert main(["ask", "What did Finch warn?"]) == EXIT_FAILURE
+    assert "--rebuild" in one_line_error(capsys.readouterr())
+
+
+def test_ask_prints_the_answer_and_numbered_citations_with_paragraphs(
+    opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "What did Finch warn?"]) == 0
+    out = capsys.readouterr().out
+    answer, _, passages = out.partition("\n\n")
+    assert "[1]" in answer
+    paragraphs = {p.number: p.text for p in tiny_service.article.paragraphs}
+    cited = re.findall(r"^\[(\d+)\] ¶(\d+): (.+)$", passages, re.MULTILINE)
+    assert cited and [int(n) for n, _, _ in cited] == list(range(1, len(cited) + 1))
+    for _, paragraph, text in cited:
+        assert text in paragraphs[int(paragraph)]
+    assert any("every month of delay" in text for _, _, text in cited)
+
+
+def test_ask_json_is_the_answer_contract(opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--json", "What did Finch warn?"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == ANSWER_KEYS
+    assert result["question"] == "What did Finch warn?"
+    for citation in result["citations"]:
+        assert set(citation) == {"n", "paragraph", "start", "end", "text"}
+        assert tiny_service.article.text[citation["start"] : citation["end"]] == citation["text"]
+
+
+def test_flags_reach_the_settings(opened: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = tmp_path / "a.md"
+    assert main(["--article", str(article), "--home", str(tmp_path / "h"), "--chroma-url", "http://127.0.0.1:9", "ask", "Why?"]) == 0
+    settings = opened[-1]
+    assert settings.article == article
+    assert settings.home == tmp_path / "h"
+    assert settings.chroma_url == "http://127.0.0.1:9"
+    assert main(["--article", str(article), "index", str(tmp_path / "b.md")]) == 0
+    assert opened[-1].article == tmp_path / "b.md", "index PATH wins over --article"
+    capsys.readouterr()
+
+
+def test_index_reports_the_collection(opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index"]) == 0
+    out = capsys.readouterr().out
+    assert tiny_service.index.name in out
+    assert f"{len(tiny_service.index.chunks)} passages" in out
+
+
+def test_jsonl_answers_each_line_and_reports_bad_lines(
+    opened: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        json.dumps({"messages": [{"role": "user", "content": "What did Finch warn?"}]}),
+        "{not json",
+        "",
+        json.dumps(["a list"]),
+        json.dumps({"messages": []}),
+        json.dumps({"messages": [{"role": "user", "content": "   "}]}),
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "Who is Councillor Finch?"},
+                    {"role": "assistant", "content": "Councillor Abel Finch voted against the plan. [1]"},
+                    {"role": "user", "content": "What did he warn?"},
+                ]
+            }
+        ),
+    ]
+    stdin(monkeypatch, ("\n".join(lines) + "\n").encode())
+    status = main(["ask", "--jsonl"])
+    captured = capsys.readouterr()
+    outputs = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(opened) == 1, "the service (model) is opened once for all lines"
+    assert len(outputs) == 6, "one object per non-blank line"
+    assert set(outputs[0]) == ANSWER_KEYS
+    errors = outputs[1:5]
+    assert [e["line"] for e in errors] == [2, 4, 5, 6]
+    assert all(set(e) == {"line", "error"} for e in errors)
+    assert "not valid JSON" in errors[0]["error"]
+    assert "empty" in errors[3]["error"]
+    assert set(outputs[5]) == ANSWER_KEYS
+    assert "Finch" in outputs[5]["query"], "the follow-up is answered with its history"
+    assert status == EXIT_USAGE
+    assert "Traceback" not in captured.err
+
+
+def test_jsonl_with_only_good_lines_exits_0(
+    opened: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = json.dumps({"messages": [{"role": "user", "content": "How much will the work cost?"}]})
+    stdin(monkeypatch, f"{line}\n{line}\n".encode())
+    assert main(["ask", "--jsonl"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+@pytest.mark.xfail(
+    reason="bug: answer_lines reads sys.stdin as strict UTF-8, so a line of invalid bytes raises "
+    "UnicodeDecodeError out of the loop (traceback, later lines lost); read sys.stdin.buffer and "
+    "decode each line, turning failures into an error object for that line",
+    strict=True,
+)
+def test_jsonl_line_of_invalid_utf8_is_an_error_object(
+    opened: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps({"messages": [{"role": "user", "content": "How much will the work cost?"}]}).encode()
+    stdin(monkeypatch, b"\xff\xfe\n" + good + b"\n")
+    status = main(["ask", "--jsonl"])
+    outputs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == EXIT_USAGE
+    assert outputs[0]["line"] == 1 and "error" in outputs[0]
+    assert set(outputs[1]) == ANSWER_KEYS
+
+
+def write_qa(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+QA = [
+    {"id": "cost", "turns": ["How much will the work cost?"], "gold": ["$48 million"], "expect": ["48 million"]},
+    {"id": "obama", "turns": ["What did Obama say about the bridge?"], "answerable": False},
+    {"id": "miss", "turns": ["How much will the work cost?"], "gold": ["a passage that is not there"], "expect": []},
+]
+
+
+def test_eval_prints_every_metric_and_lists_misses(
+    opened: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", str(write_qa(tmp_path / "qa.jsonl", QA))]) == 0
+    out = capsys.readouterr().out
+    for metric in (
+        "cited_at_1",
+        "expected_phrase",
+        "refusal_accuracy",
+        "followup_accuracy",
+        "invalid_citations",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ):
+        assert re.search(rf"^{metric}\s+\S+", out, re.MULTILINE), metric
+    assert "MISS miss:" in out
+    assert "MISS cost" not in out
+
+
+def test_eval_json(opened: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--json", str(write_qa(tmp_path / "qa.jsonl", QA))]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == 3
+    assert report["refusal_accuracy"] == 1.0
+    assert report["cited_at_1"] == 0.5
+    assert [m["id"] for m in report["misses"]] == ["miss"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "not found"), ("{oops\n", "not JSON")],
+)
+def test_eval_bad_question_set_exits_2(
+    never_opened: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    path = tmp_path / "qa.jsonl"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert main(["eval", str(path)]) == EXIT_USAGE
+    assert message in one_line_error(capsys.readouterr())
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "--json", "--jsonl", "Why?"])
+    assert exit_info.value.code == EXIT_USAGE
+    assert "not allowed with" in capsys.readouterr().err
+
+
+def test_format_answer_shows_the_rewritten_query_and_closest_passages() -> None:
+    closest = {"n": 1, "paragraph": 7, "start": 0, "end": 5, "text": "The ferry will keep running."}
+    refused = {
+        "question": "Why?",
+        "query": "Why? (Why was the bridge closed?)",
+        "answer": "The article doesn't say.",
+        "refused": True,
+        "citations": [],
+        "closest": [closest],
+        "timings_ms": {},
+    }
+    text = format_answer(refused)
+    assert text.splitlines()[0] == "(searched for: Why? (Why was the bridge closed?))"
+    assert "The article doesn't say." in text
+    assert "Closest passages (not an answer):" in text
+    assert "¶7: The ferry will keep running." in text
+    assert "[1]" not in text, "closest passages are not numbered citations"
