@@ -36,11 +36,13 @@ _TIME = re.compile(
 )
 _WANTS_NUMBER = re.compile(
     r"\bhow (many|much|long|old|often|far|fast|big|large|high|tall|wide|deep|heavy)\b"
-    r"|\bwhat (number|percentage|share)\b",
+    r"|\bwhat (number|percentage|share)\b"
+    r"|\bwhat (is|was|are|were) the (population|number|size|cost|price|amount|percentage|total|budget)\b",
     re.I,
 )
 _WANTS_TIME = re.compile(r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bhow long ago\b", re.I)
-_WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b", re.IGNORECASE)
+# "What is his name?", "Who is the president of ...?" (a role, so the answer must name someone)
+_WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b|^\W*who (is|was|are|were) the\b", re.I)
 
 
 @dataclass
@@ -104,8 +106,13 @@ class Grounding:
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised words in the question that appear nowhere in the article."""
         names = []
-        for i, match in enumerate(re.finditer(r"[A-Za-z][\w’'-]*", question)):
+        for i, match in enumerate(re.finditer(r"[A-Za-z][\w’'-]*|\d[\d,.]*\d|\d", question)):
             word = match.group(0)
+            if word[0].isdigit():
+                # A specific number or year the article never uses: it can't be about this.
+                if word.rstrip(".,") not in self._lower_text:
+                    names.append(word.rstrip(".,"))
+                continue
             if not word[0].isupper() or word.isupper() and len(word) <= 3:
                 continue
             plain = words(word)
@@ -168,7 +175,10 @@ def _same_name(a: str, b: str) -> bool:
     """Spelling variants of one name: "Shia"/"Shiite", "Baghdad"/"Baghad"."""
     if a[:3] != b[:3]:
         return False
-    return _dice(a, b) >= (0.5 if max(len(a), len(b)) <= 6 else 0.7)
+    if max(len(a), len(b)) <= 6:
+        # Short names need a clear length difference too: "Shia"/"Shiite" yes, "Iran"/"Iraq" no.
+        return abs(len(a) - len(b)) >= 2 and _dice(a, b) >= 0.5
+    return _dice(a, b) >= 0.7
 
 
 def _dice(a: str, b: str) -> float:
