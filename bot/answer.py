@@ -13,7 +13,7 @@ from bot.followup import needs_context
 from bot.grounding import Grounding
 from bot.intent import is_author_question, is_gist_question
 from bot.retrieval import Scored
-from bot.text import STOPWORDS, content_stems, stem
+from bot.text import STOPWORDS, content_stems, stem, words
 from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk, find_names
 
@@ -134,15 +134,19 @@ class ExtractiveAnswerer:
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
             return Answer(refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason)
-        return self._cite(self._choose(ranked, quote=bool(quoted_subject(question) or quoted_subject(query))))
+        quote = bool(quoted_subject(question) or quoted_subject(query))
+        return self._cite(self._choose(ranked, quote=quote), attribute=quote)
 
     def prepare(self) -> None:
         """Do the one-off work (the vocabulary's embeddings) before the first question."""
         self.grounding.prepare()
 
-    def _cite(self, chosen: Sequence[Chunk]) -> Answer:
+    def _cite(self, chosen: Sequence[Chunk], *, attribute: bool = False) -> Answer:
         citations = [self._citation(i + 1, chunk) for i, chunk in enumerate(chosen)]
         text = " ".join(f"{c.text} [{c.n}]" for c in citations)
+        speaker = next(iter(chosen[0].speakers), None) if attribute and chosen else None
+        if speaker and not set(words(speaker)) & set(words(chosen[0].text)):
+            text = f"{speaker}: {text}"  # a quote that runs on names its speaker only earlier
         return Answer(text, refused=False, citations=citations)
 
     def _about_article(self, question: str, history: Sequence[dict[str, str]]) -> list[Chunk]:
