@@ -1,0 +1,168 @@
+"""The on-disk index with the real model: build, reuse, rebuild on change, crash safety, corruption."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.service import ChatService
+from index.article import parse_article, read_article
+from index.store import COLLECTION_PREFIX, ensure_index, open_client
+
+pytestmark = pytest.mark.integration
+
+KILL_TIMEOUT_S = 120
+
+
+def collections(client: Any) -> dict[str, dict[str, Any]]:
+    """Our collections in ``client``, by name, with their metadata."""
+    found = {}
+    for item in client.list_collections():
+        name = item if isinstance(item, str) else item.name
+        if name.startswith(COLLECTION_PREFIX):
+            found[name] = client.get_collection(name).metadata or {}
+    return found
+
+
+def test_build_then_reopen_does_not_embed_again(
+    tmp_path: Path, tiny_copy: Path, real_embeddings: Any, counting_embeddings: Any
+) -> None:
+    article = read_article(tiny_copy)
+    first = counting_embeddings(real_embeddings)
+    index = ensure_index(article, client=open_client(path=tmp_path / "chroma"), embeddings=first)
+    assert first.documents >= len(index.chunks) > 0
+    assert index.collection.metadata["complete"] is True
+    assert (tmp_path / "chroma" / "chroma.sqlite3").is_file(), "the index is on disk"
+
+    second = counting_embeddings(real_embeddings)
+    reopened = ensure_index(read_article(tiny_copy), client=open_client(path=tmp_path / "chroma"), embeddings=second)
+    assert second.documents == 0
+    assert reopened.name == index.name
+    assert reopened.collection.metadata["created"] == index.collection.metadata["created"]
+    answer = ChatService(reopened).ask("How much will the work cost?")
+    assert not answer["refused"]
+    assert "$48 million" in answer["citations"][0]["text"]
+
+
+def test_a_changed_article_is_rebuilt_and_answers_from_the_new_text(
+    tmp_path: Path, tiny_copy: Path, real_embeddings: Any
+) -> None:
+    client = open_client(path=tmp_path / "chroma")
+    old = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings)
+    tiny_copy.write_text(tiny_copy.read_text(encoding="utf-8").replace("$48 million", "$61 million"), encoding="utf-8")
+    new = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings)
+    assert new.name != old.name
+    assert set(collections(client)) == {new.name}, "the old version's index is dropped once the new one is complete"
+    answer = ChatService(new).ask("How much will the work cost?")
+    assert "$61 million" in answer["answer"]
+    assert "$48 million" not in answer["answer"]
+
+
+def big_version_of(text: str, paragraphs: int = 150) -> str:
+    """The article plus many distinct paragraphs, so embedding it one passage at a time is slow."""
+    extra = [
+        f"Inspection {i} found that stretch {i} of the river wall needed {i % 9 + 2} new stones. "
+        f"The crew for stretch {i} worked {i % 5 + 1} nights. Their report {i} went to the council. "
+        f"Nobody disputed report {i}."
+        for i in range(paragraphs)
+    ]
+    body, _, tail = text.partition("\n---\n")
+    return body.rstrip() + "\n\n" + "\n\n".join(extra) + "\n\n---\n" + tail
+
+
+def kill_after_first_progress(process: subprocess.Popen[bytes]) -> str:
+    """Read the progress bar until at least one batch is stored, then SIGKILL the build."""
+    assert process.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + KILL_TIMEOUT_S
+    while time.monotonic() < deadline:
+        chunk = os.read(process.stderr.fileno(), 4096)
+        if not chunk:
+            break
+        seen += chunk
+        if any(int(done) >= 1 for done in re.findall(rb"\|\s*(\d+)/\d+ \[", seen)):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=30)
+    return seen.decode("utf-8", "replace")
+
+
+def test_a_build_killed_halfway_leaves_the_old_index_answering(
+    tmp_path: Path, tiny_copy: Path, real_embeddings: Any, counting_embeddings: Any, cli_popen: Any
+) -> None:
+    home = tmp_path / "home"
+    old_text = tiny_copy.read_text(encoding="utf-8")
+    client = open_client(path=home / "chroma")
+    old = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings)
+    old_created = old.collection.metadata["created"]
+
+    # Change the article and rebuild it in another process, one passage per write, then kill it.
+    tiny_copy.write_text(big_version_of(old_text), encoding="utf-8")
+    build = cli_popen(["index", str(tiny_copy)], home=home, ARTICLE_CHAT_INDEX_BATCH_SIZE="1")
+    progress = kill_after_first_progress(build)
+    assert build.returncode == -signal.SIGKILL, f"the build ended on its own before it was killed:\n{progress}"
+
+    # The half-built collection is there, marked unfinished.
+    found = collections(client)
+    half = [name for name, meta in found.items() if name != old.name]
+    assert len(half) == 1, found
+    assert found[half[0]]["complete"] is False
+    assert found[old.name]["complete"] is True
+
+    # The old article still opens from its complete collection, embeds nothing, and answers.
+    counter = counting_embeddings(real_embeddings)
+    reopened = ensure_index(parse_article(old_text, source=tiny_copy.name), client=client, embeddings=counter)
+    assert counter.documents == 0
+    assert reopened.name == old.name
+    assert reopened.collection.metadata["created"] == old_created
+    answer = ChatService(reopened).ask("How much will the work cost?")
+    assert not answer["refused"] and "$48 million" in answer["citations"][0]["text"]
+
+    # The changed article is not served from the half-built collection: it is built again in full.
+    counter = counting_embeddings(real_embeddings)
+    rebuilt = ensure_index(read_article(tiny_copy), client=client, embeddings=counter)
+    assert rebuilt.name == half[0]
+    assert counter.documents == rebuilt.collection.count() >= len(rebuilt.chunks)
+    assert rebuilt.collection.metadata["complete"] is True
+    assert set(collections(client)) == {rebuilt.name}, "the old version goes once the new one is complete"
+
+
+@pytest.fixture
+def corrupt_home(tmp_path: Path, cli_home: Any) -> Path:
+    """A copy of a built data dir whose Chroma database file has been overwritten with garbage."""
+    home = tmp_path / "home"
+    shutil.copytree(cli_home.path / "chroma", home / "chroma")
+    (home / "chroma" / "chroma.sqlite3").write_bytes(os.urandom(8192))
+    return home
+
+
+def test_a_corrupt_index_gives_a_clear_error(cli: Any, one_line_error: Any, corrupt_home: Path) -> None:
+    message = one_line_error(cli(["ask", "What did Powell say?"], home=corrupt_home), 1)
+    assert str(corrupt_home / "chroma") in message
+    assert "article-chat index --rebuild" in message
+
+
+@pytest.mark.xfail(
+    reason="bug: ui.runtime moves the broken dir aside but reopens the same path in the same process, "
+    "and chromadb caches the System that failed to start for that path ('RustBindingsAPI' object has "
+    "no attribute 'bindings'), so the first `index --rebuild` exits 1 and only a second run recovers; "
+    "on failure in open_client evict it (SharedSystemClient.clear_system_cache()) before retrying",
+    strict=True,
+)
+def test_rebuild_recovers_from_a_corrupt_index_and_keeps_the_broken_one(cli: Any, corrupt_home: Path) -> None:
+    garbage = (corrupt_home / "chroma" / "chroma.sqlite3").read_bytes()
+    rebuild = cli(["index", "--rebuild"], home=corrupt_home)
+    assert rebuild.returncode == 0, rebuild.stderr
+    kept = list(corrupt_home.glob("chroma.broken-*"))
+    assert len(kept) == 1, "the broken index is moved aside, not deleted"
+    assert (kept[0] / "chroma.sqlite3").read_bytes() == garbage
+    ask = cli(["ask", "--json", "What did Powell say?"], home=corrupt_home)
+    assert ask.returncode == 0, ask.stderr
