@@ -189,7 +189,7 @@ def conversation_markdown(turns: Sequence[dict[str, Any]], article: Article) -> 
             lines += ["", "Closest passages (not an answer):", ""]
             lines += [f"- ¶{c['paragraph']}: {c['text']}" for c in result["closest"]]
         if turn.get("rating"):
-            lines += ["", f"Your feedback: {'👍' if turn['rating'] == 'up' else '👎'}"]
+            lines += ["", f"Your feedback: {'helpful' if turn['rating'] == 'up' else 'not helpful'}"]
         lines.append("")
     return "\n".join(lines)
 
@@ -383,13 +383,13 @@ def instructor_report(
     s = store.summary()
     summary = (
         f"**{s['asked']}** questions asked · **{s['refused']}** refused (the article doesn't cover them) · "
-        f"**{s['up']}** 👍 · **{s['down']}** 👎"
+        f"**{s['up']}** thumbs up · **{s['down']}** thumbs down"
     )
+    when = lambda row: row["asked_at"][:19].replace("T", " ")  # noqa: E731
     table = [
-        [r["asked_at"], r["question"], "yes" if r["refused"] else "", r["up"], r["down"], r["source"]]
-        for r in rows
+        [when(r), r["question"], "yes" if r["refused"] else "", r["up"], r["down"], r["source"]] for r in rows
     ]
-    refused = [[r["asked_at"], r["question"], r["query"]] for r in rows if r["refused"]]
+    refused = [[when(r), r["question"], r["query"]] for r in rows if r["refused"]]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out = folder / uuid.uuid4().hex
     out.mkdir(parents=True)
@@ -439,18 +439,26 @@ def build_instructor(store: FeedbackStore, settings: Settings) -> gr.Blocks:
         with gr.Column(visible=not protected) as report:
             summary = gr.Markdown(elem_id="ac-summary")
             with gr.Row():
-                csv_button = gr.DownloadButton("Export CSV", interactive=False, size="sm")
-                jsonl_button = gr.DownloadButton("Export JSONL", interactive=False, size="sm")
+                csv_button = gr.DownloadButton(
+                    "Export CSV", interactive=False, size="sm", elem_id="ac-export-csv"
+                )
+                jsonl_button = gr.DownloadButton(
+                    "Export JSONL", interactive=False, size="sm", elem_id="ac-export-jsonl"
+                )
                 refresh = gr.Button("Refresh", size="sm")
             gr.Markdown("### Refused questions (the article doesn't cover them)")
             refused = gr.Dataframe(
-                headers=["asked at (UTC)", "question", "searched for"], interactive=False, wrap=True
+                headers=["asked at (UTC)", "question", "searched for"],
+                interactive=False,
+                wrap=True,
+                elem_id="ac-refused-table",
             )
             gr.Markdown("### All questions, newest first")
             table = gr.Dataframe(
-                headers=["asked at (UTC)", "question", "refused", "👍", "👎", "source"],
+                headers=["asked at (UTC)", "question", "refused", "thumbs up", "thumbs down", "source"],
                 interactive=False,
                 wrap=True,
+                elem_id="ac-questions-table",
             )
         outputs = [report, summary, table, refused, csv_button, jsonl_button]
         opened = dict(fn=load, inputs=[password], outputs=outputs, api_visibility="private")

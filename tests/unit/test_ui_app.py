@@ -226,7 +226,7 @@ def test_conversation_markdown_writes_citations_out(service: FakeService) -> Non
         in text
     )
     assert "Closest passages (not an answer):" in text and "- ¶4: Then the plan & the war went on." in text
-    assert "Your feedback: 👍" in text
+    assert "Your feedback: helpful" in text
 
 
 # ---------------------------------------------------------------- handlers
@@ -302,6 +302,7 @@ def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp
     assert "**2** questions asked" in summary and "**1** refused" in summary
     assert [row[1] for row in table] == ["Weather in Paris?", "What did Powell say?"]
     assert refused == [[table[0][0], "Weather in Paris?", "Weather in Paris?"]]
+    assert len(table[0][0]) == 19 and table[0][0][10] == " ", "times read like 2025-01-31 14:05:00"
     assert "Weather in Paris?" in Path(csv_path).read_text(encoding="utf-8")
     assert len(Path(jsonl_path).read_text(encoding="utf-8").splitlines()) == 2
     page = build_instructor(desk.store, Settings(home=tmp_path, instructor_password="s3cret"))

@@ -12,12 +12,14 @@ const hosted = [...document.querySelectorAll("gradio-app[src]")];
 const embedded = params.get("embed") === "1" || hosted.length > 0;
 
 if (embedded) {
-  // Compact layout for a small box: chat only, passages expand inline.
+  // Compact layout for a small box: chat only, passages expand inline. In an iframe the chat
+  // fills the frame; a web component cannot see its box, so it takes a 600px-box size.
+  const chatHeight = hosted.length ? "470px" : "max(240px, calc(100vh - 130px))";
   const style = document.createElement("style");
   style.id = "ac-embed-style";
   style.textContent = `
     #ac-article-col, #ac-header, .gradio-container footer { display: none !important; }
-    #ac-chatbot { height: 430px !important; max-height: 430px !important; }
+    #ac-chatbot { height: ${chatHeight} !important; max-height: ${chatHeight} !important; }
     #ac-root, #ac-chat-col { gap: 6px !important; }
     .gradio-container > .main { padding: 6px 8px !important; }`;
   document.head.appendChild(style);
@@ -115,7 +117,9 @@ document.addEventListener(
 // Hover: the passage and its paragraph number in a small card (the title attribute is the
 // no-JavaScript fallback; it is moved aside so the browser's own tooltip does not double it).
 let card = null;
+let cardFor = null;
 function showCard(link) {
+  cardFor = link;
   const tip = link.getAttribute("title") || link.dataset.tip;
   if (!tip) return;
   if (link.hasAttribute("title")) {
@@ -149,7 +153,15 @@ document.addEventListener("mouseout", (event) => {
   const into = event.relatedTarget instanceof Element && event.relatedTarget.closest("a.ac-cite");
   if (card && !into) card.style.display = "none";
 });
-document.addEventListener("scroll", () => card && (card.style.display = "none"), true);
+document.addEventListener(
+  "scroll",
+  (event) => {
+    // The article pane scrolling to a passage does not move the link; the chat scrolling does.
+    const moved = event.target instanceof Node && cardFor && event.target.contains(cardFor);
+    if (card && (moved || event.target === document)) card.style.display = "none";
+  },
+  true,
+);
 document.addEventListener("focusin", (event) => {
   const link = event.target instanceof Element && event.target.closest("a.ac-cite");
   if (link) showCard(link);
