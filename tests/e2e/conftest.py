@@ -1,0 +1,237 @@
+"""A real `article-chat serve` on a free loopback port, static "course pages", headless Chromium.
+
+One server per session (starting it loads the model and builds the index); every test talks to
+127.0.0.1 only, and every process and thread started here is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+PASSWORD = "e2e-instructor-secret"
+START_TIMEOUT_S = 240  # first start embeds the article and loads the model
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str  # "http://127.0.0.1:PORT/"
+    home: Path
+    log: Path
+
+    @property
+    def origin(self) -> str:
+        return self.url.rstrip("/")
+
+    @property
+    def netloc(self) -> str:
+        return self.origin.split("//", 1)[1]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A static page server on another loopback port, standing in for a course site."""
+
+    url: str
+
+    @property
+    def origin(self) -> str:
+        return self.url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def instructor_password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def course_port() -> int:
+    return free_port()
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("article-chat")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ui.cli"]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("article-chat-home")
+    log = home / "server.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "ARTICLE_CHAT_HOME": str(home),
+        "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{course_port}",
+        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    env.pop("ARTICLE_CHAT_ARTICLE", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=home,  # whatever the server writes stays in the temporary home
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_ready(url, process, log)
+        yield Server(url=url, home=home, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"article-chat serve exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(url + "api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"article-chat serve not ready after {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+def _serve_dir(directory: Path, port: int) -> Iterator[Site]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(url=f"http://127.0.0.1:{port}/")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def course_pages(server: Server) -> dict[str, str]:
+    """What an instructor pastes into a course page (the snippets docs/web.md shows)."""
+    page = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Week 3: the reading</title>{head}
+<style>body {{ font-family: sans-serif; margin: 24px; display: flex; gap: 32px; }}
+main {{ max-width: 420px; color: #374151; }} .box {{ width: 400px; height: 600px; }}</style></head>
+<body><main><h1>Week 3: the reading</h1>
+<p>Read the article, then ask the chat about it. Every answer quotes the article and links to the
+passage it comes from.</p></main>
+<div class="box">{chat}</div></body></html>
+"""
+    script = f'<script type="module" src="{server.url}gradio.js"></script>'
+    return {
+        "webcomponent.html": page.format(
+            head=script, chat=f'<gradio-app src="{server.url}?embed=1" initial_height="600px"></gradio-app>'
+        ),
+        "iframe.html": page.format(
+            head="",
+            chat=f'<iframe id="chat" src="{server.url}?embed=1" width="400" height="600" '
+            'style="border:1px solid #d1d5db;border-radius:8px" title="Ask the article"></iframe>',
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
+def course_site(server: Server, course_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The course site, on the origin the server allows."""
+    folder = tmp_path_factory.mktemp("course")
+    for name, html in course_pages(server).items():
+        (folder / name).write_text(html, encoding="utf-8")
+    yield from _serve_dir(folder, course_port)
+
+
+@pytest.fixture(scope="session")
+def foreign_site(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The same pages from an origin that is not on the allow-list."""
+    folder = tmp_path_factory.mktemp("foreign")
+    for name, html in course_pages(server).items():
+        (folder / name).write_text(html, encoding="utf-8")
+    yield from _serve_dir(folder, free_port())
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    ctx.set_default_timeout(20_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def ask_in(root: Any, question: str) -> Any:
+    """Type ``question`` into the chat inside ``root`` (a page or a frame) and wait for the answer."""
+    box = root.locator("#ac-question textarea")
+    box.wait_for()
+    answers = root.locator("#ac-chatbot .ac-answer:not(.ac-pending)")
+    before = answers.count()
+    box.fill(question)
+    box.press("Enter")
+    answer = answers.nth(before)
+    answer.locator(".ac-chip").first.wait_for()  # chips come with the finished answer
+    return answer
+
+
+@pytest.fixture(scope="session")
+def ask() -> Any:
+    return ask_in

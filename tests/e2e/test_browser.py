@@ -1,0 +1,175 @@
+"""The chat page in headless Chromium: cited answers, highlighted passages, text-only rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from ui.feedback import FeedbackStore
+
+pytestmark = pytest.mark.e2e
+
+POWELL = "What did Powell say?"
+
+
+@pytest.fixture(scope="module")
+def powell(server: Any) -> dict[str, Any]:
+    """The answer the page must show, from the plain-HTTP API (answers are deterministic)."""
+    return httpx.post(server.url + "api/ask", json={"question": POWELL}, timeout=30).json()
+
+
+def open_chat(context: Any, server: Any, *, path: str = "") -> tuple[Any, list[str]]:
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(server.url + path, wait_until="load")  # not networkidle: Gradio keeps a stream open
+    page.locator("#ac-question textarea").wait_for()
+    return page, requests
+
+
+def test_cited_answer_click_highlights_passage(
+    context: Any, server: Any, ask: Any, powell: dict[str, Any], screenshots: Path
+) -> None:
+    page, requests = open_chat(context, server)
+    assert page.locator("#ac-article").get_attribute("open") is not None, (
+        "the article pane is open on desktop"
+    )
+    answer = ask(page, POWELL)
+    citation = powell["citations"][0]
+    marker = answer.locator("a.ac-marker").first
+    assert marker.inner_text() == "[1]"
+    assert citation["text"] in answer.locator(".ac-text").inner_text()
+
+    marker.click()
+    mark = page.locator("#ac-article mark.ac-hl")
+    mark.first.wait_for()
+    assert "".join(mark.all_inner_texts()) == citation["text"], "exactly [start, end) is highlighted"
+    assert page.locator(f"#ac-p-{citation['paragraph']} mark.ac-hl").count() == 1
+    page.wait_for_timeout(700)  # smooth scrolling
+    pane = page.locator("#ac-article-scroll").bounding_box()
+    box = mark.first.bounding_box()
+    assert pane and box and pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"]
+
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(screenshots / "desktop.png"))
+    marker.hover()
+    card = page.locator(".ac-card")
+    card.wait_for()
+    assert card.inner_text() == f"¶{citation['paragraph']}: {citation['text']}"
+
+    page.mouse.move(5, 5)
+    answer.locator("a.ac-chip").first.click()  # the chip under the answer does the same
+    assert "".join(mark.all_inner_texts()) == citation["text"]
+    assert all(urlsplit(url).netloc == server.netloc for url in requests if url.startswith("http")), requests
+
+
+def test_refused_answer_shows_closest_passages(context: Any, server: Any, ask: Any) -> None:
+    page, _ = open_chat(context, server)
+    answer = ask(page, "What is the weather in Paris?")
+    assert "ac-refused" in (answer.get_attribute("class") or "")
+    assert answer.locator(".ac-text").inner_text().startswith("The article doesn't say")
+    assert "Closest passages" in (answer.locator(".ac-closests .ac-label").text_content() or "")
+    assert answer.locator(".ac-sources").count() == 0, "closest passages are not shown as support"
+
+
+def test_follow_up_shows_searched_for(context: Any, server: Any, ask: Any) -> None:
+    page, _ = open_chat(context, server)
+    ask(page, POWELL)
+    answer = ask(page, "What did he oppose?")
+    assert answer.locator(".ac-searched").inner_text().startswith("Searched for:")
+
+
+def test_markup_in_a_question_is_text_and_runs_nothing(context: Any, server: Any, ask: Any) -> None:
+    page, _ = open_chat(context, server)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    question = (
+        "<img src=x onerror=\"window.__pwned=1;alert('xss')\"><script>window.__pwned=2</script> "
+        "What did Powell say?"
+    )
+    ask(page, question)
+    bubble = page.locator("#ac-chatbot .ac-q").last
+    assert bubble.inner_text() == question
+    assert page.locator("#ac-chatbot img[src='x'], #ac-chatbot script").count() == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
+    assert dialogs == []
+
+
+def test_starter_questions_come_from_the_article(context: Any, server: Any) -> None:
+    page, _ = open_chat(context, server)
+    starters = page.locator("#ac-chatbot .example")  # Gradio's example buttons in the empty chat
+    starters.first.wait_for()
+    texts = starters.all_inner_texts()
+    assert any("Powell" in t for t in texts), texts
+    starters.filter(has_text="Powell").first.click()
+    page.locator("#ac-chatbot .ac-answer .ac-chip").first.wait_for()
+
+
+def test_feedback_and_markdown_download(context: Any, server: Any, ask: Any, powell: dict[str, Any]) -> None:
+    store = FeedbackStore(server.home / "feedback.sqlite3")
+    before = store.summary()
+    page, _ = open_chat(context, server)
+    ask(page, POWELL)
+    page.locator("#ac-chatbot button[aria-label='Like']").last.click()
+    page.get_by_text("your feedback was saved").wait_for()
+    assert store.summary()["up"] == before["up"] + 1
+    assert store.summary()["asked"] > before["asked"]
+
+    with page.expect_download() as download:
+        page.locator("#ac-download").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    citation = powell["citations"][0]
+    assert f"## 1. {POWELL}" in text
+    assert f"> [1] ¶{citation['paragraph']} (characters {citation['start']}–{citation['end']}): " in text
+
+
+def test_narrow_screen_folds_the_article(browser: Any, server: Any, ask: Any, screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(server.url, wait_until="load")
+        page.locator("#ac-question textarea").wait_for()
+        page.wait_for_function("() => !document.querySelector('#ac-article').open")
+        answer = ask(page, POWELL)
+        answer.locator("a.ac-marker").first.click()
+        passage = answer.locator(".ac-passage.ac-open")
+        passage.wait_for()
+        assert "Powell" in passage.inner_text()
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(screenshots / "narrow.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_instructor_page_needs_password_and_exports(
+    context: Any, server: Any, instructor_password: str
+) -> None:
+    httpx.post(server.url + "api/ask", json={"question": "What is the weather in Paris?"}, timeout=30)
+    page = context.new_page()
+    page.goto(server.url + "instructor/", wait_until="load")
+    password = page.locator("#ac-password input")
+    password.wait_for()
+    summary = page.locator("#ac-summary")
+    assert summary.is_hidden()
+    password.fill("wrong")
+    page.locator("#ac-unlock").click()
+    page.get_by_text("Wrong password").first.wait_for()
+    assert summary.is_hidden()
+
+    password.fill(instructor_password)
+    page.locator("#ac-unlock").click()
+    page.get_by_text("questions asked").wait_for()
+    assert "refused" in summary.inner_text()
+    assert "What is the weather in Paris?" in (page.locator("#ac-refused-table").text_content() or "")
+    assert "What is the weather in Paris?" in (page.locator("#ac-questions-table").text_content() or "")
+    with page.expect_download() as download:
+        page.locator("#ac-export-csv").click()
+    assert "What is the weather in Paris?" in Path(download.value.path()).read_text(encoding="utf-8")
+    with page.expect_download() as download:
+        page.locator("#ac-export-jsonl").click()
+    assert '"refused": true' in Path(download.value.path()).read_text(encoding="utf-8")
