@@ -66,7 +66,9 @@ class CountingEmbeddings(Embeddings):
 
 
 @pytest.fixture(autouse=True)
-def _unit_tests_stay_offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _unit_tests_stay_offline(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Unit tests: no sockets (loopback included) and no real model."""
     if "unit" not in request.node.path.parts:
         yield
@@ -159,9 +161,13 @@ def make_index(chroma_client: Any, fake_embeddings: UnitFakeEmbedding) -> Iterat
 
     made: list[str] = []
 
-    def build(text: str, *, source: str | None = None, embeddings: Embeddings | None = None, **kwargs: Any) -> Any:
+    def build(
+        text: str, *, source: str | None = None, embeddings: Embeddings | None = None, **kwargs: Any
+    ) -> Any:
         article = parse_article(text, source=source or unique_source())
-        index = ensure_index(article, client=chroma_client, embeddings=embeddings or fake_embeddings, **kwargs)
+        index = ensure_index(
+            article, client=chroma_client, embeddings=embeddings or fake_embeddings, **kwargs
+        )
         made.append(index.name)
         return index
 

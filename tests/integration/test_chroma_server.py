@@ -75,7 +75,10 @@ def test_an_index_on_a_chroma_server_answers_and_is_reused(
     assert first.documents > 0
     answer = ChatService(index).ask("How much will the work cost?")
     assert not answer["refused"]
-    assert article.text[answer["citations"][0]["start"] : answer["citations"][0]["end"]] == answer["citations"][0]["text"]
+    assert (
+        article.text[answer["citations"][0]["start"] : answer["citations"][0]["end"]]
+        == answer["citations"][0]["text"]
+    )
 
     again = counting_embeddings(real_embeddings)
     reopened = ensure_index(read_article(tiny_copy), client=open_client(url=chroma_url), embeddings=again)
@@ -92,7 +95,9 @@ def test_the_cli_uses_the_server_from_the_flag_and_the_variable(
     built = cli(["--chroma-url", chroma_url, "--article", str(article), "index"], home=home)
     assert built.returncode == 0, built.stderr
     asked = cli(
-        ["--article", str(article), "ask", "--json", "What did Finch warn?"], home=home, ARTICLE_CHAT_CHROMA_URL=chroma_url
+        ["--article", str(article), "ask", "--json", "What did Finch warn?"],
+        home=home,
+        ARTICLE_CHAT_CHROMA_URL=chroma_url,
     )
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
@@ -103,7 +108,9 @@ def test_the_cli_uses_the_server_from_the_flag_and_the_variable(
     assert not (home / "chroma").exists(), "with a server, nothing is written to the local data dir"
 
 
-def test_a_dead_chroma_server_is_a_clear_one_line_error(cli: Any, one_line_error: Any, tmp_path: Path, port: Any) -> None:
+def test_a_dead_chroma_server_is_a_clear_one_line_error(
+    cli: Any, one_line_error: Any, tmp_path: Path, port: Any
+) -> None:
     dead = f"http://127.0.0.1:{port()}"
     message = one_line_error(cli(["--chroma-url", dead, "ask", "What did Powell say?"], home=tmp_path), 1)
     assert dead in message

@@ -139,6 +139,9 @@ def test_ask_jsonl_answers_each_line_with_history_and_reports_bad_lines(
     # Markup is text: echoed as given, never executed or stripped, and not put into the answer.
     assert outputs[5]["question"] == '<script>alert("hi")</script> What did <b>Powell</b> say?'
     assert "<script>" not in outputs[5]["answer"]
+    # One process loads the model once, for the first question: later ones are warm.
+    later = [a["timings_ms"]["total"] for a in (outputs[2], outputs[4], outputs[5])]
+    assert max(later) < 2500, later
     assert result.returncode == 2, "a bad line makes the run exit 2, after every line is answered"
 
 

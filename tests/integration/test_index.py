@@ -43,7 +43,9 @@ def test_build_then_reopen_does_not_embed_again(
     assert (tmp_path / "chroma" / "chroma.sqlite3").is_file(), "the index is on disk"
 
     second = counting_embeddings(real_embeddings)
-    reopened = ensure_index(read_article(tiny_copy), client=open_client(path=tmp_path / "chroma"), embeddings=second)
+    reopened = ensure_index(
+        read_article(tiny_copy), client=open_client(path=tmp_path / "chroma"), embeddings=second
+    )
     assert second.documents == 0
     assert reopened.name == index.name
     assert reopened.collection.metadata["created"] == index.collection.metadata["created"]
@@ -57,10 +59,14 @@ def test_a_changed_article_is_rebuilt_and_answers_from_the_new_text(
 ) -> None:
     client = open_client(path=tmp_path / "chroma")
     old = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings)
-    tiny_copy.write_text(tiny_copy.read_text(encoding="utf-8").replace("$48 million", "$61 million"), encoding="utf-8")
+    tiny_copy.write_text(
+        tiny_copy.read_text(encoding="utf-8").replace("$48 million", "$61 million"), encoding="utf-8"
+    )
     new = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings)
     assert new.name != old.name
-    assert set(collections(client)) == {new.name}, "the old version's index is dropped once the new one is complete"
+    assert set(collections(client)) == {new.name}, (
+        "the old version's index is dropped once the new one is complete"
+    )
     answer = ChatService(new).ask("How much will the work cost?")
     assert "$61 million" in answer["answer"]
     assert "$48 million" not in answer["answer"]
@@ -108,7 +114,9 @@ def test_a_build_killed_halfway_leaves_the_old_index_answering(
     tiny_copy.write_text(big_version_of(old_text), encoding="utf-8")
     build = cli_popen(["index", str(tiny_copy)], home=home, ARTICLE_CHAT_INDEX_BATCH_SIZE="1")
     progress = kill_after_first_progress(build)
-    assert build.returncode == -signal.SIGKILL, f"the build ended on its own before it was killed:\n{progress}"
+    assert build.returncode == -signal.SIGKILL, (
+        f"the build ended on its own before it was killed:\n{progress}"
+    )
 
     # The half-built collection is there, marked unfinished.
     found = collections(client)

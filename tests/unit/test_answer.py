@@ -34,7 +34,9 @@ def assert_contract(result: dict[str, Any], article_text: str, paragraphs: dict[
         assert len(result["closest"]) <= 2
     else:
         assert result["citations"], "an answer cites its support"
-        assert markers == [c["n"] for c in result["citations"]], "each cited sentence is followed by its marker"
+        assert markers == [c["n"] for c in result["citations"]], (
+            "each cited sentence is followed by its marker"
+        )
         for citation in result["citations"]:
             assert f"{citation['text']} [{citation['n']}]" in result["answer"]
         assert result["closest"] == []
@@ -82,7 +84,11 @@ def test_a_plain_fact_is_answered_in_the_articles_words(ask: Any) -> None:
 
 
 def test_at_most_three_sentences_each_cited(ask: Any) -> None:
-    for question in ("What did Finch warn?", "What will the ferry do?", "Why was the bridge closed to lorries?"):
+    for question in (
+        "What did Finch warn?",
+        "What will the ferry do?",
+        "Why was the bridge closed to lorries?",
+    ):
         result = ask(question)
         assert 1 <= len(result["citations"]) <= 3
 
@@ -134,7 +140,10 @@ def test_markup_in_a_question_is_just_text(ask: Any) -> None:
 
 def test_a_follow_up_query_names_the_person(ask: Any) -> None:
     first = ask("Who is Councillor Finch?")
-    history = [{"role": "user", "content": "Who is Councillor Finch?"}, {"role": "assistant", "content": first["answer"]}]
+    history = [
+        {"role": "user", "content": "Who is Councillor Finch?"},
+        {"role": "assistant", "content": first["answer"]},
+    ]
     result = ask("What did he warn?", history)
     assert "Finch" in result["query"]
     assert result["question"] == "What did he warn?"
@@ -148,7 +157,10 @@ def test_a_follow_up_query_names_the_person(ask: Any) -> None:
 )
 def test_a_pronoun_follow_up_returns_that_persons_quote(ask: Any) -> None:
     first = ask("Who is Councillor Finch?")
-    history = [{"role": "user", "content": "Who is Councillor Finch?"}, {"role": "assistant", "content": first["answer"]}]
+    history = [
+        {"role": "user", "content": "Who is Councillor Finch?"},
+        {"role": "assistant", "content": first["answer"]},
+    ]
     result = ask("What did he warn?", history)
     assert "every month of delay" in first_cited(result)
 
@@ -167,13 +179,17 @@ def test_quoted_subject_finds_whose_words_are_asked_for(question: str, subject: 
     assert quoted_subject(question) == subject
 
 
-@pytest.mark.parametrize("question", ["Why was the bridge closed?", "How much will it cost?", "Who is the author?"])
+@pytest.mark.parametrize(
+    "question", ["Why was the bridge closed?", "How much will it cost?", "Who is the author?"]
+)
 def test_quoted_subject_is_none_for_other_questions(question: str) -> None:
     assert quoted_subject(question) is None
 
 
 @pytest.mark.xfail(reason="bug: see test_a_pronoun_follow_up_returns_that_persons_quote", strict=True)
-@pytest.mark.parametrize("question", ["What did he say?", "What did she warn?", "What did they tell the press?"])
+@pytest.mark.parametrize(
+    "question", ["What did he say?", "What did she warn?", "What did they tell the press?"]
+)
 def test_quoted_subject_is_never_a_bare_pronoun(question: str) -> None:
     assert quoted_subject(question) is None
 
@@ -198,6 +214,8 @@ def test_max_sentences_is_respected(tiny_index: Any, fake_embeddings: Any) -> No
 
 def test_no_candidates_means_a_refusal(tiny_index: Any, fake_embeddings: Any) -> None:
     article = tiny_index.article
-    answerer = ExtractiveAnswerer(article, tiny_index.chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    answerer = ExtractiveAnswerer(
+        article, tiny_index.chunks, grounding=Grounding(article, embeddings=fake_embeddings)
+    )
     answer = answerer.answer("What did Finch say?", "What did Finch say?", [])
     assert answer.refused and answer.citations == [] and answer.text == refusal_text()

@@ -117,12 +117,21 @@ def test_an_article_of_only_boilerplate_is_an_error() -> None:
     [
         ("The U.S. Army left. The war went on.", ["The U.S. Army left.", "The war went on."]),
         ("He met Mr. Smith and Dr. Jones. They talked.", ["He met Mr. Smith and Dr. Jones.", "They talked."]),
-        ("The report by J. R. Haldane was long. Few read it.", ["The report by J. R. Haldane was long.", "Few read it."]),
-        ("Costs rose 3.5 percent in 2021. Then they fell.", ["Costs rose 3.5 percent in 2021.", "Then they fell."]),
+        (
+            "The report by J. R. Haldane was long. Few read it.",
+            ["The report by J. R. Haldane was long.", "Few read it."],
+        ),
+        (
+            "Costs rose 3.5 percent in 2021. Then they fell.",
+            ["Costs rose 3.5 percent in 2021.", "Then they fell."],
+        ),
         ('She said "yes." Then she left.', ['She said "yes."', "Then she left."]),
         ("She said “we will win.” He laughed.", ["She said “we will win.”", "He laughed."]),
         ("Is it over? Not yet! Wait… It is.", ["Is it over?", "Not yet!", "Wait…", "It is."]),
-        ("Some towns, e.g. Riverton, agreed. Others did not.", ["Some towns, e.g. Riverton, agreed.", "Others did not."]),
+        (
+            "Some towns, e.g. Riverton, agreed. Others did not.",
+            ["Some towns, e.g. Riverton, agreed.", "Others did not."],
+        ),
         ("It ended on Jan. 5 in the rain. Nobody came.", ["It ended on Jan. 5 in the rain.", "Nobody came."]),
         ("a lower-case start. keeps going", ["a lower-case start. keeps going"]),
     ],
@@ -188,7 +197,10 @@ def test_read_article_keeps_the_file_text_exactly(tmp_path: Path) -> None:
     article = read_article(path)
     assert article.text == text
     assert article.source == "exact.txt"
-    assert [p.text for p in article.paragraphs] == ["Leading spaces stay.", "Tabs and  double  spaces stay too."]
+    assert [p.text for p in article.paragraphs] == [
+        "Leading spaces stay.",
+        "Tabs and  double  spaces stay too.",
+    ]
     assert_offsets_verbatim(article)
 
 

@@ -14,7 +14,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def quotes_by_speaker(text: str) -> dict[str, str | None]:
     """Each quoted passage (first words) -> the speaker the chunker found for it."""
-    return {q.text.split(",")[0][:30]: q.speaker for c in chunk_article(parse_article(text)) for q in c.quotes}
+    return {
+        q.text.split(",")[0][:30]: q.speaker for c in chunk_article(parse_article(text)) for q in c.quotes
+    }
 
 
 def speaker_of(text: str, quote_start: str) -> str | None:
@@ -24,7 +26,9 @@ def speaker_of(text: str, quote_start: str) -> str | None:
 
 
 @pytest.mark.parametrize(
-    "path", [DATA / "tiny_article.md", DATA / "other_article.md", default_article_path()], ids=lambda p: p.name
+    "path",
+    [DATA / "tiny_article.md", DATA / "other_article.md", default_article_path()],
+    ids=lambda p: p.name,
 )
 def test_chunks_are_verbatim_sentence_sized_slices(path: Path) -> None:
     article = read_article(path)
@@ -40,7 +44,7 @@ def test_chunks_are_verbatim_sentence_sized_slices(path: Path) -> None:
         assert len(chunk.text) <= 600
         for quote in chunk.quotes:
             assert chunk.start <= quote.start < quote.end <= chunk.end
-            assert quote.text.strip("\"“”,.") in article.text[quote.start : quote.end]
+            assert quote.text.strip('"“”,.') in article.text[quote.start : quote.end]
 
 
 def test_every_body_sentence_is_citable(tiny_article: Article) -> None:
@@ -59,7 +63,11 @@ def test_metadata_is_flat_scalars_for_chroma(tiny_article: Article) -> None:
     for chunk in chunk_article(tiny_article):
         metadata = chunk.metadata()
         assert all(isinstance(v, str | int) for v in metadata.values())
-        assert (metadata["start"], metadata["end"], metadata["paragraph"]) == (chunk.start, chunk.end, chunk.paragraph)
+        assert (metadata["start"], metadata["end"], metadata["paragraph"]) == (
+            chunk.start,
+            chunk.end,
+            chunk.paragraph,
+        )
 
 
 def test_speaker_named_before_the_verb() -> None:
@@ -86,10 +94,7 @@ def test_pronoun_speaker_falls_back_to_the_person_named_before() -> None:
 
 
 def test_pronoun_after_the_quote_falls_back_to_the_person_named_before() -> None:
-    text = (
-        "Rosa Delgado said she feared the roadworks.\n\n"
-        '"I believe in the bridge, I really do," she said.'
-    )
+    text = 'Rosa Delgado said she feared the roadworks.\n\n"I believe in the bridge, I really do," she said.'
     assert speaker_of(text, "I believe in the bridge") == "Rosa Delgado"
 
 
@@ -152,7 +157,10 @@ def test_quote_without_any_speaker_is_kept_unattributed() -> None:
 def test_people_metadata_names_the_speakers(tiny_article: Article) -> None:
     chunks = chunk_article(tiny_article)
     speakers = {s for c in chunks for s in c.speakers}
-    assert {"Mayor Lena Ortiz", "Finch"} <= speakers or {"Mayor Lena Ortiz", "Councillor Abel Finch"} <= speakers
+    assert {"Mayor Lena Ortiz", "Finch"} <= speakers or {
+        "Mayor Lena Ortiz",
+        "Councillor Abel Finch",
+    } <= speakers
     people = {p for c in chunks for p in c.people}
     assert "Mayor Lena Ortiz" in people
     assert not people & {"Monday", "Riverton", "The", "Some"}

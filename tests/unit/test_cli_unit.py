@@ -28,7 +28,9 @@ def opened(monkeypatch: pytest.MonkeyPatch, tiny_service: Any, tmp_path: Path) -
         return tiny_service
 
     monkeypatch.setattr(ui.runtime, "open_from_settings", open_service)
-    monkeypatch.setattr(ui.runtime, "rebuild_from_settings", lambda settings: open_service(settings, rebuild=True))
+    monkeypatch.setattr(
+        ui.runtime, "rebuild_from_settings", lambda settings: open_service(settings, rebuild=True)
+    )
     monkeypatch.setenv("ARTICLE_CHAT_HOME", str(tmp_path / "home"))
     return calls
 
@@ -104,9 +106,13 @@ def test_a_binary_article_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "binary" in one_line_error(capsys.readouterr())
 
 
-def test_an_unusable_index_exits_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unusable_index_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
-        raise IndexUnavailable("index at /x cannot be opened (file is not a database); run `article-chat index --rebuild`")
+        raise IndexUnavailable(
+            "index at /x cannot be opened (file is not a database); run `article-chat index --rebuild`"
+        )
 
     monkeypatch.setattr(ui.runtime, "open_from_settings", broken)
     assert main(["ask", "What did Finch warn?"]) == EXIT_FAILURE
@@ -128,7 +134,9 @@ def test_ask_prints_the_answer_and_numbered_citations_with_paragraphs(
     assert any("every month of delay" in text for _, _, text in cited)
 
 
-def test_ask_json_is_the_answer_contract(opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_json_is_the_answer_contract(
+    opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["ask", "--json", "What did Finch warn?"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result) == ANSWER_KEYS
@@ -138,9 +146,25 @@ def test_ask_json_is_the_answer_contract(opened: list[Any], tiny_service: Any, c
         assert tiny_service.article.text[citation["start"] : citation["end"]] == citation["text"]
 
 
-def test_flags_reach_the_settings(opened: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_flags_reach_the_settings(
+    opened: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     article = tmp_path / "a.md"
-    assert main(["--article", str(article), "--home", str(tmp_path / "h"), "--chroma-url", "http://127.0.0.1:9", "ask", "Why?"]) == 0
+    assert (
+        main(
+            [
+                "--article",
+                str(article),
+                "--home",
+                str(tmp_path / "h"),
+                "--chroma-url",
+                "http://127.0.0.1:9",
+                "ask",
+                "Why?",
+            ]
+        )
+        == 0
+    )
     settings = opened[-1]
     assert settings.article == article
     assert settings.home == tmp_path / "h"
@@ -150,7 +174,9 @@ def test_flags_reach_the_settings(opened: list[Any], tmp_path: Path, capsys: pyt
     capsys.readouterr()
 
 
-def test_index_reports_the_collection(opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_index_reports_the_collection(
+    opened: list[Any], tiny_service: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["index"]) == 0
     out = capsys.readouterr().out
     assert tiny_service.index.name in out
@@ -228,9 +254,19 @@ def write_qa(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 QA = [
-    {"id": "cost", "turns": ["How much will the work cost?"], "gold": ["$48 million"], "expect": ["48 million"]},
+    {
+        "id": "cost",
+        "turns": ["How much will the work cost?"],
+        "gold": ["$48 million"],
+        "expect": ["48 million"],
+    },
     {"id": "obama", "turns": ["What did Obama say about the bridge?"], "answerable": False},
-    {"id": "miss", "turns": ["How much will the work cost?"], "gold": ["a passage that is not there"], "expect": []},
+    {
+        "id": "miss",
+        "turns": ["How much will the work cost?"],
+        "gold": ["a passage that is not there"],
+        "expect": [],
+    },
 ]
 
 

@@ -11,7 +11,10 @@ import pytest
 from bot.errors import InputError
 from bot.evaluate import evaluate, load_rows
 
-ARTICLE = "The bridge will cost $48 million. Mayor Ortiz called it “the day we started building.” The ferry runs on."
+ARTICLE = (
+    "The bridge will cost $48 million. "
+    "Mayor Ortiz called it “the day we started building.” The ferry runs on."
+)
 
 
 def span(text: str) -> dict[str, Any]:
@@ -52,10 +55,26 @@ FERRY = "The ferry runs on."
 
 def test_a_perfect_bot_scores_one_everywhere() -> None:
     rows = [
-        {"id": "cost", "turns": ["How much?"], "answerable": True, "gold": ["cost $48 million"], "expect": ["48 million"]},
-        {"id": "quote", "turns": ["What did Ortiz say?"], "gold": ['"the day we started building."'], "expect": ["Ortiz"]},
+        {
+            "id": "cost",
+            "turns": ["How much?"],
+            "answerable": True,
+            "gold": ["cost $48 million"],
+            "expect": ["48 million"],
+        },
+        {
+            "id": "quote",
+            "turns": ["What did Ortiz say?"],
+            "gold": ['"the day we started building."'],
+            "expect": ["Ortiz"],
+        },
         {"id": "u", "turns": ["Weather?"], "answerable": False},
-        {"id": "f", "turns": ["Who is Ortiz?", "What did she say?"], "gold": ["the day we started"], "expect": []},
+        {
+            "id": "f",
+            "turns": ["Who is Ortiz?", "What did she say?"],
+            "gold": ["the day we started"],
+            "expect": [],
+        },
     ]
     bot = ScriptedBot(
         {
@@ -153,7 +172,10 @@ def test_mean_citation_length_counts_cited_passages() -> None:
 def test_load_rows_reads_jsonl_and_skips_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "qa.jsonl"
     path.write_text(
-        json.dumps({"id": "a", "turns": ["Q?"], "answerable": False}) + "\n\n" + json.dumps({"id": "b", "turns": ["R?"]}) + "\n",
+        json.dumps({"id": "a", "turns": ["Q?"], "answerable": False})
+        + "\n\n"
+        + json.dumps({"id": "b", "turns": ["R?"]})
+        + "\n",
         encoding="utf-8",
     )
     assert [r["id"] for r in load_rows(path)] == ["a", "b"]

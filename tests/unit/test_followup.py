@@ -6,7 +6,13 @@ import pytest
 
 from bot.followup import needs_context, standalone_query
 
-PEOPLE = ["Mayor Lena Ortiz", "Councillor Abel Finch", "Dr. J. R. Haldane", "Secretary Rumsfeld", "Colin Powell"]
+PEOPLE = [
+    "Mayor Lena Ortiz",
+    "Councillor Abel Finch",
+    "Dr. J. R. Haldane",
+    "Secretary Rumsfeld",
+    "Colin Powell",
+]
 
 
 def turns(*pairs: str) -> list[dict[str, str]]:
@@ -55,7 +61,9 @@ def test_a_pronoun_with_nobody_to_point_at_keeps_the_earlier_question() -> None:
     assert "What did the council decide?" in query
 
 
-@pytest.mark.parametrize("question", ["Why?", "How so?", "And the ferry?", "What about the cost?", "Why is that?"])
+@pytest.mark.parametrize(
+    "question", ["Why?", "How so?", "And the ferry?", "What about the cost?", "Why is that?"]
+)
 def test_an_elliptical_follow_up_carries_the_previous_question(question: str) -> None:
     history = turns("Why was the bridge closed to lorries?", "A flood cracked its piers.")
     query = standalone_query(question, history, people=PEOPLE)

@@ -56,7 +56,9 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
 
 def test_blank_values_mean_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    settings = Settings.from_env({"ARTICLE_CHAT_ARTICLE": "  ", "ARTICLE_CHAT_CHROMA_URL": "", "ARTICLE_CHAT_PORT": " "})
+    settings = Settings.from_env(
+        {"ARTICLE_CHAT_ARTICLE": "  ", "ARTICLE_CHAT_CHROMA_URL": "", "ARTICLE_CHAT_PORT": " "}
+    )
     assert settings.article is None and settings.chroma_url is None and settings.port == 7860
 
 

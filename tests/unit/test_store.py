@@ -11,7 +11,7 @@ import index.store as store
 from index.article import parse_article
 from index.chunks import chunk_article
 from index.errors import IndexUnavailable
-from index.store import COLLECTION_PREFIX, ensure_index, fingerprint
+from index.store import COLLECTION_PREFIX, fingerprint
 
 TEXT = (
     "The ferry crossed the river twice an hour. It was slow but cheap.\n\n"
@@ -49,7 +49,9 @@ def names(client: Any) -> set[str]:
     return {c if isinstance(c, str) else c.name for c in client.list_collections()}
 
 
-def test_build_stores_every_chunk_and_marks_the_collection_complete(make_index: Any, fake_embeddings: Any) -> None:
+def test_build_stores_every_chunk_and_marks_the_collection_complete(
+    make_index: Any, fake_embeddings: Any
+) -> None:
     index = make_index(TEXT)
     metadata = index.collection.metadata
     assert index.chunks == chunk_article(index.article)
@@ -61,7 +63,9 @@ def test_build_stores_every_chunk_and_marks_the_collection_complete(make_index: 
     assert index.name.startswith(COLLECTION_PREFIX)
     stored = index.collection.get(include=["documents", "metadatas"])
     by_id = {c.id: c for c in index.chunks}
-    for record_id, document, meta in zip(stored["ids"], stored["documents"], stored["metadatas"]):
+    for record_id, document, meta in zip(
+        stored["ids"], stored["documents"], stored["metadatas"], strict=True
+    ):
         assert index.article.text[meta["start"] : meta["end"]] == document
         assert document == by_id[record_id.split("+")[0]].text
 
@@ -78,7 +82,9 @@ def test_an_unchanged_article_is_not_embedded_again(
     assert second.collection.metadata["created"] == first.collection.metadata["created"]
 
 
-def test_rebuild_embeds_everything_again(make_index: Any, fake_embeddings: Any, counting_embeddings: Any) -> None:
+def test_rebuild_embeds_everything_again(
+    make_index: Any, fake_embeddings: Any, counting_embeddings: Any
+) -> None:
     first = make_index(TEXT, source="again.md")
     counter = counting_embeddings(fake_embeddings)
     rebuilt = make_index(TEXT, source="again.md", embeddings=counter, rebuild=True)
@@ -122,7 +128,9 @@ def test_a_build_that_dies_halfway_leaves_the_old_index_serving(
     source = "crash.md"
     old = make_index(TEXT, source=source)
     with pytest.raises(IndexUnavailable, match="embedding worker died"):
-        make_index(CHANGED, source=source, embeddings=BrokenAfter(fake_embeddings, ok_batches=1), batch_size=2)
+        make_index(
+            CHANGED, source=source, embeddings=BrokenAfter(fake_embeddings, ok_batches=1), batch_size=2
+        )
 
     # The half-built collection is there but marked unfinished and short of chunks.
     half = [n for n in names(chroma_client) - {old.name} if n.startswith(COLLECTION_PREFIX)]
@@ -170,7 +178,7 @@ def test_progress_is_reported_per_batch(make_index: Any) -> None:
     assert total >= len(index.chunks)
     assert seen[-1] == (total, total)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
-    assert all(b - a <= 2 for (a, _), (b, _) in zip([(0, total), *seen], seen))
+    assert all(b - a <= 2 for (a, _), (b, _) in zip([(0, total), *seen[:-1]], seen, strict=True))
 
 
 def test_search_finds_a_passage_by_its_own_text(make_index: Any) -> None:

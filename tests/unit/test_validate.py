@@ -27,7 +27,10 @@ def assistant(text: Any) -> dict[str, Any]:
         ("Why\x1b[31m?", "U+001B"),
         ("Bell\x07", "U+0007"),
         ("del\x7f", "U+007F"),
-        ("x" * (DEFAULT_MAX_CHARS + 1), f"{DEFAULT_MAX_CHARS + 1:,} characters, over the limit of {DEFAULT_MAX_CHARS:,}"),
+        (
+            "x" * (DEFAULT_MAX_CHARS + 1),
+            f"{DEFAULT_MAX_CHARS + 1:,} characters, over the limit of {DEFAULT_MAX_CHARS:,}",
+        ),
         (None, "must be text, not NoneType"),
         (42, "must be text, not int"),
         (["What did Powell say?"], "must be text, not list"),
