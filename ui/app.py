@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import html
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -30,6 +31,7 @@ STATIC = Path(__file__).with_name("static")
 DEFAULT_STREAM_DELAY = 0.02  # seconds between streamed chunks: quick, but visibly streaming
 STREAM_STEPS = 25  # at most this many partial renders per answer
 CHAT_CONCURRENCY = 8  # answers stream at once; the model call itself is serialized by ChatDesk
+DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
 _MARKER = re.compile(r"\[(\d+)\]")
 _TOKEN = re.compile(r"\[\d+\]|\S+\s*|\s+")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
@@ -269,6 +271,7 @@ class ChatHandlers:
         """A fresh Markdown file of the conversation for the download button."""
         if not turns:
             return gr.DownloadButton(value=None, interactive=False)
+        prune(self.downloads, older_than=DOWNLOAD_TTL_S)
         folder = self.downloads / uuid.uuid4().hex
         folder.mkdir(parents=True)
         path = folder / "conversation.md"
@@ -286,6 +289,14 @@ class ChatHandlers:
             return self.desk.ask(question, history or [], source="gradio-api")[0]
         except InputError as exc:
             raise gr.Error(str(exc)) from exc
+
+
+def prune(folder: Path, *, older_than: float) -> None:
+    """Delete the per-download subfolders of ``folder`` older than ``older_than`` seconds."""
+    cutoff = time.time() - older_than
+    for entry in folder.glob("*/"):
+        if entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _assistant(content: str) -> dict[str, str]:
@@ -315,9 +326,8 @@ def build_app(
     )
     article: Article = service.article
     starters = service.starters(n=4)
-    with gr.Blocks(
-        title=f"Ask the article: {article.title or article.source}", analytics_enabled=False
-    ) as app:
+    title = f"Ask the article: {article.title}" if article.title else "Ask the article"
+    with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)) as app:
         turns = gr.State([])
         with gr.Column(elem_id="ac-root"):
             gr.HTML(render_header(article), elem_id="ac-header")
@@ -414,6 +424,7 @@ def build_instructor(store: FeedbackStore, settings: Settings) -> gr.Blocks:
     def load(given: str | None) -> tuple[Any, ...]:
         if not password_ok(given, settings.instructor_password):
             raise gr.Error("Wrong password. It is the value of ARTICLE_CHAT_INSTRUCTOR_PASSWORD.")
+        prune(folder, older_than=DOWNLOAD_TTL_S)
         summary, table, refused, csv_path, jsonl_path = instructor_report(store, folder)
         return (
             gr.Column(visible=True),

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -143,6 +143,10 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
         """Gradio's web-component loader, served here so course pages need no CDN."""
         path = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
         return FileResponse(path, media_type="text/javascript")
+
+    @app.get("/instructor", include_in_schema=False)
+    async def instructor_slash() -> RedirectResponse:
+        return RedirectResponse("instructor/")  # relative: still right behind a path prefix
 
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
     chat = build_app(service, settings, desk=desk, stream_delay=delay)

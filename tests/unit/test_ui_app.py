@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import time
 from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,6 +26,7 @@ from ui.app import (
     history_of,
     instructor_report,
     password_ok,
+    prune,
     render_answer,
     render_article,
     render_question,
@@ -284,6 +286,16 @@ def test_build_app_exposes_only_ask(service: FakeService, tmp_path: Path) -> Non
     named = app.get_api_info()["named_endpoints"]
     assert list(named) == ["/ask"]
     assert [p["parameter_name"] for p in named["/ask"]["parameters"]] == ["question", "history"]
+
+
+def test_prune_deletes_only_old_download_folders(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "conversation.md").write_text("x", encoding="utf-8")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    prune(tmp_path, older_than=3600)
+    assert not old.exists() and (new / "conversation.md").exists()
 
 
 # ---------------------------------------------------------------- instructor

@@ -130,6 +130,12 @@ def test_serves_gradio_web_component_loader(client: TestClient) -> None:
     assert "import(" in response.text
 
 
+def test_instructor_without_slash_redirects(client: TestClient) -> None:
+    response = client.get("/instructor", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "instructor/"
+    assert client.get("/instructor").status_code == 200
+
+
 def test_health(client: TestClient) -> None:
     assert client.get("/api/health").json() == {"ok": True, "article": "fake.md", "paragraphs": 2}
 
