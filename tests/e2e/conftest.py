@@ -1,7 +1,8 @@
 """A real `article-chat serve` on a free loopback port, static "course pages", headless Chromium.
 
-One server per session (starting it loads the model and builds the index); every test talks to
-127.0.0.1 only, and every process and thread started here is stopped at teardown.
+One server for the whole e2e package (starting it loads the model and builds the index), stopped
+when the package is done; every test talks to 127.0.0.1 only, and every process, thread and
+browser started here is stopped at teardown.
 """
 
 from __future__ import annotations
@@ -68,12 +69,12 @@ class Site:
         return self.url.rstrip("/")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def instructor_password() -> str:
     return PASSWORD
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def course_port() -> int:
     return free_port()
 
@@ -83,7 +84,7 @@ def _command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "ui.cli"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("article-chat-home")
     log = home / "server.log"
@@ -175,7 +176,7 @@ passage it comes from.</p></main>
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def course_site(server: Server, course_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The course site, on the origin the server allows."""
     folder = tmp_path_factory.mktemp("course")
@@ -184,7 +185,7 @@ def course_site(server: Server, course_port: int, tmp_path_factory: pytest.TempP
     yield from _serve_dir(folder, course_port)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def foreign_site(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The same pages from an origin that is not on the allow-list."""
     folder = tmp_path_factory.mktemp("foreign")
@@ -193,7 +194,7 @@ def foreign_site(server: Server, tmp_path_factory: pytest.TempPathFactory) -> It
     yield from _serve_dir(folder, free_port())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync loop must not outlive the module (async tests)
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium: apt-get install -y chromium")
