@@ -213,7 +213,7 @@ class ExtractiveAnswerer:
         """The best sentence, plus what completes it, plus any nearly as good."""
         best, best_score = ranked[0]
         chosen = [best.chunk]
-        following = self._next(best.chunk)
+        following = self._next(best.chunk) if self.max_sentences > 1 else None
         # A lead-in ("The money will come from three sources.") needs the sentence it announces;
         # a quote that runs on ("I believe in it," she said. "But ...") needs its continuation.
         if following and (len(best.chunk.text) < SHORT_SENTENCE or best.chunk.text.rstrip().endswith(":")):
@@ -258,6 +258,8 @@ def quoted_subject(question: str) -> str | None:
     if not match:
         return None
     who = match.group("who")
+    if who.lower() in {"he", "she", "they", "it", "him", "her", "them", "i", "you", "we"}:
+        return None  # a pronoun: the follow-up rewrite has put the name in the query
     names = find_names(who)
     return names[0] if names else (who if len(who.split()) <= 4 else None)
 

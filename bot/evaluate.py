@@ -55,7 +55,11 @@ class Report:
 def load_rows(path: str | Path) -> list[dict[str, Any]]:
     """Question-set lines; raises ``InputError`` naming the first bad line."""
     rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 (bad byte at {exc.start}); save it as UTF-8") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

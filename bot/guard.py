@@ -11,10 +11,14 @@ from bot.text import normalize
 _INJECTION = [
     r"\b(ignore|disregard|forget|override|bypass|skip)\b.{0,40}\b(instructions?|rules?|prompts?|"
     r"guidelines?|article|context|constraints?|restrictions?|above|previous|prior|everything)\b",
-    r"\b(you are|you're|act as|acting as|pretend|roleplay|role-play|behave like|simulate|"
-    r"from now on you)\b.{0,40}\b(now|a|an|my|the|no longer|not|to be|free|unrestricted|dan)\b",
-    r"\b(reveal|show|print|repeat|output|display|leak|tell me|what (is|are))\b.{0,30}\b(your|the)\s+"
-    r"(system\s+)?(prompt|instructions|rules|configuration|guidelines)\b",
+    r"\b(you are|you're)\s+(now|no longer|not an?|free|unrestricted|dan)\b",
+    # Role-play as an order ("Act as ...", "You must pretend ..."), not "acting as a mediator".
+    r"(^|[.!?:;]\s*|\byou\s+(must|should|will|shall|can|need to|have to)?\s*|\bplease\s+)"
+    r"(act as|pretend|role-?play|behave like|simulate|impersonate)\b",
+    r"\bfrom now on\b",
+    r"\b(reveal|show|print|repeat|output|display|leak|tell me|what (is|are))\b.{0,30}"
+    r"\b(your\s+(system\s+)?|the\s+system\s+|(the|your)\s+(hidden|secret|initial|original)\s+)"
+    r"(prompt|instructions|rules|configuration|guidelines|message)\b",
     r"\b(jailbreak|developer mode|dan mode|do anything now|sudo mode|god mode)\b",
     r"(^|\n)\s*(system|assistant|developer)\s*:",
     r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?inst\]|###\s*(instruction|system)",

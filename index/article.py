@@ -30,7 +30,7 @@ _ABBREVIATIONS = {
 _CLOSERS = "\"'”’)]»"
 # A sentence ends at . ! ? or … (plus closing quotes) followed by space and a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s+[\"'“‘(\[«A-Z0-9])")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t]*\r?\n\s*")
 _BIO = re.compile(
     r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s+(?:is|was)\s+(?:a|an|the)\s+[^.]*?\b"
     r"(writer|author|journalist|reporter|columnist|correspondent|editor|historian|analyst|professor|"
@@ -186,7 +186,7 @@ def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
         return False
     token = word.group(1)
     # Initials and dotted acronyms: "U.S.", "W.", "a.m."
-    if re.fullmatch(r"(?:\w\.)*\w", token) and (len(token) == 1 or "." in token):
+    if re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", token) and (len(token) == 1 or "." in token):
         return True
     return token.lower() in _ABBREVIATIONS
 

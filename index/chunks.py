@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "7"
+CHUNKER_VERSION = "8"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -199,6 +199,9 @@ def _speaker_for(text: str, quote_start: int, quote_end: int) -> str | None:
     ``None`` when a pronoun does the speaking ("she said"): the caller knows who that is.
     """
     before = text[:quote_start]
+    according = re.search(rf"\b(?i:according to)\s+({_NAME.pattern})", before)
+    if according and (names := [n for n in find_names(according.group(1)) if _is_person_like(n)]):
+        return names[0]
     verbs = list(_SPEECH.finditer(before))
     if verbs and _PRONOUN_SUBJECT.search(before[max(0, verbs[0].start() - 12) : verbs[0].start()]):
         return None
@@ -233,8 +236,8 @@ def _looks_like_person(name: str, text: str) -> bool:
         return False  # "Prime Minister" alone names an office, not a person
     if words[0] in _TITLES:
         return True
-    if re.search(rf"{re.escape(name)}\s+(is|was)\s+(a|an)\b", text):
-        return True
+    if re.search(rf"{re.escape(name)}(\s+(is|was)\s+(a|an)|,\s+(who|a|an|the))\b", text):
+        return True  # "X is a historian", "X, who runs a bakery,", "X, the engineer,"
     # "X said", "X, the engineer who led the study, told", "X, who has run a bakery, said"
     appositive = r"(?:,[^,.;:]{1,100},|,)?\s+(?:\w+ly\s+)?(?:who\s+)?(?:has\s+|had\s+)?"
     return bool(re.search(rf"{re.escape(name)}{appositive}({SPEECH_VERBS})\b", text))

@@ -109,7 +109,7 @@ class ArticleIndex:
             chunk_id = record_id.split(CONTEXT_SUFFIX)[0]
             if chunk_id in self._by_id:
                 best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
-        return [Hit(self._by_id[c], similarity) for c, similarity in best.items()]
+        return [Hit(self._by_id[c], similarity) for c, similarity in best.items()][:k]
 
     def vectors(self) -> dict[str, list[float]]:
         """Each chunk's own embedding (the sentence alone), by chunk id."""

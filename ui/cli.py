@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -98,7 +98,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
         service = _open(settings)
-        return answer_lines(service, sys.stdin, sys.stdout)
+        return answer_lines(service, sys.stdin.buffer, sys.stdout)
     from bot.validate import clean_question
 
     question = clean_question(args.question, max_chars=settings.max_question_chars)  # fail before loading
@@ -110,17 +110,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def answer_lines(service: Any, lines: TextIO, out: TextIO) -> int:
+def answer_lines(service: Any, lines: Iterable[bytes], out: TextIO) -> int:
     """One JSON answer per input line; a bad line gets an error object and the rest go on."""
     status = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
         try:
-            request = json.loads(line)
+            request = json.loads(raw.decode("utf-8"))
             if not isinstance(request, dict):
                 raise InputError('each line must be an object like {"messages": [...]}')
             result = service.ask_messages(request.get("messages"))
+        except UnicodeDecodeError as exc:
+            result, status = (
+                {"line": number, "error": f"line {number} is not UTF-8 (byte {exc.start})"},
+                EXIT_USAGE,
+            )
         except json.JSONDecodeError as exc:
             result, status = (
                 {"line": number, "error": f"line {number} is not valid JSON ({exc.msg})"},
