@@ -392,8 +392,8 @@ def instructor_report(
     rows = store.questions()
     s = store.summary()
     summary = (
-        f"**{s['asked']}** questions asked · **{s['refused']}** refused (the article doesn't cover them) · "
-        f"**{s['up']}** thumbs up · **{s['down']}** thumbs down"
+        f"Questions asked: **{s['asked']}** · refused (the article doesn't cover them): **{s['refused']}**"
+        f" · thumbs up: **{s['up']}** · thumbs down: **{s['down']}**"
     )
     when = lambda row: row["asked_at"][:19].replace("T", " ")  # noqa: E731
     table = [

@@ -76,6 +76,18 @@ def test_refused_answer_shows_closest_passages(context: Any, server: Any, ask: A
     assert answer.locator(".ac-sources").count() == 0, "closest passages are not shown as support"
 
 
+def test_answer_streams_in(context: Any, server: Any) -> None:
+    page, _ = open_chat(context, server)
+    box = page.locator("#ac-question textarea")
+    box.fill("What did Rumsfeld say?")
+    box.press("Enter")
+    page.locator("#ac-chatbot .ac-answer .ac-caret").first.wait_for()  # part of the answer, still typing
+    answer = page.locator("#ac-chatbot .ac-answer:not(.ac-pending)").last
+    answer.locator(".ac-chip").first.wait_for()
+    assert answer.locator(".ac-caret").count() == 0
+    assert "Rumsfeld" in answer.locator(".ac-text").inner_text()
+
+
 def test_follow_up_shows_searched_for(context: Any, server: Any, ask: Any) -> None:
     page, _ = open_chat(context, server)
     ask(page, POWELL)
@@ -147,7 +159,7 @@ def test_narrow_screen_folds_the_article(browser: Any, server: Any, ask: Any, sc
 
 
 def test_instructor_page_needs_password_and_exports(
-    context: Any, server: Any, instructor_password: str
+    context: Any, server: Any, instructor_password: str, screenshots: Path
 ) -> None:
     httpx.post(server.url + "api/ask", json={"question": "What is the weather in Paris?"}, timeout=30)
     page = context.new_page()
@@ -167,6 +179,7 @@ def test_instructor_page_needs_password_and_exports(
     assert "refused" in summary.inner_text()
     assert "What is the weather in Paris?" in (page.locator("#ac-refused-table").text_content() or "")
     assert "What is the weather in Paris?" in (page.locator("#ac-questions-table").text_content() or "")
+    page.screenshot(path=str(screenshots / "instructor.png"))
     with page.expect_download() as download:
         page.locator("#ac-export-csv").click()
     assert "What is the weather in Paris?" in Path(download.value.path()).read_text(encoding="utf-8")

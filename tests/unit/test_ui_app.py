@@ -311,7 +311,7 @@ def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp
     desk.ask("What did Powell say?", source="web")
     desk.ask("Weather in Paris?", source="api")
     summary, table, refused, csv_path, jsonl_path = instructor_report(desk.store, tmp_path)
-    assert "**2** questions asked" in summary and "**1** refused" in summary
+    assert "Questions asked: **2**" in summary and "cover them): **1**" in summary
     assert [row[1] for row in table] == ["Weather in Paris?", "What did Powell say?"]
     assert refused == [[table[0][0], "Weather in Paris?", "Weather in Paris?"]]
     assert len(table[0][0]) == 19 and table[0][0][10] == " ", "times read like 2025-01-31 14:05:00"
