@@ -96,6 +96,8 @@ function showPassage(link) {
   if (mark && paneVisible(pane)) {
     const top = mark.getBoundingClientRect().top - pane.getBoundingClientRect().top + pane.scrollTop;
     pane.scrollTo({ top: Math.max(0, top - pane.clientHeight / 3), behavior: "smooth" });
+    const box = pane.getBoundingClientRect();
+    if (box.bottom < 0 || box.top > window.innerHeight) pane.scrollIntoView({ block: "nearest" }); // folded-open pane on a phone
     mark.classList.add("ac-flash");
   } else {
     toggleInline(link);
