@@ -172,13 +172,9 @@ class Grounding:
 
 
 def _same_name(a: str, b: str) -> bool:
-    """Spelling variants of one name: "Shia"/"Shiite", "Baghdad"/"Baghad"."""
-    if a[:3] != b[:3]:
-        return False
-    if max(len(a), len(b)) <= 6:
-        # Short names need a clear length difference too: "Shia"/"Shiite" yes, "Iran"/"Iraq" no.
-        return abs(len(a) - len(b)) >= 2 and _dice(a, b) >= 0.5
-    return _dice(a, b) >= 0.7
+    """Spelling variants of one long name: "Baghdad"/"Baghad"."""
+    # Short names are too alike by letters alone ("Iran"/"Iraq", "Peru"/"Perils"): exact only.
+    return a[:3] == b[:3] and min(len(a), len(b)) > 5 and _dice(a, b) >= 0.7
 
 
 def _dice(a: str, b: str) -> float:
