@@ -149,12 +149,6 @@ def test_a_follow_up_query_names_the_person(ask: Any) -> None:
     assert result["question"] == "What did he warn?"
 
 
-@pytest.mark.xfail(
-    reason="bug: quoted_subject('What did he warn?') returns the pronoun 'he', and ExtractiveAnswerer "
-    "prefers it over quoted_subject(query) ('Councillor Finch'), so a pronoun follow-up loses the "
-    "speaker bonus; quoted_subject should return None for a pronoun (or prefer the query's subject)",
-    strict=True,
-)
 def test_a_pronoun_follow_up_returns_that_persons_quote(ask: Any) -> None:
     first = ask("Who is Councillor Finch?")
     history = [
@@ -186,7 +180,6 @@ def test_quoted_subject_is_none_for_other_questions(question: str) -> None:
     assert quoted_subject(question) is None
 
 
-@pytest.mark.xfail(reason="bug: see test_a_pronoun_follow_up_returns_that_persons_quote", strict=True)
 @pytest.mark.parametrize(
     "question", ["What did he say?", "What did she warn?", "What did they tell the press?"]
 )
@@ -194,12 +187,6 @@ def test_quoted_subject_is_never_a_bare_pronoun(question: str) -> None:
     assert quoted_subject(question) is None
 
 
-@pytest.mark.xfail(
-    reason="bug: ExtractiveAnswerer._choose appends the lead-in/quote continuation sentence before "
-    "checking max_sentences, so max_sentences=1 gives two citations; add the follower only when "
-    "len(chosen) < self.max_sentences",
-    strict=True,
-)
 def test_max_sentences_is_respected(tiny_index: Any, fake_embeddings: Any) -> None:
     article = tiny_index.article
     answerer = ExtractiveAnswerer(

@@ -115,12 +115,6 @@ def test_pronoun_falls_back_to_the_most_recent_person_not_the_first() -> None:
     assert speaker_of(text, "built on hope") == "Councillor Abel Finch"
 
 
-@pytest.mark.xfail(
-    reason="bug: a person introduced with an appositive ('Rosa Delgado, who runs a bakery, ...') but "
-    "no speech verb is not recorded as a person, so a following 'she said' goes to the person "
-    "before her; _looks_like_person could accept 'Name, who' and 'Name, a/the <noun>,'",
-    strict=True,
-)
 def test_pronoun_falls_back_to_a_person_introduced_with_who() -> None:
     text = (
         "Mayor Lena Ortiz opened the meeting.\n\n"
@@ -130,12 +124,6 @@ def test_pronoun_falls_back_to_a_person_introduced_with_who() -> None:
     assert speaker_of(text, "I believe in the bridge") == "Rosa Delgado"
 
 
-@pytest.mark.xfail(
-    reason="bug: 'According to Dr. Ines Moll, the plan \"...\"' has no speech verb, so the quote gets no "
-    "speaker although the sentence names exactly one person; _speaker_for could take the name "
-    "after 'according to' before the quote",
-    strict=True,
-)
 def test_according_to_attributes_the_quote() -> None:
     text = 'According to Dr. Ines Moll, the plan "cannot work without a second grant from the state."'
     assert speaker_of(text, "cannot work without") == "Dr. Ines Moll"

@@ -230,12 +230,6 @@ def test_jsonl_with_only_good_lines_exits_0(
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
-@pytest.mark.xfail(
-    reason="bug: answer_lines reads sys.stdin as strict UTF-8, so a line of invalid bytes raises "
-    "UnicodeDecodeError out of the loop (traceback, later lines lost); read sys.stdin.buffer and "
-    "decode each line, turning failures into an error object for that line",
-    strict=True,
-)
 def test_jsonl_line_of_invalid_utf8_is_an_error_object(
     opened: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

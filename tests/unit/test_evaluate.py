@@ -198,12 +198,6 @@ def test_load_rows_names_the_bad_line(tmp_path: Path, content: str, message: str
     assert str(path) in str(error.value) and message in str(error.value)
 
 
-@pytest.mark.xfail(
-    reason="bug: load_rows lets UnicodeDecodeError escape for a non-UTF-8 file, so `article-chat eval` "
-    "prints a traceback (exit 1) instead of a one-line message and exit 2; catch it and raise "
-    "InputError(f'{path} is not UTF-8 ...')",
-    strict=True,
-)
 def test_load_rows_rejects_a_non_utf8_file_clearly(tmp_path: Path) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(b'\xff\xfe{"turns": ["Caf\xe9?"]}\n')

@@ -206,11 +206,6 @@ def test_a_failing_collection_becomes_index_unavailable(make_index: Any, chroma_
         index.search("ferry", k=2)
 
 
-@pytest.mark.xfail(
-    reason="bug: ArticleIndex.search queries 2*k records (pronoun-led chunks are stored twice) and "
-    "returns every distinct chunk among them, so up to 2*k hits; slice the result to [:k]",
-    strict=True,
-)
 def test_search_returns_at_most_k_passages(tiny_index: Any) -> None:
     for k in (1, 2, 3):
         assert len(tiny_index.search("bridge ferry council", k=k)) <= k
