@@ -15,15 +15,8 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
-TESTS = Path(__file__).resolve().parent
-DATA = TESTS / "data"
-REPO = TESTS.parent
-# The workspace's shared folder (dev set, QA format) sits next to the repository.
-SHARED = REPO.parent / "shared"
-
+DATA = Path(__file__).resolve().parent / "data"
 TINY_ARTICLE = DATA / "tiny_article.md"
-OTHER_ARTICLE = DATA / "other_article.md"
-OTHER_ARTICLE_QA = DATA / "other_article_qa.jsonl"
 
 
 class UnitFakeEmbedding(DeterministicFakeEmbedding):
