@@ -1,21 +1,13 @@
-"""The chat page and the instructor page as Gradio Blocks: built here, launched by ``ui.server``.
-
-Every piece of user, answer or article text goes through ``html.escape`` before it reaches the
-page; the only markup is ours (citation links, chips, passages), so nothing typed ever runs.
-"""
+"""The chat page as Gradio Blocks: built here, launched by ``ui.server``; HTML comes from ``ui.render``."""
 
 from __future__ import annotations
 
-import hmac
-import html
-import re
 import shutil
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +16,23 @@ import gradio as gr
 from bot.errors import ArticleChatError, InputError
 from bot.validate import DEFAULT_MAX_CHARS, clean_question
 from index.article import Article
-from ui.feedback import FeedbackStore, to_csv, to_jsonl
+from ui.feedback import FeedbackStore
+from ui.render import (
+    conversation_markdown,
+    history_of,
+    render_answer,
+    render_article,
+    render_header,
+    render_pending,
+    render_question,
+    stream_prefixes,
+)
 from ui.settings import Settings
 
 STATIC = Path(__file__).with_name("static")
 DEFAULT_STREAM_DELAY = 0.02  # seconds between streamed chunks: quick, but visibly streaming
-STREAM_STEPS = 25  # at most this many partial renders per answer
 CHAT_CONCURRENCY = 8  # answers stream at once; the model call itself is serialized by ChatDesk
 DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
-_MARKER = re.compile(r"\[(\d+)\]")
-_TOKEN = re.compile(r"\[\d+\]|\S+\s*|\s+")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 
 
@@ -55,164 +53,6 @@ class ChatDesk:
         with self._lock:
             result: dict[str, Any] = self.service.ask(question, list(history))
         return result, self.store.record_question(result, source=source)
-
-
-# ---------------------------------------------------------------- rendering (pure, escaped)
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def cite_href(citation: dict[str, Any]) -> str:
-    """The link target chat.js reads: the exact character span in the article."""
-    return f"#ac-cite-{int(citation['start'])}-{int(citation['end'])}"
-
-
-def _tip(citation: dict[str, Any]) -> str:
-    return esc(f"¶{citation['paragraph']}: {citation['text']}")
-
-
-def render_question(question: str) -> str:
-    return f'<div class="ac-q">{esc(question)}</div>'
-
-
-def render_text(text: str, citations: Sequence[dict[str, Any]]) -> str:
-    """Answer text with each ``[n]`` marker turned into a link to citation n (others stay text)."""
-    by_n = {int(c["n"]): c for c in citations}
-    parts, cursor = [], 0
-    for match in _MARKER.finditer(text):
-        citation = by_n.get(int(match.group(1)))
-        if citation is None:
-            continue
-        parts.append(esc(text[cursor : match.start()]))
-        parts.append(
-            f'<a class="ac-cite ac-marker" href="{cite_href(citation)}" title="{_tip(citation)}"'
-            f' aria-label="passage {citation["n"]}, paragraph {citation["paragraph"]}">[{citation["n"]}]</a>'
-        )
-        cursor = match.end()
-    parts.append(esc(text[cursor:]))
-    return "".join(parts)
-
-
-def _chips(citations: Sequence[dict[str, Any]], *, label: str, kind: str) -> str:
-    items = []
-    for c in citations:
-        preview = c["text"] if len(c["text"]) <= 70 else c["text"][:67].rstrip() + "…"
-        mark = f"[{c['n']}] " if kind == "source" else ""
-        items.append(
-            f'<a class="ac-cite ac-chip ac-chip-{kind}" href="{cite_href(c)}" title="{_tip(c)}">'
-            f"<b>{mark}¶{c['paragraph']}</b> {esc(preview)}</a>"
-            f'<div class="ac-passage"><b>¶{c["paragraph"]}</b> {esc(c["text"])}</div>'
-        )
-    return f'<div class="ac-{kind}s"><div class="ac-label">{label}</div>{"".join(items)}</div>'
-
-
-def render_answer(result: dict[str, Any], *, partial: str | None = None) -> str:
-    """One assistant message; ``partial`` is a prefix of the answer while it streams."""
-    refused = bool(result["refused"])
-    parts = [f'<div class="ac-answer{" ac-refused" if refused else ""}">']
-    if result["query"] != result["question"]:
-        parts.append(f'<div class="ac-searched">Searched for: “{esc(result["query"])}”</div>')
-    text = result["answer"] if partial is None else partial
-    parts.append(f'<div class="ac-text">{render_text(text, result["citations"])}')
-    parts.append('<span class="ac-caret"></span></div>' if partial is not None else "</div>")
-    if partial is None:
-        if result["citations"]:
-            parts.append(_chips(result["citations"], label="From the article", kind="source"))
-        if result["closest"]:
-            label = "Closest passages (they do not answer the question)"
-            parts.append(_chips(result["closest"], label=label, kind="closest"))
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def render_pending() -> str:
-    return '<div class="ac-answer ac-pending">Reading the article…</div>'
-
-
-def render_article(article: Article) -> str:
-    """The article pane: numbered paragraphs whose text nodes keep the article's offsets.
-
-    Each ``.ac-pt`` span holds ``article.text[start:end]`` verbatim (``\\r`` becomes a space so
-    the browser keeps every character), which lets chat.js highlight exactly ``[start, end)``.
-    """
-    count = len(article.paragraphs)
-    parts = [
-        '<details id="ac-article" open><summary class="ac-article-summary">'
-        '<span class="ac-article-name">Article</span>'
-        f'<span class="ac-muted">{count} paragraphs</span></summary>'
-        '<div id="ac-article-scroll" class="ac-article-scroll">'
-    ]
-    for p in article.paragraphs:
-        start, text = p.start, p.text
-        if p.kind == "heading" and (prefix := _MD_HEADING.match(text)):
-            start, text = start + prefix.end(), text[prefix.end() :]
-        parts.append(
-            f'<div class="ac-para ac-{p.kind}" id="ac-p-{p.number}">'
-            f'<span class="ac-pn" title="paragraph {p.number}">{p.number}</span>'
-            f'<span class="ac-pt" data-start="{start}" data-end="{p.end}">'
-            f"{esc(text.replace(chr(13), ' '))}</span>"
-            "</div>"
-        )
-    parts.append("</div></details>")
-    return "".join(parts)
-
-
-def render_header(article: Article) -> str:
-    if article.title:
-        about = esc(article.title)
-    else:
-        first = article.body[0].text if article.body else article.text
-        about = "“" + esc(first if len(first) <= 90 else first[:87].rstrip() + "…") + "”"
-    byline = f'<span class="ac-muted"> · by {esc(article.author)}</span>' if article.author else ""
-    return (
-        '<div class="ac-header"><div class="ac-h1">Ask the article</div>'
-        f'<div class="ac-about">{about}{byline}</div>'
-        '<div class="ac-muted">Answers quote the article word for word. Click a '
-        '<span class="ac-demo">[1]</span> to see the passage; if the article doesn\'t say, '
-        "the bot tells you.</div></div>"
-    )
-
-
-def conversation_markdown(turns: Sequence[dict[str, Any]], article: Article) -> str:
-    """The conversation as Markdown, every citation written out with its paragraph and span."""
-    name = article.title or article.source
-    lines = [f"# Conversation about {name}", "", f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", ""]
-    for number, turn in enumerate(turns, start=1):
-        result = turn["result"]
-        lines += [f"## {number}. {result['question']}", ""]
-        if result["query"] != result["question"]:
-            lines += [f"_Searched for: {result['query']}_", ""]
-        lines += [result["answer"], ""]
-        for c in result["citations"]:
-            lines.append(f"> [{c['n']}] ¶{c['paragraph']} (characters {c['start']}–{c['end']}): {c['text']}")
-        if result["closest"]:
-            lines += ["", "Closest passages (not an answer):", ""]
-            lines += [f"- ¶{c['paragraph']}: {c['text']}" for c in result["closest"]]
-        if turn.get("rating"):
-            lines += ["", f"Your feedback: {'helpful' if turn['rating'] == 'up' else 'not helpful'}"]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def history_of(turns: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """Earlier turns in the ``{"role", "content"}`` form the service takes."""
-    history = []
-    for turn in turns:
-        history.append({"role": "user", "content": turn["result"]["question"]})
-        history.append({"role": "assistant", "content": turn["result"]["answer"]})
-    return history
-
-
-def stream_prefixes(answer: str, *, steps: int = STREAM_STEPS) -> list[str]:
-    """Growing prefixes of ``answer`` cut between words, so a marker never shows half-typed."""
-    tokens = _TOKEN.findall(answer)
-    size = max(1, -(-len(tokens) // steps))
-    return ["".join(tokens[:end]) for end in range(size, len(tokens), size)]
-
-
-# ---------------------------------------------------------------- handlers
 
 
 class ChatHandlers:
@@ -380,105 +220,6 @@ def build_app(
         chatbot.clear(lambda: ([], handlers.download([])), None, [turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
     return app
-
-
-# ---------------------------------------------------------------- instructor page
-
-
-def instructor_report(
-    store: FeedbackStore, folder: Path
-) -> tuple[str, list[list[Any]], list[list[Any]], str, str]:
-    """Summary, all questions, refused questions, and paths of fresh CSV and JSONL exports."""
-    rows = store.questions()
-    s = store.summary()
-    summary = (
-        f"Questions asked: **{s['asked']}** · refused (the article doesn't cover them): **{s['refused']}**"
-        f" · thumbs up: **{s['up']}** · thumbs down: **{s['down']}**"
-    )
-    when = lambda row: row["asked_at"][:19].replace("T", " ")  # noqa: E731
-    table = [
-        [when(r), r["question"], "yes" if r["refused"] else "", r["up"], r["down"], r["source"]] for r in rows
-    ]
-    refused = [[when(r), r["question"], r["query"]] for r in rows if r["refused"]]
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    out = folder / uuid.uuid4().hex
-    out.mkdir(parents=True)
-    csv_path, jsonl_path = out / f"questions-{stamp}.csv", out / f"questions-{stamp}.jsonl"
-    csv_path.write_text(to_csv(rows), encoding="utf-8")
-    jsonl_path.write_text(to_jsonl(rows), encoding="utf-8")
-    return summary, table, refused, str(csv_path), str(jsonl_path)
-
-
-def password_ok(given: str | None, expected: str | None) -> bool:
-    """No password configured means open; otherwise a constant-time comparison."""
-    if not expected:
-        return True
-    return hmac.compare_digest((given or "").encode(), expected.encode())
-
-
-def build_instructor(store: FeedbackStore, settings: Settings) -> gr.Blocks:
-    """The instructor page: questions asked, refused ones, feedback counts, CSV/JSONL export."""
-    folder = Path(tempfile.mkdtemp(prefix="article-chat-exports-"))
-    protected = bool(settings.instructor_password)
-
-    def load(given: str | None) -> tuple[Any, ...]:
-        if not password_ok(given, settings.instructor_password):
-            raise gr.Error("Wrong password. It is the value of ARTICLE_CHAT_INSTRUCTOR_PASSWORD.")
-        prune(folder, older_than=DOWNLOAD_TTL_S)
-        summary, table, refused, csv_path, jsonl_path = instructor_report(store, folder)
-        return (
-            gr.Column(visible=True),
-            summary,
-            table,
-            refused,
-            gr.DownloadButton(value=csv_path, interactive=True),
-            gr.DownloadButton(value=jsonl_path, interactive=True),
-        )
-
-    with gr.Blocks(title="Instructor view · article chat", analytics_enabled=False) as page:
-        gr.Markdown(
-            "## Instructor view\n"
-            "What students asked, which questions the article doesn't cover, and their feedback."
-        )
-        with gr.Row(visible=protected):
-            password = gr.Textbox(
-                label="Instructor password", type="password", scale=4, elem_id="ac-password"
-            )
-            unlock = gr.Button("Open", variant="primary", scale=1, elem_id="ac-unlock")
-        if not protected:
-            gr.Markdown("_This page is open: set `ARTICLE_CHAT_INSTRUCTOR_PASSWORD` to protect it._")
-        with gr.Column(visible=not protected) as report:
-            summary = gr.Markdown(elem_id="ac-summary")
-            with gr.Row():
-                csv_button = gr.DownloadButton(
-                    "Export CSV", interactive=False, size="sm", elem_id="ac-export-csv"
-                )
-                jsonl_button = gr.DownloadButton(
-                    "Export JSONL", interactive=False, size="sm", elem_id="ac-export-jsonl"
-                )
-                refresh = gr.Button("Refresh", size="sm")
-            gr.Markdown("### Refused questions (the article doesn't cover them)")
-            refused = gr.Dataframe(
-                headers=["asked at (UTC)", "question", "searched for"],
-                interactive=False,
-                wrap=True,
-                elem_id="ac-refused-table",
-            )
-            gr.Markdown("### All questions, newest first")
-            table = gr.Dataframe(
-                headers=["asked at (UTC)", "question", "refused", "thumbs up", "thumbs down", "source"],
-                interactive=False,
-                wrap=True,
-                elem_id="ac-questions-table",
-            )
-        outputs = [report, summary, table, refused, csv_button, jsonl_button]
-        opened = dict(fn=load, inputs=[password], outputs=outputs, api_visibility="private")
-        unlock.click(**opened)  # type: ignore[arg-type]
-        password.submit(**opened)  # type: ignore[arg-type]
-        refresh.click(**opened)  # type: ignore[arg-type]
-        if not protected:
-            page.load(**opened)  # type: ignore[arg-type]
-    return page
 
 
 def page_assets() -> dict[str, Any]:

@@ -93,7 +93,8 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is first imported
     import gradio as gr
 
-    from ui.app import DEFAULT_STREAM_DELAY, ChatDesk, build_app, build_instructor, page_assets
+    from ui.app import DEFAULT_STREAM_DELAY, ChatDesk, build_app, page_assets
+    from ui.instructor import build_instructor
 
     store = FeedbackStore(settings.feedback_db)
     desk = ChatDesk(service, store)

@@ -17,22 +17,17 @@ import pytest
 
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
-from ui.app import (
-    ChatDesk,
-    ChatHandlers,
-    build_app,
-    build_instructor,
+from ui.app import ChatDesk, ChatHandlers, build_app, prune
+from ui.feedback import FeedbackStore
+from ui.instructor import build_instructor, instructor_report, password_ok
+from ui.render import (
     conversation_markdown,
     history_of,
-    instructor_report,
-    password_ok,
-    prune,
     render_answer,
     render_article,
     render_question,
     stream_prefixes,
 )
-from ui.feedback import FeedbackStore
 from ui.settings import Settings
 
 ARTICLE = (

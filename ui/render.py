@@ -1,0 +1,178 @@
+"""The chat's HTML and Markdown, built from answers and the article: pure functions, no Gradio.
+
+Every piece of user, answer or article text goes through ``html.escape`` before it reaches the
+page; the only markup is ours (citation links, chips, passages), so nothing typed ever runs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from index.article import Article
+
+STREAM_STEPS = 25  # at most this many partial renders per answer
+_MARKER = re.compile(r"\[(\d+)\]")
+_TOKEN = re.compile(r"\[\d+\]|\S+\s*|\s+")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+
+
+def esc(text: str) -> str:
+    """Text made safe for HTML content and attribute values."""
+    return html.escape(text, quote=True)
+
+
+def cite_href(citation: dict[str, Any]) -> str:
+    """The link target chat.js reads: the exact character span in the article."""
+    return f"#ac-cite-{int(citation['start'])}-{int(citation['end'])}"
+
+
+def _tip(citation: dict[str, Any]) -> str:
+    """The hover text of a citation link: its paragraph and passage."""
+    return esc(f"¶{citation['paragraph']}: {citation['text']}")
+
+
+def render_question(question: str) -> str:
+    """One user message, as text."""
+    return f'<div class="ac-q">{esc(question)}</div>'
+
+
+def render_text(text: str, citations: Sequence[dict[str, Any]]) -> str:
+    """Answer text with each ``[n]`` marker turned into a link to citation n (others stay text)."""
+    by_n = {int(c["n"]): c for c in citations}
+    parts, cursor = [], 0
+    for match in _MARKER.finditer(text):
+        citation = by_n.get(int(match.group(1)))
+        if citation is None:
+            continue
+        parts.append(esc(text[cursor : match.start()]))
+        parts.append(
+            f'<a class="ac-cite ac-marker" href="{cite_href(citation)}" title="{_tip(citation)}"'
+            f' aria-label="passage {citation["n"]}, paragraph {citation["paragraph"]}">[{citation["n"]}]</a>'
+        )
+        cursor = match.end()
+    parts.append(esc(text[cursor:]))
+    return "".join(parts)
+
+
+def _chips(citations: Sequence[dict[str, Any]], *, label: str, kind: str) -> str:
+    """Labelled citation chips, each with its full passage for chat.js to show."""
+    items = []
+    for c in citations:
+        preview = c["text"] if len(c["text"]) <= 70 else c["text"][:67].rstrip() + "…"
+        mark = f"[{c['n']}] " if kind == "source" else ""
+        items.append(
+            f'<a class="ac-cite ac-chip ac-chip-{kind}" href="{cite_href(c)}" title="{_tip(c)}">'
+            f"<b>{mark}¶{c['paragraph']}</b> {esc(preview)}</a>"
+            f'<div class="ac-passage"><b>¶{c["paragraph"]}</b> {esc(c["text"])}</div>'
+        )
+    return f'<div class="ac-{kind}s"><div class="ac-label">{label}</div>{"".join(items)}</div>'
+
+
+def render_answer(result: dict[str, Any], *, partial: str | None = None) -> str:
+    """One assistant message; ``partial`` is a prefix of the answer while it streams."""
+    refused = bool(result["refused"])
+    parts = [f'<div class="ac-answer{" ac-refused" if refused else ""}">']
+    if result["query"] != result["question"]:
+        parts.append(f'<div class="ac-searched">Searched for: “{esc(result["query"])}”</div>')
+    text = result["answer"] if partial is None else partial
+    parts.append(f'<div class="ac-text">{render_text(text, result["citations"])}')
+    parts.append('<span class="ac-caret"></span></div>' if partial is not None else "</div>")
+    if partial is None:
+        if result["citations"]:
+            parts.append(_chips(result["citations"], label="From the article", kind="source"))
+        if result["closest"]:
+            label = "Closest passages (they do not answer the question)"
+            parts.append(_chips(result["closest"], label=label, kind="closest"))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_pending() -> str:
+    """The assistant message shown while the answer is being found."""
+    return '<div class="ac-answer ac-pending">Reading the article…</div>'
+
+
+def render_article(article: Article) -> str:
+    """The article pane: numbered paragraphs whose text nodes keep the article's offsets.
+
+    Each ``.ac-pt`` span holds ``article.text[start:end]`` verbatim (``\\r`` becomes a space so
+    the browser keeps every character), which lets chat.js highlight exactly ``[start, end)``.
+    """
+    count = len(article.paragraphs)
+    parts = [
+        '<details id="ac-article" open><summary class="ac-article-summary">'
+        '<span class="ac-article-name">Article</span>'
+        f'<span class="ac-muted">{count} paragraphs</span></summary>'
+        '<div id="ac-article-scroll" class="ac-article-scroll">'
+    ]
+    for p in article.paragraphs:
+        start, text = p.start, p.text
+        if p.kind == "heading" and (prefix := _MD_HEADING.match(text)):
+            start, text = start + prefix.end(), text[prefix.end() :]
+        parts.append(
+            f'<div class="ac-para ac-{p.kind}" id="ac-p-{p.number}">'
+            f'<span class="ac-pn" title="paragraph {p.number}">{p.number}</span>'
+            f'<span class="ac-pt" data-start="{start}" data-end="{p.end}">'
+            f"{esc(text.replace(chr(13), ' '))}</span>"
+            "</div>"
+        )
+    parts.append("</div></details>")
+    return "".join(parts)
+
+
+def render_header(article: Article) -> str:
+    """The page header: the article's title (or opening words), author and how to read answers."""
+    if article.title:
+        about = esc(article.title)
+    else:
+        first = article.body[0].text if article.body else article.text
+        about = "“" + esc(first if len(first) <= 90 else first[:87].rstrip() + "…") + "”"
+    byline = f'<span class="ac-muted"> · by {esc(article.author)}</span>' if article.author else ""
+    return (
+        '<div class="ac-header"><div class="ac-h1">Ask the article</div>'
+        f'<div class="ac-about">{about}{byline}</div>'
+        '<div class="ac-muted">Answers quote the article word for word. Click a '
+        '<span class="ac-demo">[1]</span> to see the passage; if the article doesn\'t say, '
+        "the bot tells you.</div></div>"
+    )
+
+
+def conversation_markdown(turns: Sequence[dict[str, Any]], article: Article) -> str:
+    """The conversation as Markdown, every citation written out with its paragraph and span."""
+    name = article.title or article.source
+    lines = [f"# Conversation about {name}", "", f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", ""]
+    for number, turn in enumerate(turns, start=1):
+        result = turn["result"]
+        lines += [f"## {number}. {result['question']}", ""]
+        if result["query"] != result["question"]:
+            lines += [f"_Searched for: {result['query']}_", ""]
+        lines += [result["answer"], ""]
+        for c in result["citations"]:
+            lines.append(f"> [{c['n']}] ¶{c['paragraph']} (characters {c['start']}–{c['end']}): {c['text']}")
+        if result["closest"]:
+            lines += ["", "Closest passages (not an answer):", ""]
+            lines += [f"- ¶{c['paragraph']}: {c['text']}" for c in result["closest"]]
+        if turn.get("rating"):
+            lines += ["", f"Your feedback: {'helpful' if turn['rating'] == 'up' else 'not helpful'}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def history_of(turns: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Earlier turns in the ``{"role", "content"}`` form the service takes."""
+    history = []
+    for turn in turns:
+        history.append({"role": "user", "content": turn["result"]["question"]})
+        history.append({"role": "assistant", "content": turn["result"]["answer"]})
+    return history
+
+
+def stream_prefixes(answer: str, *, steps: int = STREAM_STEPS) -> list[str]:
+    """Growing prefixes of ``answer`` cut between words, so a marker never shows half-typed."""
+    tokens = _TOKEN.findall(answer)
+    size = max(1, -(-len(tokens) // steps))
+    return ["".join(tokens[:end]) for end in range(size, len(tokens), size)]
