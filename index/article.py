@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +69,8 @@ class Article:
 
     text: str
     paragraphs: tuple[Paragraph, ...]
-    source: str = "article"
+    source: str = "article"  # a name to show: the file name
+    location: str | None = None  # where it was read from (resolved path): one index line per file
     title: str | None = None
     author: str | None = None
 
@@ -111,7 +112,7 @@ def read_article(path: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"article {path} is not UTF-8 (bad byte at {exc.start})") from None
-    return parse_article(text, source=path.name)
+    return replace(parse_article(text, source=path.name), location=str(path.resolve()))
 
 
 def parse_article(text: str, *, source: str = "article") -> Article:

@@ -146,7 +146,7 @@ def ensure_index(
         if existing is not None:
             client.delete_collection(name)  # an unfinished or damaged build: start over
         metadata = {
-            "source": article.source,
+            "source": article.location or article.source,
             "fingerprint": fp,
             "model": model_id,
             "chunker": CHUNKER_VERSION,
@@ -161,7 +161,7 @@ def ensure_index(
         )
         _add_records(collection, records, embeddings, batch_size, progress, on_batch)
         collection.modify(metadata={**metadata, "complete": True})
-        _prune_older(client, keep=name, source=article.source)
+        _prune_older(client, keep=name, source=article.location or article.source)
     except ArticleChatError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -212,7 +212,7 @@ def _add_records(
 
 
 def _prune_older(client: Any, *, keep: str, source: str) -> None:
-    """Drop finished indexes of earlier versions of the same article file."""
+    """Drop finished indexes of earlier versions of the same article (same file path)."""
     for collection in client.list_collections():
         name = collection if isinstance(collection, str) else collection.name
         if name == keep or not name.startswith(COLLECTION_PREFIX):

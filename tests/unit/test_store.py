@@ -212,12 +212,6 @@ def test_search_returns_at_most_k_passages(tiny_index: Any) -> None:
         assert len(tiny_index.search("bridge ferry council", k=k)) <= k
 
 
-@pytest.mark.xfail(
-    reason="bug: older versions are pruned by `source`, which is only the file name, so two different "
-    "articles both called article.md (or a user's article.txt and the packaged one) delete each "
-    "other's index and re-embed on every switch; record and compare the resolved path instead",
-    strict=True,
-)
 def test_articles_with_the_same_file_name_in_different_folders_keep_their_indexes(
     tmp_path: Path, chroma_client: Any, fake_embeddings: Any
 ) -> None:
