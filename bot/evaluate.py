@@ -79,11 +79,17 @@ def evaluate(rows: Iterable[dict[str, Any]], ask: Ask, article_text: str) -> Rep
         history: list[dict[str, str]] = []
         result: dict[str, Any] = {}
         elapsed = 0.0
-        for turn in row["turns"]:
-            started = time.perf_counter()
-            result = ask(turn, history)
-            elapsed = (time.perf_counter() - started) * 1000
-            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": result["answer"]}]
+        try:
+            for turn in row["turns"]:
+                started = time.perf_counter()
+                result = ask(turn, history)
+                elapsed = (time.perf_counter() - started) * 1000
+                history += [
+                    {"role": "user", "content": turn},
+                    {"role": "assistant", "content": result["answer"]},
+                ]
+        except InputError as exc:
+            raise InputError(f"question set row {row.get('id', report.rows + 1)!r}: {exc}") from None
         _score(report, row, result, elapsed, article_text)
     return report
 

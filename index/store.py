@@ -52,6 +52,10 @@ def open_client(*, path: str | Path | None = None, url: str | None = None) -> An
     except ArticleChatError:
         raise
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; all mean "unusable"
+        # Chroma caches clients per path, the broken one too: forget it so a retry starts clean.
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
         where = f"Chroma server at {url}" if url else f"index at {path}"
         fix = (
             "start it with `chroma run` or unset ARTICLE_CHAT_CHROMA_URL"
@@ -212,15 +216,18 @@ def _add_records(
 
 
 def _prune_older(client: Any, *, keep: str, source: str) -> None:
-    """Drop finished indexes of earlier versions of the same article (same file path)."""
+    """Drop finished indexes of earlier versions of the same article (same file path), except
+    the newest of them: a server started before this build may still be answering from it."""
+    older = []
     for collection in client.list_collections():
         name = collection if isinstance(collection, str) else collection.name
         if name == keep or not name.startswith(COLLECTION_PREFIX):
             continue
-        old = client.get_collection(name)
-        metadata = old.metadata or {}
+        metadata = client.get_collection(name).metadata or {}
         if metadata.get("source") == source and metadata.get("complete"):
-            client.delete_collection(name)
+            older.append((float(metadata.get("created", 0)), name))
+    for _, name in sorted(older)[:-1]:
+        client.delete_collection(name)
 
 
 def _short(exc: Exception) -> str:

@@ -98,6 +98,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
         service = _open(settings)
+        service.warm_up()  # one-off work now, not inside the first answer
         return answer_lines(service, sys.stdin.buffer, sys.stdout)
     from bot.validate import clean_question
 

@@ -11,9 +11,10 @@ from typing import Any
 from bot.errors import InputError
 
 
-def default_home() -> Path:
+def default_home(env: Mapping[str, str] | None = None) -> Path:
     """Per-user data dir: $XDG_DATA_HOME/article-chat or ~/.local/share/article-chat."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "article-chat"
 
 
@@ -48,7 +49,7 @@ class Settings:
         defaults = cls()
         return cls(
             article=Path(v).expanduser() if (v := get("ARTICLE")) else None,
-            home=Path(v).expanduser() if (v := get("HOME")) else defaults.home,
+            home=Path(v).expanduser() if (v := get("HOME")) else default_home(env),
             embedding_model=get("EMBEDDING_MODEL") or defaults.embedding_model,
             chroma_url=get("CHROMA_URL"),
             max_question_chars=_int(

@@ -10,9 +10,8 @@ from bot.errors import InputError
 from ui.settings import Settings, default_home
 
 
-def test_defaults_with_an_empty_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    settings = Settings.from_env({})
+def test_defaults_with_an_empty_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({"XDG_DATA_HOME": str(tmp_path)})
     assert settings.article is None, "None means the packaged article"
     assert settings.home == tmp_path / "article-chat"
     assert settings.chroma_path == settings.home / "chroma"

@@ -94,14 +94,16 @@ def test_rebuild_embeds_everything_again(
     assert stored_chunk_ids(rebuilt.collection) == {c.id for c in first.chunks}
 
 
-def test_a_changed_article_gets_a_new_collection_and_the_old_one_goes(
+def test_a_changed_article_gets_a_new_collection_and_older_ones_go(
     make_index: Any, chroma_client: Any
 ) -> None:
-    old = make_index(TEXT, source="news.md")
-    new = make_index(CHANGED, source="news.md")
-    assert new.name != old.name
+    oldest = make_index(TEXT, source="news.md")
+    old = make_index(CHANGED, source="news.md")
+    new = make_index(CHANGED + "\n\nOne more paragraph.", source="news.md")
+    assert len({oldest.name, old.name, new.name}) == 3
     assert new.name in names(chroma_client)
-    assert old.name not in names(chroma_client), "the finished index of the old version is pruned"
+    assert old.name in names(chroma_client), "the version before stays for servers still using it"
+    assert oldest.name not in names(chroma_client), "versions before that are pruned"
 
 
 def test_other_articles_indexes_are_left_alone(make_index: Any, chroma_client: Any) -> None:
