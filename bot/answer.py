@@ -18,17 +18,19 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk, find_names
 
 MAX_SENTENCES = 3
-EXTRA_SENTENCE_RATIO = 0.9
-CONTEXT_WEIGHT = 0.5
-TOPIC_WEIGHT = 0.1
+EXTRA_SENTENCE_RATIO = 0.9  # a second sentence must score this close to the best one
+# A candidate's score: meaning, shared rare words and BM25, plus bonuses for the question's kind.
+DENSE_WEIGHT, OVERLAP_WEIGHT, LEXICAL_WEIGHT = 0.55, 0.3, 0.15
+CONTEXT_WEIGHT = 0.5  # words a sentence only has through its pronouns' antecedent count half
+TOPIC_WEIGHT = 0.1  # closeness to the conversation's previous question
+PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
+SPEAKER_BONUS = 0.1  # "Who said ...?" prefers sentences with attributed quotes
+REASON_BONUS = 0.05  # "Why ...?" prefers sentences with "because", "so", "means" ...
 REPEAT_PENALTY = 0.1
 NEXT_SENTENCE_BONUS = 0.25
-PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
-_POSSESSED = re.compile(
-    r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?"
-)  # a second sentence must score this close to the best one
+_POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
 _QUOTE_QUESTION = re.compile(
     rf"\b(?:what|how)\s+(?:did|does|do|has|had|was|is)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
     r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
@@ -179,7 +181,9 @@ class ExtractiveAnswerer:
         for candidate in candidates:
             chunk = candidate.chunk
             score = (
-                0.55 * candidate.dense + 0.3 * self._overlap(q_stems, chunk, focus) + 0.15 * candidate.lexical
+                DENSE_WEIGHT * candidate.dense
+                + OVERLAP_WEIGHT * self._overlap(q_stems, chunk, focus)
+                + LEXICAL_WEIGHT * candidate.lexical
             )
             score += TOPIC_WEIGHT * candidate.topic
             if q_pairs:
@@ -191,9 +195,9 @@ class ExtractiveAnswerer:
             if speaker:
                 score += _speaker_bonus(speaker, chunk)
             if wants_speaker and chunk.speakers:
-                score += 0.1
+                score += SPEAKER_BONUS
             if wants_reason and _CAUSAL.search(chunk.text):
-                score += 0.05
+                score += REASON_BONUS
             scored.append((candidate, score))
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored
