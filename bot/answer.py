@@ -163,7 +163,10 @@ class ExtractiveAnswerer:
     def _rank(
         self, question: str, query: str, candidates: Sequence[Scored], said: str = "", *, bare: bool = False
     ) -> list[tuple[Scored, float]]:
-        q_stems = set(content_stems(query))
+        # The user's own words weigh fully; what the follow-up rewrite added (an earlier question,
+        # a name for "he") weighs as context.
+        own = set(content_stems(question))
+        q_stems = own | set(content_stems(query))
         q_pairs = _pairs(content_stems(query))
         focus = {
             stem(w) for pair in _POSSESSED.findall(query) for w in pair if w and w.lower() not in STOPWORDS
@@ -182,16 +185,18 @@ class ExtractiveAnswerer:
             chunk = candidate.chunk
             score = (
                 DENSE_WEIGHT * candidate.dense
-                + OVERLAP_WEIGHT * self._overlap(q_stems, chunk, focus)
+                + OVERLAP_WEIGHT * self._overlap(q_stems, chunk, focus, own=own)
                 + LEXICAL_WEIGHT * candidate.lexical
             )
             score += TOPIC_WEIGHT * candidate.topic
             if q_pairs:
                 score += PHRASE_WEIGHT * len(q_pairs & self._chunk_pairs[chunk.id]) / len(q_pairs)
-            if bare and said and chunk.text in said:
-                score -= REPEAT_PENALTY  # "Why?" wants something not yet said...
+            if said and chunk.text in said and not own & self._chunk_stems[chunk.id]:
+                # A follow-up whose own words the last answer lacks ("When did it reopen?",
+                # "Why?") wants something not yet said...
+                score -= REPEAT_PENALTY
             if chunk.id in after_said:
-                score += NEXT_SENTENCE_BONUS  # ...most often what comes right after it
+                score += NEXT_SENTENCE_BONUS  # ...a bare one most often what comes right after it
             if speaker:
                 score += _speaker_bonus(speaker, chunk)
             if wants_speaker and chunk.speakers:
@@ -202,11 +207,23 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored
 
-    def _overlap(self, q_stems: set[str], chunk: Chunk, focus: AbstractSet[str] = frozenset()) -> float:
+    def _overlap(
+        self,
+        q_stems: set[str],
+        chunk: Chunk,
+        focus: AbstractSet[str] = frozenset(),
+        *,
+        own: AbstractSet[str] | None = None,
+    ) -> float:
         """Share of the question's information (IDF mass) found in the chunk."""
         if not q_stems:
             return 0.0
-        weights = {s: self._idf.get(s, self._default_idf) * (2 if s in focus else 1) for s in q_stems}
+        weights = {
+            s: self._idf.get(s, self._default_idf)
+            * (2 if s in focus else 1)
+            * (1 if own is None or s in own else CONTEXT_WEIGHT)
+            for s in q_stems
+        }
         own = self._chunk_stems.get(chunk.id, set())
         context = self._context_stems.get(chunk.id, set())
         # Words the sentence only has through its pronouns count half.

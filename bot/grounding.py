@@ -45,6 +45,15 @@ _WANTS_TIME = re.compile(r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bhow 
 _WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b|^\W*who (is|was|are|were) the\b", re.I)
 
 
+def answer_type(question: str) -> re.Pattern[str] | None:
+    """What an answer to ``question`` must contain, as a pattern: a number, a date, or nothing."""
+    if _WANTS_NUMBER.search(question):
+        return _NUMBER
+    if _WANTS_TIME.search(question):
+        return _TIME
+    return None
+
+
 @dataclass
 class Verdict:
     answerable: bool
@@ -95,9 +104,10 @@ class Grounding:
             detail = f" It says nothing about {_join(list(unknown))}." if unknown else ""
             return Verdict(False, f"No passage answers this.{detail}", features)
         text = best.chunk.text
-        if _WANTS_NUMBER.search(question) and not _NUMBER.search(text):
+        wanted = answer_type(question)
+        if wanted is _NUMBER and not wanted.search(text):
             return Verdict(False, "It gives no number for that.", features)
-        if _WANTS_TIME.search(question) and not _TIME.search(text):
+        if wanted is _TIME and not wanted.search(text):
             return Verdict(False, "It gives no date for that.", features)
         if _WANTS_NAME.search(question) and not self._new_name(question, text):
             return Verdict(False, "It gives no name for that.", features)
