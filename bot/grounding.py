@@ -24,6 +24,7 @@ SYNONYM_SIMILARITY = 0.6  # a word the article lacks still counts if it is this 
 # The bar rises by this much per unit a missing word falls short of SYNONYM_SIMILARITY: a question
 # whose key word has nothing like it in the article ("weather") needs a far better passage.
 UNKNOWN_PENALTY = 0.5
+CLOSE_IN_MEANING = 0.5  # cosine similarity of question and best passage that lifts that bar
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
 _NUMBER = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
                      r"hundred|thousand|million|billion|half|several|few)\b", re.IGNORECASE)  # fmt: skip
@@ -98,6 +99,9 @@ class Grounding:
         best, score = ranked[0]
         unknown = self.unknown_words(query)
         shortfall = max((SYNONYM_SIMILARITY - s for s in unknown.values()), default=0.0)
+        # A passage this close in meaning answers a paraphrase, whatever words it uses.
+        if best.dense >= CLOSE_IN_MEANING:
+            shortfall = 0.0
         floor = MIN_SCORE + UNKNOWN_PENALTY * shortfall
         features = {"score": round(score, 3), "floor": round(floor, 3), "unknown": unknown}
         if score < floor:
