@@ -38,8 +38,9 @@ def chunk_with(tiny_index: Any, words: str) -> Chunk:
     return next(c for c in tiny_index.chunks if words in c.text)
 
 
-def ranked(chunk: Chunk, score: float) -> list[tuple[Scored, float]]:
-    return [(Scored(chunk, dense=score, lexical=score, fused=0.03), score)]
+def ranked(chunk: Chunk, score: float, *, dense: float | None = None) -> list[tuple[Scored, float]]:
+    dense = score if dense is None else dense
+    return [(Scored(chunk, dense=dense, lexical=score, fused=0.03), score)]
 
 
 @pytest.mark.parametrize(
@@ -114,24 +115,35 @@ def test_a_strong_passage_answers_and_a_weak_one_does_not(grounding: Grounding, 
 
 def test_words_the_article_lacks_raise_the_bar(grounding: Grounding, tiny_index: Any) -> None:
     passage = chunk_with(tiny_index, "Finch said")
-    known = grounding.check("What did Finch say?", "What did Finch say?", ranked(passage, 0.5))
+    known = grounding.check("What did Finch say?", "What did Finch say?", ranked(passage, 0.5, dense=0.3))
     unknown = grounding.check(
-        "What did Finch say about the weather?", "What did Finch say about the weather?", ranked(passage, 0.5)
+        "What did Finch say about the weather?",
+        "What did Finch say about the weather?",
+        ranked(passage, 0.5, dense=0.3),
     )
     assert known.features["unknown"] == {}
     assert "weather" in unknown.features["unknown"]
     assert unknown.features["floor"] > known.features["floor"]
     just_enough = known.features["floor"] + 0.001
     assert grounding.check(
-        "What did Finch say?", "What did Finch say?", ranked(passage, just_enough)
+        "What did Finch say?", "What did Finch say?", ranked(passage, just_enough, dense=0.3)
     ).answerable
     refused = grounding.check(
         "What did Finch say about the weather?",
         "What did Finch say about the weather?",
-        ranked(passage, just_enough),
+        ranked(passage, just_enough, dense=0.3),
     )
     assert not refused.answerable
     assert "weather" in refused.reason
+
+
+def test_a_passage_close_in_meaning_answers_a_paraphrase(grounding: Grounding, tiny_index: Any) -> None:
+    passage = chunk_with(tiny_index, "Finch said")
+    question = "What did Finch say about the weather?"
+    far = grounding.check(question, question, ranked(passage, 0.4, dense=0.3))
+    close = grounding.check(question, question, ranked(passage, 0.4, dense=0.6))
+    assert not far.answerable
+    assert close.answerable, "meaning this close outweighs the words the article lacks"
 
 
 def test_inflections_of_article_words_are_known(grounding: Grounding) -> None:
