@@ -29,7 +29,11 @@ from index.article import read_article  # noqa: E402
 from index.embeddings import SentenceEmbeddings  # noqa: E402
 from index.store import open_client  # noqa: E402
 
-DEFAULT_SETS = [ROOT.parent / "shared" / "dev_qa.jsonl", ROOT / "data" / "eval" / "article_qa.jsonl"]
+DEFAULT_SETS = [
+    ROOT.parent / "shared" / "dev_qa.jsonl",
+    ROOT / "data" / "eval" / "article_qa.jsonl",
+    ROOT / "data" / "eval" / "blind_qa.jsonl",
+]
 
 
 def percentile(values: list[float], pct: int) -> float:
