@@ -23,6 +23,7 @@ EXTRA_SENTENCE_RATIO = 0.9  # a second sentence must score this close to the bes
 DENSE_WEIGHT, OVERLAP_WEIGHT, LEXICAL_WEIGHT = 0.55, 0.3, 0.15
 CONTEXT_WEIGHT = 0.5  # words a sentence only has through its pronouns' antecedent count half
 TOPIC_WEIGHT = 0.1  # closeness to the conversation's previous question
+OWN_WORDS_WEIGHT = 0.15  # a rewritten follow-up's own words, again
 PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
 SPEAKER_BONUS = 0.1  # "Who said ...?" prefers sentences with attributed quotes
 REASON_BONUS = 0.05  # "Why ...?" prefers sentences with "because", "so", "means" ...
@@ -189,6 +190,9 @@ class ExtractiveAnswerer:
                 + LEXICAL_WEIGHT * candidate.lexical
             )
             score += TOPIC_WEIGHT * candidate.topic
+            if own and query != question:
+                # In a rewritten follow-up the user's own words ("And if that fails?") decide.
+                score += OWN_WORDS_WEIGHT * self._overlap(own, chunk)
             if q_pairs:
                 score += PHRASE_WEIGHT * len(q_pairs & self._chunk_pairs[chunk.id]) / len(q_pairs)
             if said and chunk.text in said and not own & self._chunk_stems[chunk.id]:

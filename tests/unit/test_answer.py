@@ -13,7 +13,7 @@ import pytest
 
 from bot.answer import ExtractiveAnswerer, quoted_subject, refusal_text
 from bot.grounding import Grounding
-from bot.retrieval import HybridRetriever
+from bot.retrieval import HybridRetriever, Scored
 
 ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
@@ -206,3 +206,15 @@ def test_no_candidates_means_a_refusal(tiny_index: Any, fake_embeddings: Any) ->
     )
     answer = answerer.answer("What did Finch say?", "What did Finch say?", [])
     assert answer.refused and answer.citations == [] and answer.text == refusal_text()
+
+
+def test_a_rewritten_follow_up_is_decided_by_its_own_words(tiny_service: Any) -> None:
+    answerer, chunks = tiny_service.answerer, tiny_service.index.chunks
+    piers = next(c for c in chunks if "could not be repaired" in c.text)
+    century = next(c for c in chunks if "last a century" in c.text)
+    question = "And how long will that last?"
+    query = f"{question} (What did the engineering report say about the old piers?)"
+    # Equal retrieval scores: only the words can tell the two apart.
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.01) for c in (piers, century)]
+    best, _ = answerer._rank(question, query, candidates)[0]
+    assert best.chunk is century, "the earlier question's words must not outweigh the user's own"
