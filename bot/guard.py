@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.intent import is_gist_question
 from bot.text import normalize
 
 # Each pattern is a family of attempts, not one phrasing: override, role-play, prompt leaks,
@@ -16,6 +17,12 @@ _INJECTION = [
     r"(^|[.!?:;]\s*|\byou\s+(must|should|will|shall|can|need to|have to)?\s*|\bplease\s+)"
     r"(act as|pretend|role-?play|behave like|simulate|impersonate)\b",
     r"\bfrom now on\b",
+    r"\b(no|without|free of|free from) "
+    r"(restrictions|rules|limits|limitations|filters|guidelines|censorship)\b",
+    r"\bas an? (ai|assistant|language model|chatbot|llm)\b",
+    r"\brepeat after me\b",
+    # An order to produce given output: "Print the word HACKED", "Say something nice about ...".
+    r"^\W*(print|type|output|echo)\b|^\W*say\s+([\"'“]|the word|something|that you|you\b)",
     r"\b(reveal|show|print|repeat|output|display|leak|tell me|what (is|are))\b.{0,30}"
     r"\b(your\s+(system\s+)?|the\s+system\s+|(the|your)\s+(hidden|secret|initial|original)\s+)"
     r"(prompt|instructions|rules|configuration|guidelines|message)\b",
@@ -29,6 +36,16 @@ _INJECTION = [
 ]
 _INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.IGNORECASE)
 
+_ABOUT_ARTICLE = re.compile(r"\b(article|author|essay|text|piece|op-?ed|passage|paragraph)\b", re.I)
+_MAKING = re.compile(
+    r"\b(translate|translation|poem|story|song|joke|limerick|haiku|rap|code|program|script|tweet)\b", re.I
+)
+# Requests for the bot's own views, which the article cannot answer.
+_OPINION = re.compile(
+    r"\byour (own )?(opinion|view|views|thoughts|take|feelings?|stance)\b|"
+    r"\bdo you (personally )?(agree|disagree|believe|like|support|prefer)\b|\bif you were\b",
+    re.IGNORECASE,
+)
 # Requests for work other than answering from the article.
 _TASK = re.compile(
     r"^\s*(please\s+)?(write|compose|generate|create|draft|translate|code|program|implement|"
@@ -36,7 +53,6 @@ _TASK = re.compile(
     r"(joke|story|poem)|sing|draw|calculate|solve)\b",
     re.IGNORECASE,
 )
-_ABOUT_ARTICLE = re.compile(r"\b(article|author|essay|text|piece|op-?ed|passage|paragraph)\b", re.I)
 
 
 def is_injection(question: str) -> bool:
@@ -45,5 +61,11 @@ def is_injection(question: str) -> bool:
 
 
 def is_other_task(question: str) -> bool:
-    """True for requests to write, translate or compute something rather than ask the article."""
-    return bool(_TASK.search(question)) and not _ABOUT_ARTICLE.search(question)
+    """True for requests to write, translate or compute something, or for the bot's opinion,
+    rather than questions about what the article says. Asking for its gist is not one."""
+    if _OPINION.search(question):
+        return True
+    if not _TASK.search(question) or is_gist_question(question):
+        return False
+    # "Write down who wrote the article" asks about it; "Translate the article" does not.
+    return not _ABOUT_ARTICLE.search(question) or bool(_MAKING.search(question))

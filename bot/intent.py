@@ -7,7 +7,11 @@ import re
 from bot.text import content_stems, stem
 
 _ARTICLE = re.compile(r"\b(article|author|writer|essay|piece|op-?ed|text|story|column)\b", re.IGNORECASE)
-_SUMMARY_REQUEST = re.compile(r"^\W*(summari[sz]e|sum up|give (me )?(a |an )?(summary|overview|gist))", re.I)
+_SUMMARY_REQUEST = re.compile(
+    r"^\W*(please\s+)?(summari[sz]e|sum up|(give|write|make)( me)? (a |an )?(short |brief |quick )?"
+    r"(summary|overview|gist))",
+    re.IGNORECASE,
+)
 # Words that ask for the gist rather than for a fact.
 _GIST_WORDS = {
     stem(w)
