@@ -175,9 +175,9 @@ class ExtractiveAnswerer:
         speaker = self._resolve_person(quoted_subject(question) or quoted_subject(query))
         # The sentence after the last answer: where "Why?" or "And then?" usually points.
         after_said = {
-            self._chunks[i + 1].id
-            for i, c in enumerate(self._chunks[:-1])
-            if bare and said and c.text in said and self._chunks[i + 1].paragraph == c.paragraph
+            following.id
+            for c in (self._chunks if bare and said else ())
+            if c.text in said and (following := self._next(c))
         }
         wants_speaker = bool(_WHO_SAID.search(question))
         wants_reason = bool(_WHY.search(question))

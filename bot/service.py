@@ -16,7 +16,7 @@ from bot.starters import starter_candidates
 from bot.summary import gist
 from bot.validate import DEFAULT_MAX_CHARS
 from index.article import Article
-from index.store import ArticleIndex, ensure_index
+from index.store import DEFAULT_BATCH_SIZE, ArticleIndex, ensure_index
 
 MAX_STARTERS = 8
 
@@ -75,8 +75,17 @@ def open_service(
     client: Any,
     embeddings: Embeddings,
     max_chars: int = DEFAULT_MAX_CHARS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
+    rebuild: bool = False,
 ) -> ChatService:
     """Index ``article`` if needed (see ``index.store.ensure_index``) and return a ready service."""
-    index = ensure_index(article, client=client, embeddings=embeddings, progress=progress)
+    index = ensure_index(
+        article,
+        client=client,
+        embeddings=embeddings,
+        batch_size=batch_size,
+        progress=progress,
+        rebuild=rebuild,
+    )
     return ChatService(index, max_chars=max_chars)

@@ -17,7 +17,6 @@ from index.article import Article
 STREAM_STEPS = 25  # at most this many partial renders per answer
 _MARKER = re.compile(r"\[(\d+)\]")
 _TOKEN = re.compile(r"\[\d+\]|\S+\s*|\s+")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 
 
 def esc(text: str) -> str:
@@ -110,9 +109,9 @@ def render_article(article: Article) -> str:
         '<div id="ac-article-scroll" class="ac-article-scroll">'
     ]
     for p in article.paragraphs:
-        start, text = p.start, p.text
-        if p.kind == "heading" and (prefix := _MD_HEADING.match(text)):
-            start, text = start + prefix.end(), text[prefix.end() :]
+        # A heading's one sentence starts after its Markdown marker ("# "): show it from there.
+        start = p.sentences[0].start if p.kind == "heading" and p.sentences else p.start
+        text = article.text[start : p.end]
         parts.append(
             f'<div class="ac-para ac-{p.kind}" id="ac-p-{p.number}">'
             f'<span class="ac-pn" title="paragraph {p.number}">{p.number}</span>'

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.service import ChatService
+from bot.service import ChatService, open_service
 from index.article import read_article
 from index.embeddings import SentenceEmbeddings
 from index.errors import IndexUnavailable
-from index.store import ensure_index, open_client
+from index.store import open_client
 from ui.settings import Settings
 
 
@@ -17,16 +17,15 @@ def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: b
     """Read the article, open Chroma (on disk or a server), index if needed, return the service."""
     article = read_article(settings.article, max_bytes=settings.max_article_bytes)
     client = _client(settings, move_broken_aside=rebuild)
-    embeddings = SentenceEmbeddings(settings.embedding_model)
-    index = ensure_index(
+    return open_service(
         article,
         client=client,
-        embeddings=embeddings,
+        embeddings=SentenceEmbeddings(settings.embedding_model),
+        max_chars=settings.max_question_chars,
         batch_size=settings.index_batch_size,
         progress=progress,
         rebuild=rebuild,
     )
-    return ChatService(index, max_chars=settings.max_question_chars)
 
 
 def rebuild_from_settings(settings: Settings) -> ChatService:
