@@ -8,10 +8,12 @@ from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.followup import needs_context
-from bot.grounding import Grounding
+from bot.grounding import Grounding, has_answer_type
 from bot.intent import is_author_question, is_gist_question
+from bot.question import Question
 from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem, words
 from index.article import Article
@@ -27,22 +29,12 @@ OWN_WORDS_WEIGHT = 0.15  # a rewritten follow-up's own words, again
 PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
 SPEAKER_BONUS = 0.1  # "Who said ...?" prefers sentences with attributed quotes
 REASON_BONUS = 0.05  # "Why ...?" prefers sentences with "because", "so", "means" ...
+TYPE_BONUS = 0.1  # "How many ...?" prefers sentences with a number, "When ...?" with a date
 REPEAT_PENALTY = 0.1
 NEXT_SENTENCE_BONUS = 0.25
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
-_QUOTE_QUESTION = re.compile(
-    rf"\b(?:what|how)\s+(?:did|does|do|has|had|was|is)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
-    r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
-    re.IGNORECASE,
-)
-_QUOTE_NOUN = re.compile(
-    r"\b(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)(?:’s|'s)\s+(?:quote|words|warning|remark|comment|"
-    r"statement|claim|prediction|description)",
-)
-_WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)
-_WHY = re.compile(r"^\W*(why|what (is|was|are) the (reason|cause)|how come)\b|\bwhy\b", re.IGNORECASE)
 _CAUSAL = re.compile(
     r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
     r"reason|consequence|means|therefore|thus|caused?|so)\b",
@@ -77,6 +69,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)
     reason: str = ""
+    features: dict[str, Any] = field(default_factory=dict)  # what the answerability check saw
 
 
 def refusal_text(reason: str = "") -> str:
@@ -108,6 +101,7 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self._chunks = list(chunks)
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
+        self._body = {p.number for p in article.paragraphs if p.kind == "body"}
         document_frequency: Counter[str] = Counter()
         for chunk in chunks:
             document_frequency.update(set(content_stems(chunk.text, drop_question_words=False)))
@@ -127,18 +121,52 @@ class ExtractiveAnswerer:
         whole = self._about_article(question, history)
         if whole:
             return self._cite(whole)
+        asked = Question.parse(question, query)
+        # A title, heading or byline names the subject; it never answers a question about it.
+        candidates = [c for c in candidates if c.chunk.paragraph in self._body]
         if not candidates:
             return Answer(refusal_text(), refused=True)
+        speaker = self._resolve_person(asked.subject)
+        if speaker and not self._speaks(speaker) and (not_quoted := self._not_quoted(speaker)):
+            return not_quoted
         said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
         ranked = self._rank(
-            question, query, candidates, said[0] if said else "", bare=is_bare(question, history)
+            asked, candidates, said[0] if said else "", speaker=speaker, bare=is_bare(question, history)
         )
-        verdict = self.grounding.check(question, query, ranked)
+        verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
-            return Answer(refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason)
-        quote = bool(quoted_subject(question) or quoted_subject(query))
-        return self._cite(self._choose(ranked, quote=quote), attribute=quote)
+            return Answer(
+                refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason,
+                features=verdict.features,
+            )  # fmt: skip
+        answer = self._cite(self._choose(ranked, quote=bool(speaker)), attribute=bool(speaker))
+        answer.features = verdict.features
+        return answer
+
+    def _speaks(self, person: str) -> bool:
+        """Whether the article gives ``person``'s words: a quote, or "X said/told/argued that"."""
+        wanted = {w for w in words(person) if w not in STOPWORDS}
+        for chunk in self._chunks:
+            if any(wanted & set(words(s)) for s in chunk.speakers):
+                return True
+            for name in chunk.people:
+                if wanted & set(words(name)) and re.search(
+                    rf"{re.escape(name.split()[-1])}\W+(?:\w+\W+){{0,12}}?({SPEECH_VERBS})\b", chunk.text
+                ):
+                    return True
+        return False
+
+    def _not_quoted(self, person: str) -> Answer | None:
+        """ "What did X say?" when the article mentions X but never gives X's words: say so, and
+        show where X appears. None when X is not mentioned at all (the grounding check says so)."""
+        wanted = {w for w in words(person) if w not in STOPWORDS}
+        mentions = [c for c in self._chunks if c.paragraph in self._body and wanted & set(words(c.text))]
+        if not mentions:
+            return None
+        reason = f"It mentions {person} but never quotes or reports what {person} said."
+        closest = [self._citation(i + 1, c) for i, c in enumerate(mentions[:2])]
+        return Answer(refusal_text(reason), refused=True, closest=closest, reason=reason)
 
     def prepare(self) -> None:
         """Do the one-off work (the vocabulary's embeddings) before the first question."""
@@ -162,25 +190,31 @@ class ExtractiveAnswerer:
         return []
 
     def _rank(
-        self, question: str, query: str, candidates: Sequence[Scored], said: str = "", *, bare: bool = False
+        self,
+        asked: Question,
+        candidates: Sequence[Scored],
+        said: str = "",
+        *,
+        speaker: str | None = None,
+        bare: bool = False,
     ) -> list[tuple[Scored, float]]:
         # The user's own words weigh fully; what the follow-up rewrite added (an earlier question,
         # a name for "he") weighs as context.
-        own = set(content_stems(question))
-        q_stems = own | set(content_stems(query))
-        q_pairs = _pairs(content_stems(query))
+        own = set(asked.own_stems)
+        q_stems = set(asked.query_stems)
+        q_pairs = _pairs(content_stems(asked.query))
         focus = {
-            stem(w) for pair in _POSSESSED.findall(query) for w in pair if w and w.lower() not in STOPWORDS
+            stem(w)
+            for pair in _POSSESSED.findall(asked.query)
+            for w in pair
+            if w and w.lower() not in STOPWORDS
         }
-        speaker = self._resolve_person(quoted_subject(question) or quoted_subject(query))
         # The sentence after the last answer: where "Why?" or "And then?" usually points.
         after_said = {
             following.id
             for c in (self._chunks if bare and said else ())
             if c.text in said and (following := self._next(c))
         }
-        wants_speaker = bool(_WHO_SAID.search(question))
-        wants_reason = bool(_WHY.search(question))
         scored = []
         for candidate in candidates:
             chunk = candidate.chunk
@@ -190,7 +224,7 @@ class ExtractiveAnswerer:
                 + LEXICAL_WEIGHT * candidate.lexical
             )
             score += TOPIC_WEIGHT * candidate.topic
-            if own and query != question:
+            if own and asked.rewritten:
                 # In a rewritten follow-up the user's own words ("And if that fails?") decide.
                 score += OWN_WORDS_WEIGHT * self._overlap(own, chunk)
             if q_pairs:
@@ -203,10 +237,12 @@ class ExtractiveAnswerer:
                 score += NEXT_SENTENCE_BONUS  # ...a bare one most often what comes right after it
             if speaker:
                 score += _speaker_bonus(speaker, chunk)
-            if wants_speaker and chunk.speakers:
+            if asked.asks_speaker and chunk.speakers:
                 score += SPEAKER_BONUS
-            if wants_reason and _CAUSAL.search(chunk.text):
+            if asked.asks_reason and _CAUSAL.search(chunk.text):
                 score += REASON_BONUS
+            if asked.wants in {"number", "time"} and has_answer_type(asked.wants, chunk.text):
+                score += TYPE_BONUS
             scored.append((candidate, score))
         scored.sort(key=lambda pair: pair[1], reverse=True)
         return scored
@@ -275,18 +311,6 @@ class ExtractiveAnswerer:
         return Citation(
             n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
         )
-
-
-def quoted_subject(question: str) -> str | None:
-    """ "What did Powell say?" -> "Powell"; None when the question is not about someone's words."""
-    match = _QUOTE_QUESTION.search(question) or _QUOTE_NOUN.search(question)
-    if not match:
-        return None
-    who = match.group("who")
-    if who.lower() in {"he", "she", "they", "it", "him", "her", "them", "i", "you", "we"}:
-        return None  # a pronoun: the follow-up rewrite has put the name in the query
-    names = find_names(who)
-    return names[0] if names else (who if len(who.split()) <= 4 else None)
 
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:

@@ -10,7 +10,10 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer
 from bot.followup import standalone_query
+from bot.language import NOT_ENGLISH, is_english
 from bot.retrieval import HybridRetriever, Scored
+from bot.spelling import Speller
+from bot.text import words
 from bot.validate import DEFAULT_MAX_CHARS, split_messages
 
 
@@ -28,12 +31,17 @@ def build_chain(
     """A Runnable taking ``{"messages": [...]}`` (OpenAI chat format) and returning the answer JSON."""
 
     people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
+    vocabulary = {w for chunk in retriever.index.chunks for w in words(chunk.text)}
+    speller = Speller(vocabulary)
 
     def run(inputs: dict[str, Any]) -> dict[str, Any]:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         question, history = split_messages(inputs.get("messages"), max_chars=max_chars)
-        query = standalone_query(question, history, people=people)
+        if not is_english(question, vocabulary):
+            return to_json(question, question, Answer(NOT_ENGLISH, refused=True, reason=NOT_ENGLISH), timings)
+        asked = speller.correct(question)  # typos fixed; the answer object keeps what was typed
+        query = standalone_query(asked, history, people=people)
         timings["rewrite"] = _ms(started)
         mark = time.perf_counter()
         earlier = [m["content"] for m in history if m["role"] == "user"]
@@ -41,7 +49,7 @@ def build_chain(
         candidates = retriever.rank(query, topic=topic)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
-        answer = answerer.answer(question, query, candidates, history)
+        answer = answerer.answer(asked, query, candidates, history)
         timings["answer"] = _ms(mark)
         timings["total"] = _ms(started)
         return to_json(question, query, answer, timings)

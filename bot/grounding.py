@@ -11,48 +11,35 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from bot.answerability import DURATION, Aligner, Model, default_model
 from bot.guard import is_injection, is_other_task
+from bot.question import Question
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 from index.article import Article
 
 if TYPE_CHECKING:
     from bot.retrieval import Scored
 
-# Calibrated on the public dev set and our own eval sets (see README "Evaluation").
-MIN_SCORE = 0.35  # best combined score below this: nothing in the article is close enough
 SYNONYM_SIMILARITY = 0.6  # a word the article lacks still counts if it is this close to one it has
-# The bar rises by this much per unit a missing word falls short of SYNONYM_SIMILARITY: a question
-# whose key word has nothing like it in the article ("weather") needs a far better passage.
-UNKNOWN_PENALTY = 0.5
-CLOSE_IN_MEANING = 0.5  # cosine similarity of question and best passage that lifts that bar
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
-_NUMBER = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
-                     r"hundred|thousand|million|billion|half|several|few)\b", re.IGNORECASE)  # fmt: skip
-_TIME = re.compile(
+_TIME_WORDS = re.compile(
     r"\b(1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
     r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
     r"tomorrow|week|month|year|years|ago|since|until|spring|summer|autumn|fall|winter|century|"
     r"decade|morning|evening|night)\b",
     re.IGNORECASE,
 )
-_WANTS_NUMBER = re.compile(
-    r"\bhow (many|much|long|old|often|far|fast|big|large|high|tall|wide|deep|heavy)\b"
-    r"|\bwhat (number|percentage|share)\b"
-    r"|\bwhat (is|was|are|were) the (population|number|size|cost|price|amount|percentage|total|budget)\b",
-    re.I,
-)
-_WANTS_TIME = re.compile(r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bhow long ago\b", re.I)
-# "What is his name?", "Who is the president of ...?" (a role, so the answer must name someone)
-_WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b|^\W*who (is|was|are|were) the\b", re.I)
+_NUMBER = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
+                     r"hundred|thousand|million|billion|half|several|few)\b", re.IGNORECASE)  # fmt: skip
 
 
-def answer_type(question: str) -> re.Pattern[str] | None:
-    """What an answer to ``question`` must contain, as a pattern: a number, a date, or nothing."""
-    if _WANTS_NUMBER.search(question):
-        return _NUMBER
-    if _WANTS_TIME.search(question):
-        return _TIME
-    return None
+def has_answer_type(wants: str | None, text: str) -> bool:
+    """Whether ``text`` holds what a question of kind ``wants`` asks for (a number, a date)."""
+    if wants == "number":  # "How long?" is answered by "a century" too
+        return bool(_NUMBER.search(text) or DURATION.search(text))
+    if wants == "time":
+        return bool(_TIME_WORDS.search(text))
+    return True
 
 
 @dataclass
@@ -65,8 +52,10 @@ class Verdict:
 class Grounding:
     """Answerability from the question's own words and the best passage's scores."""
 
-    def __init__(self, article: Article, *, embeddings: Embeddings):
+    def __init__(self, article: Article, *, embeddings: Embeddings, model: Model | None = None):
         self.embeddings = embeddings
+        self.model = model or default_model()
+        self.aligner = Aligner([s.text for s in article.sentences])
         body = " ".join(s.text for s in article.sentences)
         self._words = {w for w in words(body) if w not in STOPWORDS}
         self._stems = {stem(w) for w in self._words}
@@ -88,34 +77,46 @@ class Grounding:
             return Verdict(False, "I only answer questions about what the article says; that isn't one.")
         return None
 
-    def check(self, question: str, query: str, ranked: Sequence[tuple[Scored, float]]) -> Verdict:
+    def check(self, question: Question, ranked: Sequence[tuple[Scored, float]]) -> Verdict:
         """Whether the best ranked passage answers ``question``; the reason when it doesn't."""
-        screened = self.screen(question)
+        screened = self.screen(question.text)
         if screened:
             return screened
-        missing_names = self.unknown_names(question)
+        missing_names = self.unknown_names(question.text)
         if missing_names:
             return Verdict(False, f"It doesn't mention {_join(missing_names)}.", {"names": missing_names})
         best, score = ranked[0]
-        unknown = self.unknown_words(query)
-        shortfall = max((SYNONYM_SIMILARITY - s for s in unknown.values()), default=0.0)
-        # A passage this close in meaning answers a paraphrase, whatever words it uses.
-        if best.dense >= CLOSE_IN_MEANING:
-            shortfall = 0.0
-        floor = MIN_SCORE + UNKNOWN_PENALTY * shortfall
-        features = {"score": round(score, 3), "floor": round(floor, 3), "unknown": unknown}
-        if score < floor:
-            detail = f" It says nothing about {_join(list(unknown))}." if unknown else ""
-            return Verdict(False, f"No passage answers this.{detail}", features)
-        text = best.chunk.text
-        wanted = answer_type(question)
-        if wanted is _NUMBER and not wanted.search(text):
-            return Verdict(False, "It gives no number for that.", features)
-        if wanted is _TIME and not wanted.search(text):
-            return Verdict(False, "It gives no date for that.", features)
-        if _WANTS_NAME.search(question) and not self._new_name(question, text):
-            return Verdict(False, "It gives no name for that.", features)
-        return Verdict(True, "", features)
+        unknown = self.unknown_words(question.query)
+        features, missing = self.aligner.features(
+            question_words=question.content_words,
+            question_text=question.text,
+            passage=best.chunk.text,
+            context=best.chunk.context,
+            score=score,
+            dense=best.dense,
+            wants=question.wants,
+            unknown_shortfall=max((SYNONYM_SIMILARITY - s for s in unknown.values()), default=0.0),
+        )
+        if question.wants == "name":
+            features["type_missing"] = float(not self._new_name(question.text, best.chunk.text))
+        probability = self.model.probability(features)
+        details = {**features, "p": round(probability, 3), "unknown": unknown}
+        if probability >= self.model.threshold:
+            return Verdict(True, "", details)
+        if features["type_missing"] and question.wants:
+            kind = {"number": "number", "time": "date", "name": "name"}[question.wants]
+            return Verdict(False, f"It gives no {kind} for that.", details)
+        if unknown:
+            return Verdict(
+                False, f"No passage answers this. It says nothing about {_join(list(unknown))}.", details
+            )
+        clash = [w for w in missing if self.aligner.idf(stem(w)) >= 0.5][:2]
+        if clash and (features["number_clash"] or features["time_clash"] or features["opposite"]
+                      or features["name_missing"]):  # fmt: skip
+            return Verdict(
+                False, f"No passage answers this: the closest one does not say {_join(clash)}.", details
+            )
+        return Verdict(False, "No passage answers this.", details)
 
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised words in the question that appear nowhere in the article."""

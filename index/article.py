@@ -19,6 +19,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _BOILERPLATE_MAX_WORDS = 25
+PLAIN_HEADING_MAX_CHARS = 120
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = {
@@ -135,6 +136,9 @@ def parse_article(text: str, *, source: str = "article") -> Article:
             author = author or match.group(1).strip()
         elif not re.search(r"\w", chunk):
             kind = "separator"  # "---", "* * *": nothing to cite
+        elif _is_plain_heading(chunk):
+            kind = "heading"
+            title = title or (chunk.strip() if number == 1 else None)
         if kind == "body":
             spans = split_sentences(text, start, end)
         elif kind in {"heading", "byline"}:
@@ -153,6 +157,18 @@ def parse_article(text: str, *, source: str = "article") -> Article:
         raise ArticleError(f"article {source} has no sentences to answer from")
     author = author or _author_from_bio(paragraphs)
     return Article(text=text, paragraphs=tuple(paragraphs), source=source, title=title, author=author)
+
+
+def _is_plain_heading(chunk: str) -> bool:
+    """A short line with no sentence end ("Economy", "Nurses Strike as Talks Collapse"): a title
+    or section heading in a plain-text article."""
+    line = chunk.strip()
+    return (
+        "\n" not in line
+        and len(line) <= PLAIN_HEADING_MAX_CHARS
+        and not re.search(r"[.!?:;,\"”’)]$", line)
+        and line[:1].isupper()
+    )
 
 
 def _author_from_bio(paragraphs: list[Paragraph]) -> str | None:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, quoted_subject, refusal_text
+from bot.answer import ExtractiveAnswerer, refusal_text
+from bot.question import Question, quoted_subject
 from bot.grounding import Grounding
 from bot.retrieval import HybridRetriever, Scored
 
@@ -216,5 +217,5 @@ def test_a_rewritten_follow_up_is_decided_by_its_own_words(tiny_service: Any) ->
     query = f"{question} (What did the engineering report say about the old piers?)"
     # Equal retrieval scores: only the words can tell the two apart.
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.01) for c in (piers, century)]
-    best, _ = answerer._rank(question, query, candidates)[0]
+    best, _ = answerer._rank(Question.parse(question, query), candidates)[0]
     assert best.chunk is century, "the earlier question's words must not outweigh the user's own"

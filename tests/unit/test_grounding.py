@@ -7,12 +7,31 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from bot.answerability import FEATURES, Model
 from bot.grounding import Grounding
+from bot.question import Question
 from bot.retrieval import Scored
 from index.chunks import Chunk
 
-HIGH = 0.95  # a combined score no threshold tuning should refuse
-LOW = 0.02  # one no threshold tuning should accept
+HIGH = 0.95  # a combined score the test model accepts
+LOW = 0.02  # one it refuses
+# A fixed model, so these tests check the mechanism rather than today's fitted weights: a high
+# score answers, every detail the passage lacks counts against it.
+TEST_WEIGHTS = {
+    "score": 10.0, "dense": 2.0, "coverage": 1.0, "number_clash": -6.0, "time_clash": -6.0,
+    "opposite": -6.0, "type_missing": -8.0, "unknown_shortfall": -20.0,
+}  # fmt: skip
+TEST_MODEL = Model(
+    weights=tuple(TEST_WEIGHTS.get(f, 0.0) for f in FEATURES),
+    bias=-5.0,
+    means=tuple(0.0 for _ in FEATURES),
+    scales=tuple(1.0 for _ in FEATURES),
+    threshold=0.5,
+)
+
+
+def q(text: str) -> Question:
+    return Question.parse(text)
 
 
 class AliasEmbeddings(Embeddings):
@@ -31,7 +50,7 @@ class AliasEmbeddings(Embeddings):
 
 @pytest.fixture(scope="module")
 def grounding(tiny_article: Any, fake_embeddings: Any) -> Grounding:
-    return Grounding(tiny_article, embeddings=fake_embeddings)
+    return Grounding(tiny_article, embeddings=fake_embeddings, model=TEST_MODEL)
 
 
 def chunk_with(tiny_index: Any, words: str) -> Chunk:
@@ -81,9 +100,7 @@ def test_a_question_about_an_unknown_person_is_refused_whatever_the_score(
     grounding: Grounding, tiny_index: Any
 ) -> None:
     verdict = grounding.check(
-        "What did Obama say about the bridge?",
-        "What did Obama say about the bridge?",
-        ranked(chunk_with(tiny_index, "Finch said"), HIGH),
+        q("What did Obama say about the bridge?"), ranked(chunk_with(tiny_index, "Finch said"), HIGH)
     )
     assert not verdict.answerable
     assert "Obama" in verdict.reason
@@ -99,7 +116,7 @@ def test_a_question_about_an_unknown_person_is_refused_whatever_the_score(
 def test_instructions_and_other_tasks_are_refused_whatever_the_score(
     grounding: Grounding, tiny_index: Any, question: str, word: str
 ) -> None:
-    verdict = grounding.check(question, question, ranked(chunk_with(tiny_index, "Finch said"), HIGH))
+    verdict = grounding.check(q(question), ranked(chunk_with(tiny_index, "Finch said"), HIGH))
     assert not verdict.answerable
     assert word in verdict.reason
 
@@ -107,43 +124,39 @@ def test_instructions_and_other_tasks_are_refused_whatever_the_score(
 def test_a_strong_passage_answers_and_a_weak_one_does_not(grounding: Grounding, tiny_index: Any) -> None:
     question = "What did Finch say about the grant?"
     passage = chunk_with(tiny_index, "Finch said")
-    assert grounding.check(question, question, ranked(passage, HIGH)).answerable
-    weak = grounding.check(question, question, ranked(passage, LOW))
+    assert grounding.check(q(question), ranked(passage, HIGH)).answerable
+    weak = grounding.check(q(question), ranked(passage, LOW))
     assert not weak.answerable
     assert weak.reason
 
 
-def test_words_the_article_lacks_raise_the_bar(grounding: Grounding, tiny_index: Any) -> None:
+def test_words_the_article_lacks_count_against_the_passage(grounding: Grounding, tiny_index: Any) -> None:
     passage = chunk_with(tiny_index, "Finch said")
-    known = grounding.check("What did Finch say?", "What did Finch say?", ranked(passage, 0.5, dense=0.3))
-    unknown = grounding.check(
-        "What did Finch say about the weather?",
-        "What did Finch say about the weather?",
-        ranked(passage, 0.5, dense=0.3),
-    )
+    known = grounding.check(q("What did Finch say?"), ranked(passage, 0.6, dense=0.3))
+    unknown = grounding.check(q("What did Finch say about the weather?"), ranked(passage, 0.6, dense=0.3))
     assert known.features["unknown"] == {}
     assert "weather" in unknown.features["unknown"]
-    assert unknown.features["floor"] > known.features["floor"]
-    just_enough = known.features["floor"] + 0.001
-    assert grounding.check(
-        "What did Finch say?", "What did Finch say?", ranked(passage, just_enough, dense=0.3)
-    ).answerable
-    refused = grounding.check(
-        "What did Finch say about the weather?",
-        "What did Finch say about the weather?",
-        ranked(passage, just_enough, dense=0.3),
+    assert unknown.features["p"] < known.features["p"]
+    assert known.answerable
+    assert not unknown.answerable
+    assert "weather" in unknown.reason
+
+
+def test_a_changed_number_is_refused_though_the_passage_matches(
+    grounding: Grounding, tiny_index: Any
+) -> None:
+    passage = chunk_with(tiny_index, "for three years")
+    right = grounding.check(
+        q("What has carried commuters across the river for three years?"), ranked(passage, 0.7)
     )
-    assert not refused.answerable
-    assert "weather" in refused.reason
-
-
-def test_a_passage_close_in_meaning_answers_a_paraphrase(grounding: Grounding, tiny_index: Any) -> None:
-    passage = chunk_with(tiny_index, "Finch said")
-    question = "What did Finch say about the weather?"
-    far = grounding.check(question, question, ranked(passage, 0.4, dense=0.3))
-    close = grounding.check(question, question, ranked(passage, 0.4, dense=0.6))
-    assert not far.answerable
-    assert close.answerable, "meaning this close outweighs the words the article lacks"
+    swapped = grounding.check(
+        q("What has carried commuters across the river for four years?"), ranked(passage, 0.7)
+    )
+    assert swapped.features["number_clash"] == 1.0
+    assert right.features["number_clash"] == 0.0
+    assert right.answerable
+    assert not swapped.answerable
+    assert "four" in swapped.reason, "the reason names the detail the passage lacks"
 
 
 def test_inflections_of_article_words_are_known(grounding: Grounding) -> None:
@@ -161,8 +174,8 @@ def test_a_question_wanting_a_number_needs_a_passage_with_one(grounding: Groundi
     question = "How many years has the ferry carried commuters?"
     with_number = chunk_with(tiny_index, "for three years")
     without = chunk_with(tiny_index, "keep running until")
-    assert grounding.check(question, question, ranked(with_number, HIGH)).answerable
-    verdict = grounding.check(question, question, ranked(without, HIGH))
+    assert grounding.check(q(question), ranked(with_number, HIGH)).answerable
+    verdict = grounding.check(q(question), ranked(without, HIGH))
     assert not verdict.answerable
     assert "number" in verdict.reason
 
@@ -171,7 +184,7 @@ def test_a_question_wanting_a_date_needs_a_passage_with_one(grounding: Grounding
     question = "When will the new bridge open to traffic?"
     dated = chunk_with(tiny_index, "autumn of 2027")
     undated = chunk_with(tiny_index, "voted against the plan")
-    assert grounding.check(question, question, ranked(dated, HIGH)).answerable
-    verdict = grounding.check(question, question, ranked(undated, HIGH))
+    assert grounding.check(q(question), ranked(dated, HIGH)).answerable
+    verdict = grounding.check(q(question), ranked(undated, HIGH))
     assert not verdict.answerable
     assert "date" in verdict.reason

@@ -1,0 +1,253 @@
+"""Whether the best passage answers a question: features of the pair, weighed by a model fit on data.
+
+The features describe how the question and the passage line up: how much of the question the
+passage covers, and above all which of the question's details it lacks. Crowd-written
+unanswerable questions change one detail of a real sentence (another number, day, name or
+direction), so a passage that matches everything but one specific word is the tell.
+The weights come from ``benchmarks/fit_answerability.py`` (logistic regression over our question
+sets, checked leave-one-article-out) and live in ``answerability.json`` beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from bot.text import STOPWORDS, stem, words
+
+FEATURES = (
+    "score",  # the answerer's combined ranking score of the passage
+    "dense",  # cosine similarity of question and passage
+    "coverage",  # share of the question's information (IDF mass) the passage holds
+    "missing_rarest",  # the rarest question word the passage lacks (IDF, 0..1)
+    "missing_elsewhere",  # ... that the article does use elsewhere: the question points elsewhere
+    "missing_count",  # how many question words the passage lacks (capped, 0..1)
+    "number_clash",  # the question's number is not the passage's
+    "time_clash",  # the question's day, month or year is not the passage's
+    "opposite",  # the question says "north" where the passage says "south"
+    "name_missing",  # a name in the question the passage does not have
+    "type_missing",  # the question wants a number, date or name the passage lacks
+    "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
+)
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "half": 0.5, "dozen": 12,
+}  # fmt: skip
+TIME_CLASSES = (
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"},
+    {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"},
+    {"spring", "summer", "autumn", "fall", "winter"},
+    {"morning", "afternoon", "evening", "night", "midnight", "noon"},
+)  # fmt: skip
+# Words that flip a detail when swapped for their partner: the common shape of a detail swap.
+_OPPOSITES = [
+    ("north", "south"), ("east", "west"), ("northern", "southern"), ("eastern", "western"),
+    ("northeast", "southwest"), ("northwest", "southeast"), ("upper", "lower"), ("up", "down"),
+    ("increase", "decrease"), ("increased", "decreased"), ("increasing", "decreasing"),
+    ("rise", "fall"), ("rose", "fell"), ("more", "less"), ("more", "fewer"), ("most", "least"),
+    ("higher", "lower"), ("high", "low"), ("larger", "smaller"), ("largest", "smallest"),
+    ("biggest", "smallest"), ("longest", "shortest"), ("longer", "shorter"), ("before", "after"),
+    ("first", "last"), ("earlier", "later"), ("early", "late"), ("oldest", "newest"),
+    ("old", "new"), ("older", "younger"), ("wet", "dry"), ("wetter", "drier"), ("hot", "cold"),
+    ("warm", "cool"), ("warmer", "cooler"), ("inside", "outside"), ("inner", "outer"),
+    ("internal", "external"), ("import", "export"), ("imports", "exports"), ("win", "lose"),
+    ("won", "lost"), ("accept", "reject"), ("accepted", "rejected"), ("allow", "prevent"),
+    ("allowed", "prevented"), ("allowed", "stopped"), ("support", "oppose"),
+    ("supported", "opposed"), ("for", "against"), ("open", "closed"), ("opened", "closed"),
+    ("start", "end"), ("started", "ended"), ("begin", "end"), ("began", "ended"),
+    ("slow", "accelerate"), ("slowed", "accelerated"), ("gain", "loss"), ("gained", "lost"),
+    ("buy", "sell"), ("bought", "sold"), ("minimum", "maximum"), ("private", "public"),
+    ("male", "female"), ("men", "women"), ("remote", "local"), ("urban", "rural"),
+    ("day", "night"), ("full", "part"), ("positive", "negative"), ("rich", "poor"),
+    ("strong", "weak"), ("heavy", "light"), ("wide", "narrow"), ("deep", "shallow"),
+    ("majority", "minority"), ("union", "management"), ("left", "right"),
+]  # fmt: skip
+OPPOSITES: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITES:
+    OPPOSITES.setdefault(_a, set()).add(_b)
+    OPPOSITES.setdefault(_b, set()).add(_a)
+_DIGITS = re.compile(r"\d[\d,.]*\d|\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]*")
+DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?)\b", re.I)
+MAX_MISSING = 5
+CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic regression over standardised ``FEATURES``; answers when p >= threshold."""
+
+    weights: tuple[float, ...]
+    bias: float
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    threshold: float
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.bias
+        for name, w, mean, scale in zip(FEATURES, self.weights, self.means, self.scales, strict=True):
+            z += w * (features.get(name, 0.0) - mean) / scale
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "features": list(FEATURES),
+                "weights": list(self.weights),
+                "bias": self.bias,
+                "means": list(self.means),
+                "scales": list(self.scales),
+                "threshold": self.threshold,
+            },
+            indent=1,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        data = json.loads(text)
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("answerability.json was fit on other features; rerun the fit")
+        return cls(
+            tuple(data["weights"]),
+            float(data["bias"]),
+            tuple(data["means"]),
+            tuple(data["scales"]),
+            float(data["threshold"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    """The model fit by ``benchmarks/fit_answerability.py``, shipped beside this module."""
+    return Model.from_json(resources.files("bot").joinpath("answerability.json").read_text("utf-8"))
+
+
+def numbers(text: str) -> set[float]:
+    """Every number ``text`` states, in digits or words ("12", "1,000", "twelve", "2.5 million")."""
+    found: set[float] = set()
+    tokens = words(text.replace("-", " "))
+    for match in _DIGITS.finditer(text):
+        raw = match.group(0).replace(",", "").rstrip(".")
+        try:
+            found.add(float(raw))
+        except ValueError:
+            continue
+    for i, token in enumerate(tokens):
+        if token in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[token])
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if following in {"hundred", "thousand", "million", "billion"} and value < 100:
+                continue  # "two million" is counted at "million"
+            found.add(value)
+    # "2.5 million" is also 2,500,000
+    for match in re.finditer(r"(\d[\d,.]*)\s+(hundred|thousand|million|billion)", text, re.I):
+        try:
+            found.add(float(match.group(1).replace(",", "")) * NUMBER_WORDS[match.group(2).lower()])
+        except ValueError:
+            continue
+    return found
+
+
+def time_words(text: str) -> dict[int, set[str]]:
+    """Day, month, season and time-of-day words by class, and four-digit years (class -1)."""
+    out: dict[int, set[str]] = {}
+    lowered = set(words(text))
+    for i, names in enumerate(TIME_CLASSES):
+        hit = lowered & names
+        if hit:
+            out[i] = hit
+    years = set(re.findall(r"\b(1[0-9]\d\d|20\d\d)s?\b", text))
+    if years:
+        out[-1] = years
+    return out
+
+
+class Aligner:
+    """Computes ``FEATURES`` for a question and a passage of one article."""
+
+    def __init__(self, sentences: Sequence[str]):
+        frequency: dict[str, int] = {}
+        for sentence in sentences:
+            for s in {stem(w) for w in words(sentence) if w not in STOPWORDS}:
+                frequency[s] = frequency.get(s, 0) + 1
+        self._total = max(1, len(sentences))
+        self._frequency = frequency
+        self._article_numbers = numbers(" ".join(sentences))
+
+    def idf(self, s: str) -> float:
+        """Inverse sentence frequency, scaled to 0..1 (1: a word the article never uses)."""
+        df = self._frequency.get(s, 0)
+        return math.log(1 + self._total / (df + 0.5)) / math.log(1 + self._total / 0.5)
+
+    def features(
+        self,
+        *,
+        question_words: Sequence[str],
+        question_text: str,
+        passage: str,
+        context: str = "",
+        score: float,
+        dense: float,
+        wants: str | None = None,
+        unknown_shortfall: float = 0.0,
+    ) -> tuple[dict[str, float], list[str]]:
+        """The features, and the question's specific words the passage lacks (for the reason)."""
+        passage_words = set(words(passage))
+        near = passage_words | set(words(context))
+        near_stems = {stem(w) for w in near}
+        own_stems = {stem(w) for w in passage_words}
+        weights = {stem(w): self.idf(stem(w)) for w in question_words}
+        found = sum(
+            w if s in own_stems else CONTEXT_WEIGHT * w for s, w in weights.items() if s in near_stems
+        )
+        coverage = found / sum(weights.values()) if weights else 0.0
+        missing = [w for w in dict.fromkeys(question_words) if stem(w) not in near_stems and w not in near]
+        rarest = max((self.idf(stem(w)) for w in missing), default=0.0)
+        elsewhere = max(
+            (self.idf(stem(w)) for w in missing if self._frequency.get(stem(w), 0) > 0), default=0.0
+        )
+        asked_numbers = numbers(question_text)
+        passage_numbers = numbers(passage)
+        number_clash = bool(asked_numbers - passage_numbers) and bool(
+            passage_numbers or asked_numbers & self._article_numbers
+        )
+        asked_times, passage_times = time_words(question_text), time_words(passage)
+        time_clash = any(
+            cls in passage_times and not values & passage_times[cls] for cls, values in asked_times.items()
+        )
+        opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
+        names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
+        name_missing = any(n not in near and stem(n) not in near_stems and n not in STOPWORDS for n in names)
+        type_missing = False
+        if wants == "number":  # "How long?" is answered by "a century" too
+            type_missing = not passage_numbers and not DURATION.search(passage)
+        elif wants == "time":
+            type_missing = not passage_times and not re.search(
+                r"\b(ago|since|until|year|years|month|week|day|century|decade)\b", passage, re.I
+            )
+        features = {
+            "score": score,
+            "dense": dense,
+            "coverage": coverage,
+            "missing_rarest": rarest,
+            "missing_elsewhere": elsewhere,
+            "missing_count": min(len(missing), MAX_MISSING) / MAX_MISSING,
+            "number_clash": float(number_clash),
+            "time_clash": float(time_clash),
+            "opposite": float(opposite),
+            "name_missing": float(name_missing),
+            "type_missing": float(type_missing),
+            "unknown_shortfall": unknown_shortfall,
+        }
+        return features, missing

@@ -1,0 +1,94 @@
+"""Typo tolerance: words of a question that are neither English nor the article's get the nearest
+word the article uses, or a common English word ("wat did powel say abt lebanon")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from bot.text import normalize
+
+COMMON_WORDS = 3000  # the most frequent English words are candidates for any typo
+RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit away is a typo of it
+MIN_LENGTH = 3  # shorter words are left alone: too many neighbours
+_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*")
+
+
+@lru_cache(maxsize=1)
+def english_frequencies() -> dict[str, int]:
+    """The word list inside the symspellpy wheel: 82,765 English words with corpus counts."""
+    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
+    counts = {}
+    for line in text.splitlines():
+        word, _, count = line.partition(" ")
+        if count:
+            counts[word] = int(count)
+    return counts
+
+
+@lru_cache(maxsize=1)
+def _common() -> tuple[str, ...]:
+    ranked = sorted(english_frequencies().items(), key=lambda item: -item[1])
+    return tuple(w for w, _ in ranked[:COMMON_WORDS])
+
+
+class Speller:
+    """Corrects a question's typos against the article's vocabulary and an English word list."""
+
+    def __init__(self, vocabulary: Iterable[str]):
+        self.vocabulary = {w.lower() for w in vocabulary if len(w) >= MIN_LENGTH and w.isalpha()}
+
+    def correct(self, text: str) -> str:
+        """``text`` with each misspelt word replaced, case and punctuation kept."""
+        return _TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text))
+
+    def _fix(self, token: str) -> str:
+        word = token.lower()
+        if len(word) < MIN_LENGTH or word in self.vocabulary or "'" in word or "’" in word:
+            return token
+        counts = english_frequencies()
+        best = self._nearest(word)
+        if best is None:
+            return token
+        if word in counts:
+            # A real word is only a typo of a far more common neighbour ("wat" of "what"); two
+            # ordinary words ("Iran", "Iraq") are both meant.
+            if counts[word] >= RARE_RATIO * counts.get(best, 0):
+                return token
+        return _same_case(token, best)
+
+    def _nearest(self, word: str) -> str | None:
+        """The closest word within the edit limit: the article's own first, then common English,
+        then the more frequent."""
+        from editdistpy import damerau_osa
+
+        counts = english_frequencies()
+        limit = 1 if len(word) <= 4 else 2
+        best: tuple[int, int, int, int, str] | None = None
+        for pool, rank in ((self.vocabulary, 0), (_common(), 1)):
+            for candidate in pool:
+                if abs(len(candidate) - len(word)) > limit:
+                    continue
+                distance = damerau_osa.distance(word, candidate, limit)
+                if distance < 0:
+                    continue
+                # Typos keep the start of a word: "powel" is "powell" before "power".
+                key = (distance, rank, -_shared_prefix(word, candidate), -counts.get(candidate, 0), candidate)
+                if best is None or key < best:
+                    best = key
+        return best[-1] if best else None
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _same_case(original: str, word: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return word.upper()
+    return word.capitalize() if original[0].isupper() else word
