@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -13,7 +14,6 @@ from bot.followup import standalone_query
 from bot.language import NOT_ENGLISH, is_english
 from bot.retrieval import HybridRetriever, Scored
 from bot.spelling import Speller
-from bot.text import words
 from bot.validate import DEFAULT_MAX_CHARS, split_messages
 
 
@@ -31,8 +31,9 @@ def build_chain(
     """A Runnable taking ``{"messages": [...]}`` (OpenAI chat format) and returning the answer JSON."""
 
     people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
-    vocabulary = {w for chunk in retriever.index.chunks for w in words(chunk.text)}
-    speller = Speller(vocabulary)
+    written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
+    speller = Speller(written)
+    vocabulary = speller.vocabulary
 
     def run(inputs: dict[str, Any]) -> dict[str, Any]:
         timings: dict[str, float] = {}

@@ -41,7 +41,7 @@ def standalone_query(
     along so its topic is searched too.
     """
     previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
-    if not previous or not needs_context(question):
+    if not previous or not needs_context(question) or _names_its_person(question, people):
         return question
     last_question = previous[-1]
     last_answer = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
@@ -52,6 +52,12 @@ def standalone_query(
             return rewritten
         return f"{rewritten} ({last_question})"
     return f"{question} ({last_question})"
+
+
+def _names_its_person(question: str, people: Collection[str]) -> bool:
+    """ "Who is Sistani and why does he matter?": the pronoun points back into the question itself."""
+    pronoun = _PERSON_PRONOUN.search(question)
+    return bool(pronoun) and _first_person([question[: pronoun.start()]], people) is not None
 
 
 def _first_person(texts: Sequence[str], people: Collection[str]) -> str | None:

@@ -38,7 +38,14 @@ class Speller:
     """Corrects a question's typos against the article's vocabulary and an English word list."""
 
     def __init__(self, vocabulary: Iterable[str]):
-        self.vocabulary = {w.lower() for w in vocabulary if len(w) >= MIN_LENGTH and w.isalpha()}
+        """``vocabulary``: the article's words as written; a name keeps its capital when corrected."""
+        self._forms: dict[str, str] = {}
+        for word in vocabulary:
+            if len(word) >= MIN_LENGTH and word.isalpha():
+                known = self._forms.get(word.lower())
+                if known is None or known[0].isupper() and word[0].islower():
+                    self._forms[word.lower()] = word  # lower case wins: capitals may start a sentence
+        self.vocabulary = set(self._forms)
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced, case and punctuation kept."""
@@ -57,7 +64,8 @@ class Speller:
             # ordinary words ("Iran", "Iraq") are both meant.
             if counts[word] >= RARE_RATIO * counts.get(best, 0):
                 return token
-        return _same_case(token, best)
+        form = self._forms.get(best, best)
+        return form if form[0].isupper() else _same_case(token, best)
 
     def _nearest(self, word: str) -> str | None:
         """The closest word within the edit limit: the article's own first, then common English,

@@ -1,0 +1,64 @@
+"""Typo tolerance and the English check, against the article's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import is_english
+from bot.spelling import Speller
+
+ARTICLE_WORDS = "Powell Rumsfeld Lebanon Sistani Shiite insurgency withdrawal hornet nest power".split()
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller(ARTICLE_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("wat did powel say abt lebanon", "Powell"),
+        ("Wht did rumsfled say?", "Rumsfeld"),
+        ("What did Rumsfled say?", "Rumsfeld"),
+        ("what about the insurgancy", "insurgency"),
+        ("Summarise the artcle", "article"),
+    ],
+)
+def test_typos_become_the_article_s_words_or_common_english(speller: Speller, typed: str, meant: str) -> None:
+    assert meant.lower() in speller.correct(typed).lower().split()[-3:] or meant in speller.correct(typed)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Iran do?", "Who is Sistani and why does he matter?", "What did Powell say about Lebanon?"],
+)
+def test_correct_words_are_left_alone(speller: Speller, question: str) -> None:
+    assert speller.correct(question) == question
+
+
+def test_a_name_the_article_lacks_is_not_bent_into_one_it_has(speller: Speller) -> None:
+    # "Obama" is neither a typo of an article word nor unknown English: it must stay, so the
+    # bot can say the article never mentions it.
+    assert "Obama" in speller.correct("What did Obama say?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Qué dijo Powell sobre el Líbano?",
+        "Que dit Powell sur le Liban?",
+        "Was sagte Powell über den Libanon?",
+        "Cosa ha detto Powell sul Libano?",
+    ],
+)
+def test_questions_in_other_languages_are_recognised(question: str) -> None:
+    assert not is_english(question, set(w.lower() for w in ARTICLE_WORDS))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["wat did powel say abt lebanon", "What did de Gaulle say?", "Why?", "What is the article about?"],
+)
+def test_english_with_typos_and_names_is_english(question: str) -> None:
+    assert is_english(question, set(w.lower() for w in ARTICLE_WORDS))
