@@ -13,8 +13,8 @@ from bot.chain import Answerer, build_chain
 from bot.grounding import Grounding
 from bot.retrieval import HybridRetriever
 from bot.starters import starter_candidates
-from bot.summary import gist
 from bot.validate import DEFAULT_MAX_CHARS
+from bot.whole_article import WholeArticle
 from index.article import Article
 from index.store import DEFAULT_BATCH_SIZE, ArticleIndex, ensure_index
 
@@ -29,12 +29,13 @@ class ChatService:
     ):
         self.index = index
         self.article: Article = index.article
+        self.article_map = index.article_map  # the outline of the article: thesis, evidence, ...
         self.retriever = HybridRetriever(index=index)
         self.answerer = answerer or ExtractiveAnswerer(
             self.article,
             index.chunks,
             grounding=Grounding(self.article, embeddings=index.embeddings),
-            gist=gist(self.article, index.chunks, index.vectors()),
+            whole=WholeArticle(self.article, index.chunks, self.article_map),
         )
         self.max_chars = max_chars
         self._starters: list[str] | None = None
