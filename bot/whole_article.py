@@ -34,8 +34,8 @@ class WholeAnswer:
         """The answer text: the lead, then each sentence followed by its marker ``[n]``."""
         cited = [f"{chunk.text} [{n}]" for n, chunk in enumerate(self.chunks, start=1)]
         if self.bullets:
-            return "\n".join([self.lead, *(f"- {line}" for line in cited)] if self.lead else cited)
-        return " ".join([self.lead, *cited] if self.lead else cited)
+            return "\n".join([self.lead] * bool(self.lead) + [f"- {line}" for line in cited])
+        return " ".join([self.lead] * bool(self.lead) + cited)
 
 
 class WholeArticle:

@@ -91,9 +91,10 @@ _OPPOSING = re.compile(
 )
 _HOWEVER_REPORTED = re.compile(r"\b(however|but|yet|although)\b", re.IGNORECASE)
 _COMPARISON = re.compile(
-    r"\b(recalls?|recalled|reminiscent of|remind(s|ed)? (us )?of|similar(ly)? to|compared? (with|to)|"
-    r"in comparison|comparable to|unlike|just as|the same as|akin to|resembl\w+|mirrors?|mirrored|"
-    r"echo(es|ed)|parallels?|paralleled|analog(y|ous|ies)|likened?|(?<!such )as in (the |[A-Z]|\d))",
+    r"(?i:\b(recalls|recalled (the|a|an)|reminiscent of|remind(s|ed)? (us )?of|similar(ly)? to|"
+    r"compared? (with|to)|in comparison|comparable to|unlike|just as|the same as|akin to|resembl\w+|"
+    r"mirrors?|mirrored|echo(es|ed)|parallels?|paralleled|analog(y|ous|ies)|likened?)\b)|"
+    r"(?<!such )\bas in (the |[A-Z]|\d)"  # "as in Vietnam", not "such as in the east"
 )
 # "much like the 1983 war", "Iraq is like Vietnam"; not "programs like Google Earth" (examples).
 _LIKE = re.compile(r"\b(much|just|very|not unlike|looks?|seems?|is|are|was|were|becomes?|became) like\b")
@@ -101,7 +102,7 @@ _LIKE = re.compile(r"\b(much|just|very|not unlike|looks?|seems?|is|are|was|were|
 _DEFINED = re.compile(
     r"^\W*(?P<term>[\w“”\"'’ -]{2,60}?)\s+(?:is|are) (?:defined as|the term for|what we call)|"
     r"^\W*(?P<term2>[\w“”\"'’ -]{2,60}?)\s+(?:refers? to|means|denotes)\b|"
-    r"\bby (?P<term3>[\w“”\"'’ -]{2,40}?),? (?:I|we) mean\b|"
+    r"\b[Bb]y (?P<term3>[\w“”\"'’ -]{2,40}?),? (?:I|we) mean\b|"
     r"\b(?:known as|also called|so-called|termed) (?P<term4>[“\"]?[\w’' -]{2,40}?[”\"]?)(?=[,.;:)]|$)|"
     r"(?P<term5>\b[A-Z][\w’'-]*(?: [\w’'-]+){0,3}) \((?P<gloss>[a-z][\w’'-]+(?: [\w’'-]+){0,3})\)",
 )
