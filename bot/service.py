@@ -43,6 +43,15 @@ class ChatService:
             retriever=self.retriever, answerer=self.answerer, max_chars=max_chars
         )
 
+    def outline(self) -> list[dict[str, Any]]:
+        """The article map as labelled passages: ``label`` plus the fields of a citation."""
+        by_id = {c.id: c for c in self.index.chunks}
+        return [
+            {"label": label, "paragraph": c.paragraph, "start": c.start, "end": c.end, "text": c.text}
+            for label, chunk_id in self.article_map.outline()
+            if (c := by_id.get(chunk_id))
+        ]
+
     def ask(self, question: str, history: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
         """Answer ``question`` given earlier ``{"role", "content"}`` turns; raises ``InputError``."""
         return self.chain.invoke({"messages": [*history, {"role": "user", "content": question}]})

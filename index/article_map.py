@@ -149,7 +149,7 @@ class ArticleMap:
 
     def outline(self) -> list[tuple[str, str]]:
         """(label, chunk id) entries for a reader's outline, grouped by role, each chunk once."""
-        labelled = [("Thesis", i) for i in self.thesis]
+        labelled = [("Thesis" if self.kind == "opinion" else "Main point", i) for i in self.thesis]
         labelled += [("Recommendation", i) for i in self.recommendations]
         labelled += [("Evidence", i) for i in self.evidence]
         labelled += [("Opposing view", i) for i in self.opposing]
