@@ -10,6 +10,7 @@ from bot.text import STOPWORDS, normalize, stem, words
 
 DEFAULT_POINTS = 3
 MAX_POINTS = 10
+MAX_TARGET_WORDS = 4  # "the United States", "the city council": whom a proposal is for
 _NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
 
 _DOCUMENT = r"(?:article|author|writer|essay|piece|op-?ed|text|story|column|report|entry|passage)"
@@ -18,10 +19,17 @@ _AUTHOR = re.compile(
     r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b",
     re.IGNORECASE,
 )
+# Forms that ask for one fact, whatever else the question mentions.
+_DETAIL = re.compile(
+    r"\b(when|where|whom|how (many|much|long|old|often|far)|what (year|date|day|time|number|percentage|"
+    r"name)|(in|by|to|of|for|from|with) what|would happen)\b|\bwhat\W*$",
+    re.IGNORECASE,
+)
 _PERSON = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 _DEFINITION = re.compile(
-    r"^\W*what (?:does|do|did) (?:the (?:term|word|phrase|expression) )?(?P<a>.+?) mean\b|"
-    r"\bwhat is meant by (?P<b>.+?)\W*$|\bmean by (?P<c>.+?)\W*$|^\W*define (?P<d>.+?)\W*$|"
+    r"^\W*what (?:does|do|did) (?:the (?:term|word|phrase|expression) )?(?P<a>(?!the "
+    + _DOCUMENT
+    + r"\b).+?) mean\b|\bwhat is meant by (?P<b>.+?)\W*$|\bmean by (?P<c>.+?)\W*$|^\W*define (?P<d>.+?)\W*$|"
     r"\bdefinition of (?P<e>.+?)\W*$|\bhow (?:does|do) (?:the )?" + _DOCUMENT + r" define (?P<f>.+?)\W*$",
     re.IGNORECASE,
 )
@@ -129,6 +137,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         return WholeQuestion("author")
     if _PERSON.search(text) and not re.search(rf"\b{_DOCUMENT}", text, re.I):
         return None  # "What is his main argument?" asks about someone the conversation named
+    if _DETAIL.search(text):
+        return None  # "In what year was the war the author compares Iraq to?" wants one fact
     if match := _DEFINITION.search(text):
         term = next(g for g in match.groups() if g)
         return WholeQuestion("definition", topic=topic_words(term), term=term)
@@ -174,6 +184,8 @@ def _target(text: str) -> str:
     if not match:
         return ""
     target = next(g for g in match.groups() if g).strip()
+    if len(target.split()) > MAX_TARGET_WORDS:
+        return ""  # "What should the U.S. stop trying to do?" asks about one proposal
     target = re.sub(rf"^(the )?{_DOCUMENT}\s+(want|wants|think|thinks)\s+", "", target, flags=re.I)
     return "" if target.lower() in _EVERYONE else target
 

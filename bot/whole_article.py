@@ -15,8 +15,9 @@ from index.chunks import Chunk
 
 MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4}
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
-# Kinds that are the author's own: about a quoted person they are a question for the answerer.
-_AUTHORS_OWN = {"thesis", "recommendation", "evidence", "summary"}
+# Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
+# others a topic makes the question one about a detail.
+_TOPICAL = {"comparison", "definition", "author"}
 _ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,5}\b")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][a-z]+)+")
 
@@ -47,10 +48,6 @@ class WholeArticle:
         self._chunks = list(chunks)
         self._by_id = {c.id: c for c in chunks}
         self._order = {c.id: n for n, c in enumerate(chunks)}
-        hidden = article_map.not_answers
-        self._people = {
-            w for c in chunks if c.id not in hidden for p in (*c.people, *c.speakers) for w in words(p)
-        }
         self._title_words = {
             w for i in article_map.title + article_map.byline for w in words(self._by_id[i].text)
         } | {w for w in words(article.author or "")}
@@ -64,8 +61,12 @@ class WholeArticle:
         if asked is None:
             return None
         topic = tuple(w for w in asked.topic if w not in self._title_words)
-        if asked.kind in _AUTHORS_OWN and set(topic) & self._people:
-            return None  # "What is Finch's main argument?" asks about a quoted person
+        if asked.target:
+            topic = tuple(w for w in topic if not _covers(asked.target, [w]))
+        if topic and asked.kind not in _TOPICAL:
+            # "What is Finch's main argument?", "What evidence is there of X?": a question about a
+            # detail, which retrieval answers better than the map.
+            return None
         handler = getattr(self, f"_{asked.kind}")
         chosen: list[Chunk] | None = handler(asked, topic)
         if not chosen:
@@ -99,8 +100,6 @@ class WholeArticle:
         return self._in_order(chosen)
 
     def _summary(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
-        if topic:
-            return None  # "Summarize what it says about X" is a question about X
         return self._in_order(self._chunks_of(self.map.key_points[: asked.points])) or None
 
     def _counter(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:

@@ -148,6 +148,9 @@ def test_evidence_and_author(whole: dict[str, WholeArticle]) -> None:
         "What is Reed's main argument?",
         "How much did the terminal cost?",
         "Summarize what the article says about boats.",
+        "What evidence does the author give for the cost?",
+        "In what year does the article compare the terminal to the old one?",
+        "When was the terminal that the author compares to a bridge built?",
     ],
 )
 def test_questions_about_a_detail_are_not_whole_article_ones(
@@ -187,6 +190,10 @@ def test_question_details() -> None:
     assert lebanon is not None and lebanon.topic == ("lebanon",)
     assert is_gist_question("Write a summary of the article") and is_author_question("Who wrote it?")
     assert not is_gist_question("What is the bridge?")
+    meant = read_whole_question("What does the author mean by austerity?")
+    assert meant is not None and meant.term == "austerity"
+    long_target = read_whole_question("What should the city stop trying to do, according to the article?")
+    assert long_target is not None and long_target.target == ""
 
 
 def test_render_marks_every_sentence_in_order() -> None:
