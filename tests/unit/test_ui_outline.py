@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ui.render import OUTLINE_PER_LABEL, cite_href, render_outline
@@ -30,3 +31,16 @@ def test_the_outline_escapes_text_and_caps_each_label() -> None:
     assert "<b>x" not in html and "&lt;b&gt;x0" in html
     assert html.count("ac-outline-item") == 3
     assert render_outline([]) == ""
+
+
+def test_the_page_shows_the_outline_beside_the_article(tiny_service: Any, tmp_path: Path) -> None:
+    import gradio as gr
+
+    from ui.app import build_app
+    from ui.settings import Settings
+
+    app = build_app(tiny_service, Settings(home=tmp_path), stream_delay=0)
+    shown = [
+        b.value for b in app.blocks.values() if isinstance(b, gr.HTML) and b.elem_id == "ac-outline-html"
+    ]
+    assert shown == [render_outline(tiny_service.outline())]
