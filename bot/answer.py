@@ -10,12 +10,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.followup import needs_context
 from bot.grounding import Grounding, has_answer_type
-from bot.intent import is_author_question, is_gist_question
 from bot.question import Question
 from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem, words
+from bot.whole_article import WholeArticle
 from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk, find_names
 
@@ -92,11 +91,11 @@ class ExtractiveAnswerer:
         chunks: Sequence[Chunk],
         *,
         grounding: Grounding,
-        gist: Sequence[Chunk] = (),
+        whole: WholeArticle | None = None,
         max_sentences: int = MAX_SENTENCES,
     ):
         self.article = article
-        self.gist = list(gist)  # what "What is the article about?" gets (see bot.summary)
+        self.whole = whole  # answers "What is the main argument?" and the like from the article map
         self.grounding = grounding
         self.max_sentences = max_sentences
         self._chunks = list(chunks)
@@ -120,7 +119,7 @@ class ExtractiveAnswerer:
             return Answer(screened.reason, refused=True, reason=screened.reason)
         whole = self._about_article(question, history)
         if whole:
-            return self._cite(whole)
+            return whole
         asked = Question.parse(question, query)
         # A title, heading or byline names the subject; it never answers a question about it.
         candidates = [c for c in candidates if c.chunk.paragraph in self._body]
@@ -180,14 +179,14 @@ class ExtractiveAnswerer:
             text = f"{speaker}: {text}"  # a quote that runs on names its speaker only earlier
         return Answer(text, refused=False, citations=citations)
 
-    def _about_article(self, question: str, history: Sequence[dict[str, str]]) -> list[Chunk]:
-        """Sentences answering "Who wrote this?" or "What is it about?", else nothing."""
-        if is_author_question(question) and self.article.author:
-            by_author = [c for c in self._chunks if self.article.author in c.text]
-            return by_author[:1]
-        if is_gist_question(question) and not (history and needs_context(question)):
-            return list(self.gist)
-        return []
+    def _about_article(self, question: str, history: Sequence[dict[str, str]]) -> Answer | None:
+        """The answer to a question about the whole article ("What is the main argument?"), else None."""
+        whole = self.whole.answer(question, history) if self.whole else None
+        if whole is None:
+            return None
+        cited = self._cite(whole.chunks)
+        cited.text = whole.render()
+        return cited
 
     def _rank(
         self,

@@ -1,42 +1,202 @@
-"""Questions about the article as a whole: what it is about, who wrote it."""
+"""Questions about the article as a whole: its point, proposals, summary, critics, comparisons,
+evidence, definitions and author. Reads the question only; ``bot.whole_article`` answers it."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from bot.text import content_stems, stem
+from bot.text import STOPWORDS, normalize, stem, words
 
-_ARTICLE = re.compile(r"\b(article|author|writer|essay|piece|op-?ed|text|story|column)\b", re.IGNORECASE)
-_SUMMARY_REQUEST = re.compile(
-    r"^\W*(please\s+)?(summari[sz]e|sum up|(give|write|make)( me)? (a |an )?(short |brief |quick )?"
-    r"(summary|overview|gist))",
-    re.IGNORECASE,
-)
-# Words that ask for the gist rather than for a fact.
-_GIST_WORDS = {
-    stem(w)
-    for w in """about main argument arguments point points thesis claim claims idea ideas summary
-    summarize summarise overview gist position view views stance opinion key central propose
-    proposal proposes conclusion conclude recommend recommendation believe argue argues
-    overall topic subject message takeaway piece essay author writer article text op ed
-    basically""".split()
-}
+DEFAULT_POINTS = 3
+MAX_POINTS = 10
+MAX_TARGET_WORDS = 4  # "the United States", "the city council": whom a proposal is for
+_NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+
+_DOCUMENT = r"(?:article|author|writer|essay|piece|op-?ed|text|story|column|report|entry|passage)"
 _AUTHOR = re.compile(
     r"\bwho\b.{0,20}\b(wrote|writes|written|authored|penned)\b|\bwho is the (author|writer)\b|"
-    r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b",
+    r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b",
     re.IGNORECASE,
 )
+# Forms that ask for one fact, whatever else the question mentions.
+_DETAIL = re.compile(
+    r"\b(when|where|whom|how (many|much|long|old|often|far)|what (year|date|day|time|number|percentage|"
+    r"name)|(in|by|to|of|for|from|with) what|would happen)\b|\bwhat\W*$",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
+_DEFINITION = re.compile(
+    r"^\W*what (?:does|do|did) (?:the (?:term|word|phrase|expression) )?(?P<a>(?!the "
+    + _DOCUMENT
+    + r"\b).+?) mean\b|\bwhat is meant by (?P<b>.+?)\W*$|\bmean by (?P<c>.+?)\W*$|^\W*define (?P<d>.+?)\W*$|"
+    r"\bdefinition of (?P<e>.+?)\W*$|\bhow (?:does|do) (?:the )?" + _DOCUMENT + r" define (?P<f>.+?)\W*$",
+    re.IGNORECASE,
+)
+# "What is terra preta?": a definition only when the article defines exactly that.
+_WHAT_IS = re.compile(r"^\W*what (?:is|are|was|were) (?P<term>[^?]{2,60}?)\W*$", re.IGNORECASE)
+_COMPARISON = re.compile(
+    r"\b(compar\w*|analog\w*|parallels?|likens?|likened|similarit\w*|reminiscent)\b", re.I
+)
+_COUNTER = re.compile(
+    r"\b(counter-? ?arguments?|counter-? ?points?|counter-? ?claims?|objections?|opposing|"
+    r"opposite (view|side)s?|"
+    r"opposition|opponents?|critics?|criticisms?|critiques?|skeptics?|sceptics?|other side|dissent\w*|"
+    r"rebuttals?|disagree\w*|alternative (views?|explanations?)|arguments? against|case against|pushback|"
+    r"debate)\b",
+    re.IGNORECASE,
+)
+_EVIDENCE = re.compile(
+    r"\b(evidence|proof|prove|data|statistics|facts|examples|studies|research)\b|"
+    r"\b(support|supports|back up|backs up|justify|justifies)\b.{0,30}"
+    r"\b(argument|claim|thesis|point|case|view)",
+    re.IGNORECASE,
+)
+_RECOMMENDATION = re.compile(
+    r"\b(recommend\w*|propos\w*|suggest(s|ed|ion|ions)?|advocat\w*|calls? for|urg(e|es|ing)|solutions?|"
+    r"remed(y|ies)|way forward|course of action|what (should|must|ought)\b|needs? to (be done|happen)|"
+    r"(want|wants|wish|wishes|hope|hopes) .{0,40}\bto\b|think .{0,30}should|policy)\b",
+    re.IGNORECASE,
+)
+_THESIS = re.compile(
+    r"\b(main|central|key|core|overall|basic|primary|principal|chief|big|underlying) "
+    r"(argument|point|claim|idea|thesis|message|contention|conclusion|theme|takeaway|thrust|premise|position|lesson)s?\b|\bthesis\b|"
+    r"\b" + _DOCUMENT + r"('s|s)? (argument|point|claim|position|stance|view|case|message|conclusion)\b|"
+    r"\bwhat (does|is) the " + _DOCUMENT + r" (argu\w+|claim\w*|contend\w*|trying to say|getting at|"
+    r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\bpoint of (the|this) " + _DOCUMENT,
+    re.IGNORECASE,
+)
+_SUMMARY = re.compile(
+    r"\b(summar\w+|sum (it |this |that )?up|overview|gist|tl;? ?dr|recap|synopsis|nutshell|key points|"
+    r"main points|takeaways|outline|bullet points?|bullets)\b|"
+    r"^\W*what('s| is| was)\s+(this|it|the)\s*" + _DOCUMENT + r"?\s+(all\s+)?about\W*$|"
+    r"\bwhat (is|was) the (main |general )?(topic|subject|theme) of\b",
+    re.IGNORECASE,
+)
+_POINTS = re.compile(
+    r"\b(?:in|into|with|as|give me|list)?\s*(?P<n>\d{1,2}|" + "|".join(_NUMBERS) + r")\s+"
+    r"(?:short |brief |key |main )?"
+    r"(?P<unit>bullet points?|bullets?|points?|sentences?|lines?|items?|takeaways?)\b",
+    re.IGNORECASE,
+)
+_WANTS_BULLETS = re.compile(r"\b(bullets?|points|list|takeaways|outline)\b", re.IGNORECASE)
+# "What does the author want the U.S. to do?": whom the proposal is for.
+_TARGET = re.compile(
+    r"\bwants? (?P<a>.+?) to (?:do|\w+)\b|\bwhat should (?P<b>.+?) do\b|"
+    r"\b(?:recommend\w*|propos\w*|suggest\w*) (?:for|to) (?P<c>.+?)\W*$",
+    re.IGNORECASE,
+)
+# A proposal for "us" or "readers" is for everyone: no filter.
+_EVERYONE = {"we", "us", "you", "people", "readers", "reader", "everyone", "anyone", "one", "the reader"}
+
+# Words that frame a whole-article question; anything else names a topic.
+_FRAME = {
+    stem(w)
+    for w in """what who whom which why how is are was were be been do does did done the a an of to in on
+    for about this that these those it its article author writer text essay piece op ed oped column story
+    report entry passage main central key core overall basic primary principal chief big underlying
+    argument arguments argue argues point points claim claims idea ideas thesis message contention
+    conclusion conclude theme takeaway takeaways thrust premise position stance view views opinion case
+    lesson summarize summarise summary sum up overview gist recap synopsis nutshell outline brief briefly
+    short quick give me please list bullet bullets sentence sentences line lines item items one two
+    three four five six seven eight nine ten recommend recommends recommendation recommendations propose
+    proposes proposal proposals suggest suggests suggestion suggestions advocate advocates call calls
+    urge urges want wants wish hope think believe believes should must ought need needs happen solution
+    solutions remedy way forward course action policy steps counterargument counterarguments counterpoint
+    counterpoints counterclaim counter objection objections opposing opposite oppose opposes opposition
+    opponent opponents critic critics criticism criticisms critique critiques skeptic skeptics sceptics
+    other side sides dissent dissenting rebuttal rebuttals disagree disagrees disagreement alternative
+    alternatives debate against evidence proof prove support supports back backs data statistics facts
+    example examples study studies research use uses give gives offer offers provide provides cite
+    cites present presents mention mentions say says said tell tells explain explains describe
+    comparison comparisons compare compares compared analogy analogies parallel parallels liken likens
+    similar similarity draw draws make makes made according trying get getting at he she they his her
+    their them you we us our i my me all whole general generally basically really actually exactly
+    mainly mostly justify justifies can could would will tl dr topic subject mean means meant define
+    definition term word phrase expression by""".split()
+}
+
+
+@dataclass(frozen=True)
+class WholeQuestion:
+    """A question about the article as a whole, read once."""
+
+    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author
+    topic: tuple[str, ...] = field(default=())  # what the question narrows it to ("Lebanon")
+    points: int = DEFAULT_POINTS  # a summary's length
+    bullets: bool = False
+    target: str = ""  # whom a proposal is for ("the U.S.")
+    term: str = ""  # what a definition question asks about
+    loose: bool = False  # "What is X?": a definition only if the article defines exactly X
+
+
+def read_whole_question(question: str) -> WholeQuestion | None:
+    """The whole-article question ``question`` asks, or None for a question about a detail."""
+    text = normalize(question).strip()
+    if _AUTHOR.search(text):
+        return WholeQuestion("author")
+    if _PERSON.search(text) and not re.search(rf"\b{_DOCUMENT}", text, re.I):
+        return None  # "What is his main argument?" asks about someone the conversation named
+    if _DETAIL.search(text):
+        return None  # "In what year was the war the author compares Iraq to?" wants one fact
+    if match := _DEFINITION.search(text):
+        term = next(g for g in match.groups() if g)
+        return WholeQuestion("definition", topic=topic_words(term), term=term)
+    if _COMPARISON.search(text):
+        return WholeQuestion("comparison", topic=topic_words(text))
+    if _COUNTER.search(text):
+        return WholeQuestion("counter", topic=topic_words(text))
+    if _EVIDENCE.search(text) and re.search(
+        rf"\b{_DOCUMENT}|^\W*what (evidence|proof|data|facts)", text, re.I
+    ):
+        return WholeQuestion("evidence", topic=topic_words(text))
+    if _RECOMMENDATION.search(text) and (
+        re.search(rf"\b{_DOCUMENT}\b", text, re.I) or re.search(r"\bwhat should\b", text, re.I)
+    ):
+        target = _target(text)
+        return WholeQuestion("recommendation", topic=topic_words(text), target=target)
+    if _THESIS.search(text):
+        return WholeQuestion("thesis", topic=topic_words(text))
+    if _SUMMARY.search(text) or _POINTS.search(text):
+        points = _POINTS.search(text)
+        count = DEFAULT_POINTS
+        if points:
+            raw = points.group("n").lower()
+            count = max(1, min(MAX_POINTS, int(raw) if raw.isdigit() else _NUMBERS[raw]))
+        bullets = bool(points) or bool(_WANTS_BULLETS.search(text))
+        return WholeQuestion("summary", topic=topic_words(text), points=count, bullets=bullets)
+    if match := _WHAT_IS.match(text):
+        term = match.group("term")
+        if topic_words(term):
+            return WholeQuestion("definition", topic=topic_words(term), term=term, loose=True)
+    return None
+
+
+def topic_words(text: str) -> tuple[str, ...]:
+    """The question's own subject words: neither framing ("main argument") nor stopwords."""
+    return tuple(
+        dict.fromkeys(w for w in words(text) if w not in STOPWORDS and len(w) > 1 and stem(w) not in _FRAME)
+    )
+
+
+def _target(text: str) -> str:
+    match = _TARGET.search(text)
+    if not match:
+        return ""
+    target = next(g for g in match.groups() if g).strip()
+    if len(target.split()) > MAX_TARGET_WORDS:
+        return ""  # "What should the U.S. stop trying to do?" asks about one proposal
+    target = re.sub(rf"^(the )?{_DOCUMENT}\s+(want|wants|think|thinks)\s+", "", target, flags=re.I)
+    return "" if target.lower() in _EVERYONE else target
 
 
 def is_author_question(question: str) -> bool:
     """ "Who wrote this?", "Who is the author?"."""
-    return bool(_AUTHOR.search(question))
+    return bool(_AUTHOR.search(normalize(question)))
 
 
 def is_gist_question(question: str) -> bool:
-    """ "What is this article about?", "Summarize it", "What does the author propose?"."""
-    if _SUMMARY_REQUEST.match(question):
-        return True
-    if not _ARTICLE.search(question):
-        return False
-    return all(s in _GIST_WORDS for s in content_stems(question))
+    """A question about the article as a whole ("What is this article about?", "Summarize it",
+    "What does the author propose?"), which asks about the text, not for a new task."""
+    whole = read_whole_question(question)
+    return whole is not None and not whole.loose

@@ -13,8 +13,8 @@ from bot.chain import Answerer, build_chain
 from bot.grounding import Grounding
 from bot.retrieval import HybridRetriever
 from bot.starters import starter_candidates
-from bot.summary import gist
 from bot.validate import DEFAULT_MAX_CHARS
+from bot.whole_article import WholeArticle
 from index.article import Article
 from index.store import DEFAULT_BATCH_SIZE, ArticleIndex, ensure_index
 
@@ -29,18 +29,28 @@ class ChatService:
     ):
         self.index = index
         self.article: Article = index.article
+        self.article_map = index.article_map  # the outline of the article: thesis, evidence, ...
         self.retriever = HybridRetriever(index=index)
         self.answerer = answerer or ExtractiveAnswerer(
             self.article,
             index.chunks,
             grounding=Grounding(self.article, embeddings=index.embeddings),
-            gist=gist(self.article, index.chunks, index.vectors()),
+            whole=WholeArticle(self.article, index.chunks, self.article_map),
         )
         self.max_chars = max_chars
         self._starters: list[str] | None = None
         self.chain: Runnable[dict[str, Any], dict[str, Any]] = build_chain(
             retriever=self.retriever, answerer=self.answerer, max_chars=max_chars
         )
+
+    def outline(self) -> list[dict[str, Any]]:
+        """The article map as labelled passages: ``label`` plus the fields of a citation."""
+        by_id = {c.id: c for c in self.index.chunks}
+        return [
+            {"label": label, "paragraph": c.paragraph, "start": c.start, "end": c.end, "text": c.text}
+            for label, chunk_id in self.article_map.outline()
+            if (c := by_id.get(chunk_id))
+        ]
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
         """Answer ``question`` given earlier ``{"role", "content"}`` turns; raises ``InputError``."""

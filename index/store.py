@@ -11,12 +11,14 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from index.article import Article
+from index.article_map import ArticleMap, build_map
 from index.chunks import CHUNKER_VERSION, Chunk, chunk_article
 from index.errors import ArticleChatError, IndexUnavailable
 
@@ -115,6 +117,17 @@ class ArticleIndex:
                 best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
         return [Hit(self._by_id[c], similarity) for c, similarity in best.items()][:k]
 
+    @cached_property
+    def article_map(self) -> ArticleMap:
+        """The article's map, stored with the index; built here for an index stored without one."""
+        stored = (self.collection.metadata or {}).get("article_map")
+        if isinstance(stored, str):
+            try:
+                return ArticleMap.from_json(stored)
+            except ValueError:
+                pass  # another version's map: build this one
+        return build_map(self.article, self.chunks, self.vectors())
+
     def vectors(self) -> dict[str, list[float]]:
         """Each chunk's own embedding (the sentence alone), by chunk id."""
         try:
@@ -164,6 +177,8 @@ def ensure_index(
             configuration={"hnsw": {"space": "cosine"}},
         )
         _add_records(collection, records, embeddings, batch_size, progress, on_batch)
+        built = ArticleIndex(article=article, chunks=chunks, collection=collection, embeddings=embeddings)
+        metadata["article_map"] = built.article_map.to_json()
         collection.modify(metadata={**metadata, "complete": True})
         _prune_older(client, keep=name, source=article.location or article.source)
     except ArticleChatError:

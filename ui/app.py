@@ -23,6 +23,7 @@ from ui.render import (
     render_answer,
     render_article,
     render_header,
+    render_outline,
     render_pending,
     render_question,
     stream_prefixes,
@@ -203,6 +204,8 @@ def build_app(
                             "Download conversation (.md)", interactive=False, size="sm", elem_id="ac-download"
                         )
                 with gr.Column(scale=4, min_width=300, elem_id="ac-article-col"):
+                    if outline := render_outline(service.outline() if hasattr(service, "outline") else []):
+                        gr.HTML(outline, elem_id="ac-outline-html")
                     gr.HTML(render_article(article), elem_id="ac-article-html")
 
         ask = dict(

@@ -15,6 +15,7 @@ from typing import Any
 from index.article import Article
 
 STREAM_STEPS = 25  # at most this many partial renders per answer
+OUTLINE_PER_LABEL = 4  # passages shown under each label of the outline
 _MARKER = re.compile(r"\[(\d+)\]")
 _TOKEN = re.compile(r"\[\d+\]|\S+\s*|\s+")
 
@@ -119,6 +120,30 @@ def render_article(article: Article) -> str:
             f"{esc(text.replace(chr(13), ' '))}</span>"
             "</div>"
         )
+    parts.append("</div></details>")
+    return "".join(parts)
+
+
+def render_outline(items: Sequence[dict[str, Any]], *, per_label: int = OUTLINE_PER_LABEL) -> str:
+    """The "Outline of the argument" box: the article map's passages under their labels, each a
+    citation link (``items``: ``label`` plus citation fields, as ``ChatService.outline`` gives)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(str(item["label"]), []).append(item)
+    if not groups:
+        return ""
+    parts = [
+        '<details id="ac-outline" open><summary class="ac-outline-summary">Outline of the argument</summary>'
+        '<div class="ac-outline-list">'
+    ]
+    for label, group in groups.items():
+        parts.append(f'<div class="ac-label">{esc(label)}</div>')
+        for item in sorted(group[:per_label], key=lambda i: int(i["start"])):
+            preview = item["text"] if len(item["text"]) <= 90 else item["text"][:87].rstrip() + "…"
+            parts.append(
+                f'<a class="ac-cite ac-outline-item" href="{cite_href(item)}" title="{_tip(item)}">'
+                f"<b>¶{item['paragraph']}</b> {esc(preview)}</a>"
+            )
     parts.append("</div></details>")
     return "".join(parts)
 

@@ -90,6 +90,8 @@ function showPassage(link) {
   const end = Number(match[2]);
   const scope = link.closest(".gradio-container") || document;
   const pane = scope.querySelector("#ac-article-scroll");
+  const folded = pane && pane.closest("details");
+  if (link.closest("#ac-outline") && folded && !embedded) folded.open = true; // the outline opens the article
   const mark = pane ? highlight(pane, start, end) : null;
   for (const other of scope.querySelectorAll("a.ac-cite.ac-selected")) other.classList.remove("ac-selected");
   link.classList.add("ac-selected");
@@ -172,8 +174,10 @@ document.addEventListener("focusin", (event) => {
 // Narrow screens: the article pane starts folded above the chat; wide screens keep it open.
 const wide = window.matchMedia("(min-width: 900px)");
 function fitPane() {
-  const details = document.querySelector("#ac-article");
-  if (details) details.open = wide.matches && !embedded;
+  for (const id of ["#ac-article", "#ac-outline"]) {
+    const details = document.querySelector(id);
+    if (details) details.open = wide.matches && !embedded;
+  }
 }
 wide.addEventListener("change", fitPane);
 const waitForPane = setInterval(() => {

@@ -1,0 +1,214 @@
+"""Answers about the article as a whole (its point, proposals, summary, critics, comparisons,
+evidence, definitions, author) from the article map, in the article's own sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.intent import WholeQuestion, read_whole_question, topic_words
+from bot.text import stem, words
+from index.article import Article
+from index.article_map import ArticleMap
+from index.chunks import Chunk
+
+MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4}
+PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
+# Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
+# others a topic makes the question one about a detail.
+_TOPICAL = {"comparison", "definition", "author"}
+_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,5}\b")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][a-z]+)+")
+
+
+@dataclass
+class WholeAnswer:
+    """Cited sentences answering a whole-article question, and how to frame them."""
+
+    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author
+    chunks: list[Chunk]  # cited sentences, in the order to show them
+    lead: str = ""  # a short framing phrase with no facts, e.g. "The author's main argument:"
+    bullets: bool = False
+
+    def render(self) -> str:
+        """The answer text: the lead, then each sentence followed by its marker ``[n]``."""
+        cited = [f"{chunk.text} [{n}]" for n, chunk in enumerate(self.chunks, start=1)]
+        if self.bullets:
+            return "\n".join([self.lead] * bool(self.lead) + [f"- {line}" for line in cited])
+        return " ".join([self.lead] * bool(self.lead) + cited)
+
+
+class WholeArticle:
+    """Recognises whole-article questions and answers them from the ``ArticleMap``."""
+
+    def __init__(self, article: Article, chunks: Sequence[Chunk], article_map: ArticleMap):
+        self.article = article
+        self.map = article_map
+        self._chunks = list(chunks)
+        self._by_id = {c.id: c for c in chunks}
+        self._order = {c.id: n for n, c in enumerate(chunks)}
+        self._title_words = {
+            w for i in article_map.title + article_map.byline for w in words(self._by_id[i].text)
+        } | {w for w in words(article.author or "")}
+
+    def answer(self, question: str, history: Sequence[dict[str, str]] = ()) -> WholeAnswer | None:
+        """None when the question is not about the article as a whole (or the map has nothing for it).
+
+        ``history`` is accepted for the answerer's sake; a whole-article question stands alone.
+        """
+        asked = read_whole_question(question)
+        if asked is None:
+            return None
+        topic = tuple(w for w in asked.topic if w not in self._title_words)
+        if asked.target:
+            topic = tuple(w for w in topic if not _covers(asked.target, [w]))
+        if topic and asked.kind not in _TOPICAL:
+            # "What is Finch's main argument?", "What evidence is there of X?": a question about a
+            # detail, which retrieval answers better than the map.
+            return None
+        handler = getattr(self, f"_{asked.kind}")
+        chosen: list[Chunk] | None = handler(asked, topic)
+        if not chosen:
+            return None
+        return WholeAnswer(asked.kind, chosen, self._lead(asked, len(chosen)), bullets=asked.bullets)
+
+    # One method per kind: the sentences to cite, or None.
+    def _author(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        # The byline is the one place a label line is the answer.
+        ids = self.map.bio[:1] or self.map.byline[:1]
+        return [self._by_id[i] for i in ids if i in self._by_id] or None
+
+    def _thesis(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        return self._pick(self.map.thesis, topic, MAX_SENTENCES["thesis"])
+
+    def _recommendation(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        ids = self.map.recommendations
+        if asked.target:
+            ids = [i for i in ids if self._mentions(self._by_id[i].text, asked.target)]
+        chosen = self._pick(ids, topic, MAX_SENTENCES["recommendation"])
+        if not chosen:
+            return None
+        # A proposal and its "That means ..." go together, whichever of the two was picked.
+        proposals = set(self.map.recommendations)
+        for chunk in list(chosen):
+            previous, following = self._previous(chunk), self._next(chunk)
+            if chunk.context and previous and previous.id in proposals:
+                chosen.append(previous)
+            if following and following.context and following.id in proposals:
+                chosen.append(following)
+        return self._in_order(chosen)
+
+    def _summary(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        return self._in_order(self._chunks_of(self.map.key_points[: asked.points])) or None
+
+    def _counter(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        return self._pick(self.map.opposing, topic, MAX_SENTENCES["counter"])
+
+    def _evidence(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        return self._pick(self.map.evidence, topic, MAX_SENTENCES["evidence"])
+
+    def _comparison(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        chosen = self._pick(self.map.comparisons, topic, MAX_SENTENCES["comparison"])
+        if not chosen or not topic:
+            return chosen
+        # The sentences after a comparison in its paragraph usually say what it shows.
+        for chunk in list(chosen):
+            following = self._next(chunk)
+            if following and following not in chosen and len(chosen) < MAX_SENTENCES["comparison"]:
+                chosen.append(following)
+        return self._in_order(chosen)
+
+    def _definition(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        wanted = topic_words(asked.term)
+        if not wanted:
+            return None
+        for term, chunk_id in self.map.definitions:
+            chunk = self._by_id.get(chunk_id)
+            if chunk is None or not _covers(term, wanted):
+                continue
+            if asked.loose and not _covers(" ".join(wanted), topic_words(term)):
+                continue  # "What is X?" takes only a definition of X itself
+            previous = self._previous(chunk)
+            if term == chunk.context and previous:
+                return [previous, chunk]  # "That means ...": what "that" is comes first
+            return [chunk]
+        return None
+
+    # Helpers.
+    def _pick(self, ranked: Sequence[str], topic: tuple[str, ...], limit: int) -> list[Chunk] | None:
+        """The best ``limit`` of a role's ranked sentences mentioning the topic, in article order."""
+        chunks = self._chunks_of(ranked)
+        if topic:
+            chunks = [c for c in chunks if _covers(c.text, topic, every=False)]
+        return self._in_order(chunks[:limit]) or None
+
+    def _chunks_of(self, ids: Iterable[str]) -> list[Chunk]:
+        hidden = self.map.not_answers
+        return [self._by_id[i] for i in ids if i in self._by_id and i not in hidden]
+
+    def _in_order(self, chunks: Iterable[Chunk]) -> list[Chunk]:
+        return sorted(dict.fromkeys(chunks), key=lambda c: self._order[c.id])
+
+    def _neighbour(self, chunk: Chunk, step: int) -> Chunk | None:
+        position = self._order[chunk.id] + step
+        if not 0 <= position < len(self._chunks):
+            return None
+        other = self._chunks[position]
+        return other if other.paragraph == chunk.paragraph and other.id not in self.map.not_answers else None
+
+    def _next(self, chunk: Chunk) -> Chunk | None:
+        return self._neighbour(chunk, 1)
+
+    def _previous(self, chunk: Chunk) -> Chunk | None:
+        return self._neighbour(chunk, -1)
+
+    def _mentions(self, text: str, target: str) -> bool:
+        """Whether ``text`` names ``target``: its words, or the same initials ("U.S." = "United States")."""
+        wanted = _initials(target)
+        if wanted and wanted & _initials(text):
+            return True
+        content = topic_words(target)
+        return bool(content) and _covers(text, content)
+
+    def _lead(self, asked: WholeQuestion, count: int) -> str:
+        opinion = self.map.kind == "opinion"
+        if asked.kind == "thesis":
+            return "The author's main argument:" if opinion else "The article's main point:"
+        if asked.kind == "recommendation":
+            return "What the author recommends:"
+        if asked.kind == "summary":
+            return (
+                f"The article in {count} point{'s' if count > 1 else ''}:" if asked.bullets else "In brief:"
+            )
+        if asked.kind == "counter":
+            return "Opposing views the article reports:"
+        if asked.kind == "comparison":
+            return "The comparison the article draws:"
+        if asked.kind == "evidence":
+            return "Evidence the article gives:"
+        if asked.kind == "definition":
+            return "How the article explains it:"
+        return ""
+
+
+def _covers(text: str, wanted: Sequence[str], *, every: bool = True) -> bool:
+    """Whether ``text`` has every (or any) of the ``wanted`` words, allowing other word forms."""
+    have = {_key(w) for w in words(text)}
+    found = [_key(w) in have for w in wanted]
+    return bool(found) and (all(found) if every else any(found))
+
+
+def _key(word: str) -> str:
+    """A word's stem, cut to ``PREFIX`` letters so "Lebanon" meets "Lebanese"."""
+    return stem(word)[:PREFIX]
+
+
+def _initials(text: str) -> set[str]:
+    """Acronyms in ``text`` ("U.S.", "NATO") and the initials of its capitalised names."""
+    found = {re.sub(r"\W", "", a) for a in _ACRONYM.findall(text)}
+    for run in _CAPITALISED_RUN.findall(text):
+        letters = "".join(w[0] for w in run.split() if w.lower() not in {"the", "of", "and"})
+        if len(letters) >= 2:
+            found.add(letters)
+    return found

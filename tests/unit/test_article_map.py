@@ -1,0 +1,148 @@
+"""The article map: roles found by rule in an op-ed, a news report and an encyclopedia entry.
+
+Fake embeddings make centrality noise, so every assertion here rests on sentence cues alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index.article import Article, parse_article
+from index.article_map import ArticleMap, build_map
+from index.chunks import Chunk, chunk_article
+
+KINDS = Path(__file__).resolve().parents[1] / "data"
+OPED = (KINDS / "kinds_oped.md").read_text(encoding="utf-8")
+NEWS = (KINDS / "kinds_news.txt").read_text(encoding="utf-8")
+ENTRY = (KINDS / "kinds_entry.txt").read_text(encoding="utf-8")
+
+
+def mapped(text: str, embeddings: Any) -> tuple[Article, list[Chunk], ArticleMap]:
+    article = parse_article(text, source="test.md")
+    chunks = chunk_article(article)
+    vectors = dict(
+        zip([c.id for c in chunks], embeddings.embed_documents([c.text for c in chunks]), strict=True)
+    )
+    return article, chunks, build_map(article, chunks, vectors)
+
+
+def texts(chunks: list[Chunk], ids: list[str]) -> list[str]:
+    by_id = {c.id: c.text for c in chunks}
+    return [by_id[i] for i in ids]
+
+
+def with_(chunks: list[Chunk], ids: list[str], words: str) -> bool:
+    return any(words in text for text in texts(chunks, ids))
+
+
+@pytest.fixture(scope="module")
+def oped(fake_embeddings: Any) -> tuple[Article, list[Chunk], ArticleMap]:
+    return mapped(OPED, fake_embeddings)
+
+
+@pytest.fixture(scope="module")
+def news(fake_embeddings: Any) -> tuple[Article, list[Chunk], ArticleMap]:
+    return mapped(NEWS, fake_embeddings)
+
+
+@pytest.fixture(scope="module")
+def entry(fake_embeddings: Any) -> tuple[Article, list[Chunk], ArticleMap]:
+    return mapped(ENTRY, fake_embeddings)
+
+
+def test_labels_are_found_and_never_hold_an_answer_role(oped: Any, news: Any, entry: Any) -> None:
+    for _, chunks, m in (oped, news, entry):
+        assert len(m.title) == 1 and texts(chunks, m.title)[0].endswith(("Libraries", "Terminal", "Okapi"))
+        roles = m.thesis + m.recommendations + m.evidence + m.opposing + m.comparisons + m.key_points
+        roles += [i for _, i in m.definitions]
+        assert not set(roles) & m.not_answers
+    assert texts(oped[1], oped[2].byline) == ["By Jo Park"]
+    assert texts(entry[1], entry[2].headings) == ["Habitat"]
+    assert texts(oped[1], oped[2].bio) == ["Jo Park is a writer based in Leeds."]
+
+
+def test_a_dateline_is_a_label(fake_embeddings: Any) -> None:
+    _, chunks, m = mapped(
+        "# Storm Closes Port\n\nMarch 3, 2025\n\nThe port closed on Monday.", fake_embeddings
+    )
+    assert texts(chunks, m.date) == ["March 3, 2025"]
+    assert m.thesis and not set(m.thesis) & m.not_answers
+
+
+def test_the_kind_of_article_is_read_from_its_voice(oped: Any, news: Any, entry: Any) -> None:
+    assert (oped[2].kind, news[2].kind, entry[2].kind) == ("opinion", "news", "reference")
+
+
+def test_thesis_by_cue_in_an_op_ed_and_the_lead_elsewhere(oped: Any, news: Any, entry: Any) -> None:
+    assert with_(oped[1], oped[2].thesis, "The most important fact")
+    assert texts(news[1], news[2].thesis)[0].startswith("Harbor Town opened")
+    assert texts(entry[1], entry[2].thesis)[0].startswith("The okapi is a giraffid")
+
+
+def test_recommendations_are_the_authors_not_a_quoted_persons(oped: Any, news: Any, entry: Any) -> None:
+    _, chunks, m = oped
+    found = texts(chunks, m.recommendations)
+    assert "The council should restore the library budget this year." in found
+    assert "The city must also extend opening hours." in found
+    assert not any("Elm Street" in t for t in found), "Hale's 'should' is reported, not proposed"
+    assert news[2].recommendations == [] and entry[2].recommendations == []
+
+
+def test_opposing_views_are_the_reported_ones_and_their_speakers(oped: Any, news: Any, entry: Any) -> None:
+    assert with_(oped[1], oped[2].opposing, "Critics say")
+    assert with_(oped[1], oped[2].opposing, "Councillor Dan Hale argued")
+    assert with_(news[1], news[2].opposing, "Fisherman Tom Reed")
+    assert with_(news[1], news[2].opposing, "It blocks our boats")
+    assert not with_(news[1], news[2].opposing, "Mayor Rita Gomez")
+    assert with_(entry[1], entry[2].opposing, "It was long thought")
+    assert with_(entry[1], entry[2].opposing, "However, later studies")
+
+
+def test_comparisons_definitions_and_evidence(oped: Any, news: Any, entry: Any) -> None:
+    assert texts(oped[1], oped[2].comparisons) == [
+        "Closing a library is like closing a school: the damage lasts a generation."
+    ]
+    assert with_(entry[1], entry[2].comparisons, "Unlike giraffes")
+    assert news[2].comparisons == []
+    assert ("austerity", next(i for t, i in oped[2].definitions if t == "austerity")) in oped[2].definitions
+    terms = {t.lower() for t, _ in entry[2].definitions}
+    assert {"the okapi", "the forest giraffe"} <= terms
+    assert with_(oped[1], oped[2].evidence, "40,000 residents")
+    assert with_(news[1], news[2].evidence, "$12 million") or with_(news[1], news[2].thesis, "$12 million")
+
+
+def test_who_said_what_joins_a_name_and_its_short_form(news: Any) -> None:
+    _, chunks, m = news
+    reed = [name for name in m.speakers if name.endswith("Reed")]
+    assert len(reed) == 1
+    assert with_(chunks, m.speakers[reed[0]], "It blocks our boats")
+
+
+def test_the_map_survives_json_and_refuses_another_version(oped: Any) -> None:
+    m = oped[2]
+    assert ArticleMap.from_json(m.to_json()) == m
+    with pytest.raises(ValueError):
+        ArticleMap.from_json(m.to_json().replace('"version":1', '"version":0'))
+
+
+def test_the_outline_labels_each_sentence_once(oped: Any) -> None:
+    outline = oped[2].outline()
+    ids = [i for _, i in outline]
+    assert len(ids) == len(set(ids))
+    assert {label for label, _ in outline} >= {"Thesis", "Recommendation", "Opposing view", "Comparison"}
+
+
+def test_the_index_stores_the_map_and_an_older_index_builds_it(make_index: Any) -> None:
+    index = make_index(OPED)
+    stored = index.collection.metadata["article_map"]
+    assert ArticleMap.from_json(stored) == index.article_map
+    index.collection.modify(
+        metadata={k: v for k, v in index.collection.metadata.items() if k != "article_map"}
+    )
+    reopened = type(index)(
+        article=index.article, chunks=index.chunks, collection=index.collection, embeddings=index.embeddings
+    )
+    assert reopened.article_map == index.article_map

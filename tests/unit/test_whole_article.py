@@ -1,0 +1,219 @@
+"""Whole-article questions answered from the article map, on an op-ed, a news report, an
+encyclopedia entry and the tiny test article (fake embeddings: cues decide, not meaning)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.intent import is_author_question, is_gist_question, read_whole_question
+from bot.whole_article import WholeAnswer, WholeArticle
+from index.article import parse_article
+from index.article_map import build_map
+from index.chunks import Chunk, chunk_article
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+KINDS = {
+    "oped": "kinds_oped.md",
+    "news": "kinds_news.txt",
+    "entry": "kinds_entry.txt",
+    "tiny": "tiny_article.md",
+}
+QUESTIONS = [
+    "What is the author's main argument?",
+    "What does the author recommend?",
+    "Summarize in 3 bullet points",
+    "What is this article about?",
+    "What are the counterarguments?",
+    "What comparisons does the author draw?",
+    "What evidence does the author give?",
+    "Who wrote this?",
+]
+
+
+@pytest.fixture(scope="module")
+def whole(fake_embeddings: Any) -> dict[str, WholeArticle]:
+    made = {}
+    for kind, name in KINDS.items():
+        article = parse_article((DATA / name).read_text(encoding="utf-8"), source=name)
+        chunks = chunk_article(article)
+        embedded = fake_embeddings.embed_documents([c.text for c in chunks])
+        vectors = dict(zip([c.id for c in chunks], embedded, strict=True))
+        made[kind] = WholeArticle(article, chunks, build_map(article, chunks, vectors))
+    return made
+
+
+def ask(whole: WholeArticle, question: str) -> WholeAnswer:
+    answer = whole.answer(question)
+    assert answer is not None, question
+    assert answer.chunks
+    return answer
+
+
+def cited(answer: WholeAnswer) -> list[str]:
+    return [c.text for c in answer.chunks]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_title_byline_or_heading_is_never_cited(whole: dict[str, WholeArticle], kind: str) -> None:
+    hidden = whole[kind].map.not_answers
+    for question in QUESTIONS:
+        answer = whole[kind].answer(question)
+        if answer is None:
+            continue
+        ids = {c.id for c in answer.chunks}
+        allowed = set(whole[kind].map.byline) if answer.kind == "author" else set()
+        assert not ids & (hidden - allowed), (kind, question, cited(answer))
+
+
+def test_the_main_argument_is_the_thesis_not_the_opening_lines(whole: dict[str, WholeArticle]) -> None:
+    answer = ask(whole["oped"], "What is the author's main argument?")
+    assert answer.kind == "thesis" and answer.lead == "The author's main argument:"
+    assert any("The most important fact" in t for t in cited(answer))
+    news = ask(whole["news"], "What is the main point of the article?")
+    assert cited(news)[0].startswith("Harbor Town opened") and news.lead == "The article's main point:"
+
+
+def test_recommendations_and_what_the_author_wants(whole: dict[str, WholeArticle]) -> None:
+    answer = ask(whole["oped"], "What does the author recommend?")
+    assert answer.kind == "recommendation"
+    assert "The council should restore the library budget this year." in cited(answer)
+    assert not any("Elm Street" in t for t in cited(answer))
+    wants = ask(whole["oped"], "What does the author want the council to do?")
+    assert cited(wants) == ["The council should restore the library budget this year."]
+    assert whole["news"].answer("What does the author recommend?") is None
+    assert whole["entry"].answer("What does the author propose?") is None
+
+
+def test_n_bullet_points_give_n_bullets(whole: dict[str, WholeArticle]) -> None:
+    for kind in ("oped", "tiny"):
+        answer = ask(whole[kind], "Summarize in 3 bullet points")
+        lines = answer.render().splitlines()
+        assert answer.bullets and lines[0] == "The article in 3 points:"
+        assert len(lines) == 4 and all(re.fullmatch(r"- .+ \[\d\]", line) for line in lines[1:])
+        assert [int(n) for n in re.findall(r"\[(\d+)\]", answer.render())] == [1, 2, 3]
+    two = ask(whole["oped"], "Give me the gist in two sentences.")
+    assert len(two.chunks) == 2 and two.bullets
+    prose = ask(whole["news"], "What is this article about?")
+    assert not prose.bullets and prose.render().startswith("In brief: ")
+
+
+def test_summaries_keep_article_order(whole: dict[str, WholeArticle]) -> None:
+    answer = ask(whole["oped"], "Summarize the article in 4 points")
+    starts = [c.start for c in answer.chunks]
+    assert starts == sorted(starts)
+
+
+def test_counterarguments_come_from_reported_opposing_views(whole: dict[str, WholeArticle]) -> None:
+    oped = ask(whole["oped"], "What are the counterarguments?")
+    assert oped.kind == "counter" and any("Critics say" in t for t in cited(oped))
+    news = ask(whole["news"], "What do critics say?")
+    assert any("Reed" in t for t in cited(news)) and not any("Gomez" in t for t in cited(news))
+    tiny = ask(whole["tiny"], "Is there an opposing view?")
+    assert any("voted against" in t for t in cited(tiny))
+
+
+def test_comparisons_by_topic(whole: dict[str, WholeArticle]) -> None:
+    answer = ask(whole["oped"], "Explain the school comparison")
+    assert answer.kind == "comparison" and "like closing a school" in cited(answer)[0]
+    assert ask(whole["entry"], "Why does the article compare okapis to giraffes?").kind == "comparison"
+    assert whole["oped"].answer("Explain the hospital comparison") is None
+    assert whole["news"].answer("What comparisons does the author draw?") is None
+
+
+def test_definitions_only_of_what_the_article_defines(whole: dict[str, WholeArticle]) -> None:
+    assert "By austerity I mean" in cited(ask(whole["oped"], "What does austerity mean?"))[0]
+    assert cited(ask(whole["entry"], "What is the okapi?"))[0].startswith("The okapi is a giraffid")
+    assert whole["entry"].answer("What is the altitude?") is None
+    assert whole["oped"].answer("What does budget mean?") is None
+
+
+def test_evidence_and_author(whole: dict[str, WholeArticle]) -> None:
+    evidence = ask(whole["oped"], "What evidence does the author give?")
+    assert any("40,000" in t for t in cited(evidence))
+    assert cited(ask(whole["oped"], "Who wrote this?")) == ["Jo Park is a writer based in Leeds."]
+    assert cited(ask(whole["tiny"], "Who is the author?")) == ["By Ana Ruiz"]
+    assert whole["entry"].answer("Who wrote this?") is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Reed say?",
+        "When did the terminal open?",
+        "What is his main argument?",
+        "What is Reed's main argument?",
+        "How much did the terminal cost?",
+        "Summarize what the article says about boats.",
+        "What evidence does the author give for the cost?",
+        "In what year does the article compare the terminal to the old one?",
+        "When was the terminal that the author compares to a bridge built?",
+    ],
+)
+def test_questions_about_a_detail_are_not_whole_article_ones(
+    whole: dict[str, WholeArticle], question: str
+) -> None:
+    assert whole["news"].answer(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What's the thesis?", "thesis"),
+        ("What is the central claim of the essay?", "thesis"),
+        ("What does the author want the U.S. to do?", "recommendation"),
+        ("What does the article propose?", "recommendation"),
+        ("tl;dr", "summary"),
+        ("Summarize in 5 sentences", "summary"),
+        ("What are the objections to the plan?", "counter"),
+        ("Explain the Lebanon comparison", "comparison"),
+        ("What is the Vietnam analogy?", "comparison"),
+        ("What evidence does the author give?", "evidence"),
+        ("What is meant by austerity?", "definition"),
+        ("Who wrote this?", "author"),
+    ],
+)
+def test_question_kinds(question: str, kind: str) -> None:
+    asked = read_whole_question(question)
+    assert asked is not None and asked.kind == kind
+
+
+def test_question_details() -> None:
+    summary = read_whole_question("Summarize in five bullet points")
+    assert summary is not None and (summary.points, summary.bullets) == (5, True)
+    wants = read_whole_question("What does the author want the U.S. to do?")
+    assert wants is not None and wants.target == "the U.S."
+    lebanon = read_whole_question("Explain the Lebanon comparison")
+    assert lebanon is not None and lebanon.topic == ("lebanon",)
+    assert is_gist_question("Write a summary of the article") and is_author_question("Who wrote it?")
+    assert not is_gist_question("What is the bridge?")
+    meant = read_whole_question("What does the author mean by austerity?")
+    assert meant is not None and meant.term == "austerity"
+    long_target = read_whole_question("What should the city stop trying to do, according to the article?")
+    assert long_target is not None and long_target.target == ""
+
+
+def test_render_marks_every_sentence_in_order() -> None:
+    chunks = [
+        Chunk(id=f"s{i}", text=t, start=0, end=len(t), paragraph=1, sentence=i) for i, t in enumerate("AB")
+    ]
+    assert WholeAnswer("thesis", chunks, lead="Lead:").render() == "Lead: A [1] B [2]"
+    assert WholeAnswer("summary", chunks, bullets=True).render() == "- A [1]\n- B [2]"
+
+
+def test_the_service_answers_whole_article_questions_with_citations(tiny_service: Any) -> None:
+    result = tiny_service.ask("Summarize in 3 bullet points")
+    assert not result["refused"] and len(result["citations"]) == 3
+    text = tiny_service.article.text
+    for citation in result["citations"]:
+        assert text[citation["start"] : citation["end"]] == citation["text"]
+        assert f"- {citation['text']} [{citation['n']}]" in result["answer"]
+    title = tiny_service.article_map.title
+    assert title and all(
+        c["text"] != "Riverton Votes to Rebuild the Old Harbour Bridge" for c in result["citations"]
+    )
+    counter = tiny_service.ask("What are the counterarguments?")
+    assert not counter["refused"] and "voted against" in counter["citations"][0]["text"]
