@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from bot.errors import ArticleChatError, InputError
-from bot.validate import DEFAULT_MAX_CHARS, clean_question
+from bot.validate import DEFAULT_MAX_CHARS, clean_question, scrub
 from index.article import Article
 from ui.feedback import FeedbackStore
 from ui.render import (
@@ -74,7 +74,7 @@ class ChatHandlers:
             )
         except InputError as exc:  # nothing to show yet: say why, keep what they typed
             gr.Warning(str(exc))
-            yield message, before, turns, gr.skip()
+            yield scrub(message) if isinstance(message, str) else "", before, turns, gr.skip()
             return
         chat = [*before, {"role": "user", "content": render_question(shown)}, _assistant(render_pending())]
         yield "", list(chat), turns, gr.skip()
@@ -82,7 +82,7 @@ class ChatHandlers:
             result, question_id = self.desk.ask(message, history_of(turns), source="web")
         except InputError as exc:
             gr.Warning(str(exc))
-            yield message, before, turns, gr.skip()
+            yield scrub(message), before, turns, gr.skip()
             return
         except ArticleChatError as exc:
             raise gr.Error(f"The chat is unavailable: {exc}") from exc

@@ -3,11 +3,13 @@
 Gradio has no origin allow-list of its own, so the FastAPI app that hosts it enforces
 ``ARTICLE_CHAT_ALLOWED_ORIGINS``: a ``frame-ancestors`` CSP on every response (who may frame the
 page) and a 403 for any request whose ``Origin`` is neither this server nor on the list.
+Gradio has no request size limit either: ``RequestLimits`` caps every body as it arrives.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,16 +18,23 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import ArticleChatError, InputError
+from bot.validate import parse_json
 from ui.feedback import FeedbackStore
 from ui.settings import Settings
 
-MAX_BODY_BYTES = 256_000  # a 2,000-character question with 50 turns of history fits easily
+MAX_BODY_BYTES = 256_000  # POST /api/ask: a 2,000-character question with 50 turns of history fits easily
+MAX_REQUEST_BYTES = 2_000_000  # any other request: the chat page sends its whole rendered conversation
+BODY_TIMEOUT_S = 30.0  # a body still arriving after this is a stalled or hostile client
+# The page has no upload widget: Gradio's upload routes are closed rather than left open to anyone.
+_CLOSED_ROUTES = ("/gradio_api/upload", "/gradio_api/upload_progress", "/gradio_api/process_recording")
+log = logging.getLogger("article-chat")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
@@ -84,8 +93,89 @@ class OriginGuard:
         await self.app(scope, receive, send_with_csp)
 
 
-def error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class _Refused(Exception):
+    """Raised from ``receive`` to stop the app reading a body; ``RequestLimits`` answers instead."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class RequestLimits:
+    """ASGI middleware: every request body is capped and timed as it arrives, uploads are closed.
+
+    The limit is checked on ``Content-Length`` first and then counted chunk by chunk, so a chunked
+    body with no length stops at the limit instead of being read whole. A client that goes away
+    mid-body gets one log line, not a traceback.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int = MAX_REQUEST_BYTES, timeout_s: float = BODY_TIMEOUT_S
+    ):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
+
+    def too_large(self) -> str:
+        return f"the request body is over the limit of {self.max_bytes:,} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].rstrip("/").endswith(_CLOSED_ROUTES):
+            await error("uploads are off: this chat takes text questions only", 403)(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            status, message = (413, self.too_large()) if length.isdigit() else (400, "bad Content-Length")
+            await error(message, status)(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        received, body_done, disconnected, started = 0, False, False, False
+        refused: _Refused | None = None
+
+        async def limited_receive() -> Message:
+            nonlocal received, body_done, disconnected, refused
+            if body_done:
+                return await receive()  # after the body: only waits for a disconnect
+            try:
+                message = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except TimeoutError:
+                refused = _Refused(408, f"the request body took over {self.timeout_s:.0f} s to arrive")
+                raise refused from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    refused = _Refused(413, self.too_large())
+                    raise refused
+                body_done = not message.get("more_body", False)
+            elif message["type"] == "http.disconnect":
+                body_done = disconnected = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused is not None:
+                return  # the app's own error page for our exception: ours goes out instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:  # ours from receive, or the app's reaction to a body that ended early
+            if refused is None and not disconnected:
+                raise
+        if disconnected and refused is None:
+            log.warning(
+                "%s %s: the client went away before sending its whole request", scope["method"], scope["path"]
+            )
+        elif refused is not None and not started:
+            await error(str(refused), refused.status)(scope, receive, send)
 
 
 def create_server(service: Any, settings: Settings, *, stream_delay: float | None = None) -> FastAPI:
@@ -106,19 +196,31 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.add_middleware(RequestLimits)
     app.add_middleware(OriginGuard, allowed=settings.allowed_origins)  # outermost: runs first
 
     @app.post("/api/ask")
-    async def api_ask(request: Request) -> JSONResponse:
+    async def api_ask(request: Request) -> Response:
         """``{"question", "history"}`` -> the answer JSON; errors are ``{"error"}`` with 4xx."""
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return error(f"request body is {len(body):,} bytes, over the limit of {MAX_BODY_BYTES:,}", 413)
+        too_large = f"the request body is over the limit of {MAX_BODY_BYTES:,} bytes; shorten the history"
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return error(too_large, 413)
+        body = bytearray()
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            async for chunk in request.stream():  # stop at the limit, never read a huge body whole
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return error(too_large, 413)
+        except ClientDisconnect:
+            log.warning("POST /api/ask: the client went away before sending its whole request")
+            return Response(status_code=400)
+        try:
+            data = parse_json(bytes(body))
+        except InputError as exc:
             return error(
-                'the body must be JSON like {"question": "What did Powell say?", "history": []}', 400
+                f'the body must be JSON like {{"question": "What did Powell say?", "history": []}}: {exc}',
+                400,
             )
         if not isinstance(data, dict) or "question" not in data:
             return error('the body must be a JSON object with a "question" (and optional "history")', 400)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
+from ui.app import ChatDesk, ChatHandlers
 from ui.feedback import FeedbackStore
-from ui.server import create_server, frame_ancestors, same_origin
+from ui.server import MAX_BODY_BYTES, MAX_REQUEST_BYTES, create_server, frame_ancestors, same_origin
 from ui.settings import Settings
 
 COURSE = "https://course.example.edu"
@@ -156,3 +160,138 @@ def test_frame_ancestors_lists_self_first() -> None:
         frame_ancestors(["https://a.edu", "http://b:8000"])
         == "frame-ancestors 'self' https://a.edu http://b:8000"
     )
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+def deep(n: int) -> bytes:
+    return b'{"question": "hi", "history": ' + b"[" * n + b"]" * n + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (deep(100_000), "nested 100,001 levels deep"),
+        (b'{"question": ' + b"7" * 5000 + b"}", "5,000-character number"),
+        (b'{"question": "hi", "n": NaN}', "NaN"),
+        (b'{"question": "caf\xe9"}', "not UTF-8"),
+        (b'{"question": "\\ud800"}', "invalid character (U+D800"),
+        (b'{"question": "What did \\udcff say?"}', "invalid character"),
+        (b'{"question": "hi", "history": [{"role": ["user"], "content": "x"}]}', "role that is list"),
+        (b'{"question": "hi", "history": [{"role": {"a": 1}, "content": "x"}]}', "role that is dict"),
+        (b'{"question": "hi", "history": [{"role": null, "content": "x"}]}', "role that is NoneType"),
+    ],
+)
+def test_api_ask_hostile_json_gets_400_json(client: TestClient, body: bytes, message: str) -> None:
+    response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"]
+
+
+def test_api_ask_cleans_history_and_zero_width_characters(client: TestClient) -> None:
+    history = [
+        {"role": "user", "content": "Who is \ud800?"},
+        {"role": "assistant", "content": "A\ufeff man."},
+    ]
+    body = json.dumps({"question": "What did Pow\u200bell say?", "history": history})
+    response = client.post("/api/ask", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["question"] == "What did Powell say?"
+
+
+def run_asgi(
+    app: Any, path: str, chunks: Iterator[bytes], *, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> tuple[int, dict[str, Any], int]:
+    """One POST straight through the ASGI app with a chunked body (no Content-Length).
+
+    Returns the status, the JSON body and how many bytes the app pulled from ``chunks``:
+    TestClient reads a streamed body whole before the app sees it, so it cannot show that.
+    """
+    pulled = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        chunk = next(chunks, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:7860"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 7860),
+    }
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(body), pulled
+
+
+def endless(chunk: int = 65_536, limit: int = 50_000_000) -> Iterator[bytes]:
+    """A 50 MB body, in chunks; a server that reads it whole pulls all of it."""
+    for _ in range(limit // chunk):
+        yield b" " * chunk
+
+
+@pytest.fixture(scope="module")
+def app(home: Path) -> Any:
+    return create_server(FakeService(), Settings(home=home), stream_delay=0)
+
+
+def test_api_ask_stops_reading_a_chunked_body_at_the_limit(app: Any) -> None:
+    status, body, pulled = run_asgi(app, "/api/ask", endless())
+    assert status == 413 and "256,000" in body["error"]
+    assert pulled < MAX_BODY_BYTES + 65_536 * 2
+
+
+@pytest.mark.parametrize(
+    "path", ["/gradio_api/queue/join", "/gradio_api/run/predict", "/instructor/gradio_api/queue/join"]
+)
+def test_gradio_routes_stop_reading_at_the_limit(app: Any, path: str) -> None:
+    status, body, pulled = run_asgi(app, path, endless())
+    assert status == 413 and f"{MAX_REQUEST_BYTES:,}" in body["error"]
+    assert pulled < MAX_REQUEST_BYTES + 65_536 * 2
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(client: TestClient) -> None:
+    headers = {"content-length": str(MAX_REQUEST_BYTES + 1), "content-type": "application/json"}
+    response = client.post("/gradio_api/queue/join", content=b"x" * (MAX_REQUEST_BYTES + 1), headers=headers)
+    assert response.status_code == 413 and "over the limit" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/gradio_api/upload", "/gradio_api/upload/", "/instructor/gradio_api/upload"]
+)
+def test_uploads_are_off(client: TestClient, path: str) -> None:
+    files = {"files": ("a.txt", b"x" * 1000, "text/plain")}
+    response = client.post(path, files=files)
+    assert response.status_code == 403 and "uploads are off" in response.json()["error"]
+
+
+def test_chat_handler_with_a_surrogate_warns_and_sends_back_encodable_text(home: Path) -> None:
+    handlers = ChatHandlers(
+        ChatDesk(FakeService(), FeedbackStore(home / "h.sqlite3")), downloads=home / "dl", stream_delay=0
+    )
+    with pytest.warns(UserWarning, match="invalid character"):
+        steps = list(handlers.respond("What did \ud800 say?", [], []))
+    assert len(steps) == 1
+    steps[0][0].encode("utf-8")  # Gradio sends this back to the page: it must encode
+    with pytest.raises(gr.Error, match="invalid character"):
+        handlers.api_ask("\ud800", [])
+    with pytest.raises(gr.Error, match="role that is list"):
+        handlers.api_ask("hi", [{"role": ["user"], "content": "x"}])
