@@ -39,6 +39,8 @@ def parse_json(
 ) -> Any:
     """JSON from a user, refused with ``InputError`` when not UTF-8, not JSON, too deep or with huge numbers.
 
+    Messages complete "the body is ..." or "line 3 is ..." at the edges.
+
     The depth is counted before parsing (``json`` recurses once per level), numbers while parsing
     (a 5,000-digit integer costs quadratic time to convert).
     """
@@ -46,31 +48,29 @@ def parse_json(
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"the JSON is not UTF-8 (bad byte at {exc.start})") from None
+            raise InputError(f"not UTF-8 (bad byte at {exc.start})") from None
     brackets = _JSON_BRACKETS.findall(_JSON_STRING.sub("", raw))
     depth = max(accumulate(1 if b in "[{" else -1 for b in brackets), default=0)
     if depth > max_depth:
-        raise InputError(f"the JSON is nested {depth:,} levels deep, over the limit of {max_depth}")
+        raise InputError(f"JSON nested {depth:,} levels deep, over the limit of {max_depth}")
 
     def number(kind: type) -> Any:
         def convert(text: str) -> Any:
             if len(text) > max_number_chars:
                 raise InputError(
-                    f"the JSON has a {len(text):,}-character number, over the limit of {max_number_chars}"
+                    f"JSON with a {len(text):,}-character number, over the limit of {max_number_chars}"
                 )
             return kind(text)
 
         return convert
 
     def constant(name: str) -> Any:
-        raise InputError(f"the JSON has {name}, which is not a number JSON allows")
+        raise InputError(f"JSON with {name}, which is not a number JSON allows")
 
     try:
         return json.loads(raw, parse_int=number(int), parse_float=number(float), parse_constant=constant)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            f"the JSON is not valid ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
 
 
 def clean_question(text: Any, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:

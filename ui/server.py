@@ -218,10 +218,7 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
         try:
             data = parse_json(bytes(body))
         except InputError as exc:
-            return error(
-                f'the body must be JSON like {{"question": "What did Powell say?", "history": []}}: {exc}',
-                400,
-            )
+            return error(f'the body is {exc}; it must be JSON like {{"question": "...", "history": []}}', 400)
         if not isinstance(data, dict) or "question" not in data:
             return error('the body must be a JSON object with a "question" (and optional "history")', 400)
         try:

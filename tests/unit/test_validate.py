@@ -191,7 +191,7 @@ def test_parse_json_takes_ordinary_requests() -> None:
         (b'{"question": 1.' + b"5" * 5000 + b"}", "5,002-character number"),
         (b'{"question": NaN}', "NaN"),
         (b'{"question": -Infinity}', "-Infinity"),
-        (b"not json", "not valid (Expecting value at line 1 column 1)"),
+        (b"not json", "not valid JSON (Expecting value at line 1 column 1)"),
         (b'{"question": "caf\xe9"}', "not UTF-8 (bad byte at 17)"),
     ],
 )
