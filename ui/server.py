@@ -38,11 +38,34 @@ log = logging.getLogger("article-chat")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-def same_origin(origin: str, host: str | None) -> bool:
-    """True when ``origin`` names the host the browser sent this request to."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+
+
+def host_name(host: str) -> str:
+    """``Host`` header without its port: ``127.0.0.1:7860`` -> ``127.0.0.1``, ``[::1]:80`` -> ``[::1]``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.partition(":")[0]
+
+
+def trusted_hosts(settings: Settings) -> frozenset[str]:
+    """Loopback names, the bound address (unless it is every address) and ``ARTICLE_CHAT_TRUSTED_HOSTS``."""
+    bound = host_name(f"[{settings.host}]" if ":" in settings.host else settings.host)
+    names = {*LOOPBACK_HOSTS, *(host_name(h) for h in settings.trusted_hosts)}
+    if bound not in ("0.0.0.0", "[::]", ""):
+        names.add(bound)
+    return frozenset(names)
+
+
+def same_origin(origin: str, host: str | None, scheme: str) -> bool:
+    """True when ``origin`` names the scheme and host the browser sent this request to."""
     if not host:
         return False
     parts = urlsplit(origin)
+    if parts.scheme != {"ws": "http", "wss": "https"}.get(scheme, scheme):
+        return False
     netloc = (parts.netloc or "").lower()
     host = host.lower()
     default = _DEFAULT_PORTS.get(parts.scheme, "")
@@ -54,43 +77,55 @@ def frame_ancestors(allowed: Sequence[str]) -> str:
 
 
 class OriginGuard:
-    """ASGI middleware: CSP ``frame-ancestors`` on responses, 403 JSON for foreign origins."""
+    """ASGI middleware: trusted ``Host`` first (DNS rebinding), then origins; security headers on responses.
 
-    def __init__(self, app: ASGIApp, *, allowed: Sequence[str]):
+    A page on ``evil.example`` that re-points its name at 127.0.0.1 sends ``Host: evil.example``
+    and looks same-origin, so the host is checked against a list before any origin is.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: Sequence[str], hosts: frozenset[str]):
         self.app = app
         self.allowed = {o.rstrip("/") for o in allowed}
-        self.csp = frame_ancestors(sorted(self.allowed)).encode()
+        self.hosts = hosts
+        self.headers = [(b"content-security-policy", frame_ancestors(sorted(self.allowed)).encode())]
+        self.headers += _SECURITY_HEADERS
+        self.replaced = {name for name, _ in self.headers}
 
-    def allows(self, origin: str, host: str | None) -> bool:
-        return origin.rstrip("/") in self.allowed or same_origin(origin, host)
+    def allows(self, origin: str, host: str | None, scheme: str) -> bool:
+        return origin.rstrip("/") in self.allowed or same_origin(origin, host, scheme)
+
+    def refusal(self, headers: Headers, scheme: str) -> tuple[int, str] | None:
+        host, origin = headers.get("host"), headers.get("origin")
+        if host is not None and host_name(host) not in self.hosts:
+            return 400, (
+                f"host {host_name(host)[:100]} is not served here; add it to ARTICLE_CHAT_TRUSTED_HOSTS "
+                "(comma-separated) on the server"
+            )
+        if origin is not None and not self.allows(origin, host, scheme):
+            return 403, (
+                f"origin {origin[:200]} is not allowed; add it to ARTICLE_CHAT_ALLOWED_ORIGINS "
+                "(comma-separated) on the server"
+            )
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if origin is not None and not self.allows(origin, headers.get("host")):
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-                return
-            message = (
-                f"origin {origin} is not allowed; add it to ARTICLE_CHAT_ALLOWED_ORIGINS "
-                "(comma-separated) on the server"
-            )
-            await JSONResponse({"error": message}, status_code=403)(scope, receive, send)
-            return
 
-        async def send_with_csp(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *[(k, v) for k, v in message["headers"] if k.lower() != b"content-security-policy"],
-                    (b"content-security-policy", self.csp),
-                ]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.replaced]
+                message["headers"] = [*kept, *self.headers]
             await send(message)
 
-        await self.app(scope, receive, send_with_csp)
+        refused = self.refusal(Headers(scope=scope), scope.get("scheme", "http"))
+        if refused is None:
+            await self.app(scope, receive, send_with_headers)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            await error(refused[1], refused[0])(scope, receive, send_with_headers)
 
 
 def error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -197,7 +232,9 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
         allow_headers=["*"],
     )
     app.add_middleware(RequestLimits)
-    app.add_middleware(OriginGuard, allowed=settings.allowed_origins)  # outermost: runs first
+    app.add_middleware(
+        OriginGuard, allowed=settings.allowed_origins, hosts=trusted_hosts(settings)
+    )  # outermost
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> Response:

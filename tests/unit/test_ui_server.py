@@ -20,7 +20,15 @@ from bot.validate import clean_history, clean_question
 from index.article import parse_article
 from ui.app import ChatDesk, ChatHandlers
 from ui.feedback import FeedbackStore
-from ui.server import MAX_BODY_BYTES, MAX_REQUEST_BYTES, create_server, frame_ancestors, same_origin
+from ui.server import (
+    MAX_BODY_BYTES,
+    MAX_REQUEST_BYTES,
+    create_server,
+    frame_ancestors,
+    host_name,
+    same_origin,
+    trusted_hosts,
+)
 from ui.settings import Settings
 
 COURSE = "https://course.example.edu"
@@ -57,7 +65,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(home: Path) -> TestClient:
-    settings = Settings(home=home, allowed_origins=(COURSE,), instructor_password="s3cret")
+    settings = Settings(
+        home=home, allowed_origins=(COURSE,), instructor_password="s3cret", trusted_hosts=("chat.test",)
+    )
     return TestClient(create_server(FakeService(), settings, stream_delay=0), base_url="http://chat.test")
 
 
@@ -120,11 +130,39 @@ def test_allowed_and_same_origin_pass(client: TestClient) -> None:
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == COURSE
 
 
-def test_pages_carry_frame_ancestors(client: TestClient) -> None:
-    for path in ("/", "/instructor/", "/api/health"):
+def test_pages_carry_frame_ancestors_and_security_headers(client: TestClient) -> None:
+    for path in ("/", "/instructor/", "/api/health", "/gradio_api/upload"):
         response = client.get(path)
-        assert response.status_code == 200, path
+        assert response.status_code in (200, 403), path
         assert response.headers["content-security-policy"] == f"frame-ancestors 'self' {COURSE}"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_dns_rebinding_is_refused_before_origins(client: TestClient) -> None:
+    # evil.example re-pointed at this server: the browser sends its own name as Host and Origin.
+    rebound = {"Host": "evil.example:7860", "Origin": "http://evil.example:7860"}
+    for method, path in [("POST", "/api/ask"), ("GET", "/instructor/"), ("GET", "/"), ("GET", "/api/health")]:
+        response = client.request(method, path, json={"question": "hi"}, headers=rebound)
+        assert response.status_code == 400, path
+        assert "ARTICLE_CHAT_TRUSTED_HOSTS" in response.json()["error"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/api/health", headers={"Host": "localhost:7860"}).status_code == 200
+    assert client.get("/api/health", headers={"Host": "[::1]:7860"}).status_code == 200
+
+
+def test_an_https_origin_is_not_the_same_origin_as_this_http_server(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "hi"}, headers={"Origin": "https://chat.test"})
+    assert response.status_code == 403
+
+
+def test_trusted_hosts_are_loopback_the_bound_address_and_the_setting() -> None:
+    assert trusted_hosts(Settings()) == {"127.0.0.1", "localhost", "[::1]"}
+    assert trusted_hosts(Settings(host="0.0.0.0")) == {"127.0.0.1", "localhost", "[::1]"}
+    assert "10.0.0.5" in trusted_hosts(Settings(host="10.0.0.5"))
+    assert "[fe80::1]" in trusted_hosts(Settings(host="fe80::1"))
+    assert "chat.example.edu" in trusted_hosts(Settings(trusted_hosts=("Chat.Example.edu:443",)))
+    assert host_name("[::1]:7860") == "[::1]" and host_name("Chat.Test:80") == "chat.test"
 
 
 def test_serves_gradio_web_component_loader(client: TestClient) -> None:
@@ -145,13 +183,16 @@ def test_health(client: TestClient) -> None:
 
 
 def test_same_origin_rules() -> None:
-    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860")
-    assert same_origin("https://chat.example", "chat.example")
-    assert same_origin("https://chat.example", "chat.example:443")
-    assert not same_origin("http://127.0.0.1:7861", "127.0.0.1:7860")
-    assert not same_origin("http://localhost:7860", "127.0.0.1:7860")
-    assert not same_origin("null", "127.0.0.1:7860")
-    assert not same_origin("http://127.0.0.1:7860", None)
+    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860", "http")
+    assert same_origin("https://chat.example", "chat.example", "https")
+    assert same_origin("https://chat.example", "chat.example:443", "https")
+    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860", "ws")
+    assert not same_origin("https://127.0.0.1:7860", "127.0.0.1:7860", "http"), "the scheme counts"
+    assert not same_origin("http://chat.example", "chat.example", "https")
+    assert not same_origin("http://127.0.0.1:7861", "127.0.0.1:7860", "http")
+    assert not same_origin("http://localhost:7860", "127.0.0.1:7860", "http")
+    assert not same_origin("null", "127.0.0.1:7860", "http")
+    assert not same_origin("http://127.0.0.1:7860", None, "http")
 
 
 def test_frame_ancestors_lists_self_first() -> None:
