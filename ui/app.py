@@ -32,6 +32,7 @@ from ui.settings import Settings
 STATIC = Path(__file__).with_name("static")
 DEFAULT_STREAM_DELAY = 0.02  # seconds between streamed chunks: quick, but visibly streaming
 CHAT_CONCURRENCY = 8  # answers stream at once; the model call itself is serialized by ChatDesk
+QUEUE_SIZE = 4 * CHAT_CONCURRENCY  # jobs waiting past this get "queue is full" at once, not a long wait
 DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
 _FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 
@@ -219,6 +220,7 @@ def build_app(
         chatbot.like(handlers.like, [turns], [turns], api_visibility="private")
         chatbot.clear(lambda: ([], handlers.download([])), None, [turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
+    app.queue(max_size=QUEUE_SIZE)
     return app
 
 

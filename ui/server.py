@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,11 +29,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.errors import ArticleChatError, InputError
 from bot.validate import parse_json
 from ui.feedback import FeedbackStore
-from ui.settings import Settings
+from ui.settings import Settings, parse_rate
 
 MAX_BODY_BYTES = 256_000  # POST /api/ask: a 2,000-character question with 50 turns of history fits easily
 MAX_REQUEST_BYTES = 2_000_000  # any other request: the chat page sends its whole rendered conversation
 BODY_TIMEOUT_S = 30.0  # a body still arriving after this is a stalled or hostile client
+MAX_TRACKED_CLIENTS = 10_000  # rate-limit buckets kept before full ones are forgotten
+GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
+KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
+_QUESTION_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
 # The page has no upload widget: Gradio's upload routes are closed rather than left open to anyone.
 _CLOSED_ROUTES = ("/gradio_api/upload", "/gradio_api/upload_progress", "/gradio_api/process_recording")
 log = logging.getLogger("article-chat")
@@ -126,6 +132,70 @@ class OriginGuard:
             await send({"type": "websocket.close", "code": 1008})
         else:
             await error(refused[1], refused[0])(scope, receive, send_with_headers)
+
+
+class TokenBuckets:
+    """Per-client token buckets in memory: ``count`` questions per ``period`` seconds, in bursts too."""
+
+    def __init__(self, count: int, period: float, *, clock: Callable[[], float] = time.monotonic):
+        self.capacity = float(count)
+        self.rate = count / period  # tokens regained per second
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
+
+    def take(self, client: str) -> float:
+        """Takes a token: 0 if the client may go ahead, else the seconds until it may."""
+        now = self.clock()
+        if len(self.buckets) > MAX_TRACKED_CLIENTS:
+            self._forget_full(now)
+        tokens, when = self.buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - when) * self.rate)
+        if tokens >= 1:
+            self.buckets[client] = (tokens - 1, now)
+            return 0.0
+        self.buckets[client] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+    def _forget_full(self, now: float) -> None:
+        """Drop clients whose bucket has refilled: they are back to where a new client starts."""
+        self.buckets = {
+            c: (t, w) for c, (t, w) in self.buckets.items() if t + (now - w) * self.rate < self.capacity
+        }
+
+
+def is_question(scope: Scope) -> bool:
+    """Requests that ask the bot something: the HTTP API, Gradio's API and the page's events."""
+    path = scope["path"]
+    return scope["method"] == "POST" and (path == "/api/ask" or any(p in path for p in _QUESTION_ROUTES))
+
+
+class RateLimit:
+    """ASGI middleware: a 429 JSON with ``Retry-After`` once a client address has used its questions."""
+
+    def __init__(self, app: ASGIApp, *, buckets: TokenBuckets, limit: str):
+        self.app = app
+        self.buckets = buckets
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_question(scope):
+            client = (scope.get("client") or ("unknown",))[0]
+            wait = self.buckets.take(client)
+            if wait:
+                seconds = math.ceil(wait)
+                message = (
+                    f"too many questions from your address (the limit is {self.limit}); "
+                    f"try again in {seconds} s"
+                )
+                log.warning("rate limit: %s refused for %d s", client, seconds)
+                response = JSONResponse(
+                    {"error": message, "detail": message},
+                    status_code=429,
+                    headers={"Retry-After": str(seconds)},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -232,6 +302,8 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
         allow_headers=["*"],
     )
     app.add_middleware(RequestLimits)
+    if (rate := parse_rate(settings.rate_limit)) is not None:
+        app.add_middleware(RateLimit, buckets=TokenBuckets(*rate), limit=settings.rate_limit)
     app.add_middleware(
         OriginGuard, allowed=settings.allowed_origins, hosts=trusted_hosts(settings)
     )  # outermost
@@ -298,4 +370,11 @@ def serve(service: Any, settings: Settings) -> None:
     import uvicorn
 
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(create_server(service, settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_server(service, settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )

@@ -23,6 +23,7 @@ from ui.feedback import FeedbackStore
 from ui.server import (
     MAX_BODY_BYTES,
     MAX_REQUEST_BYTES,
+    TokenBuckets,
     create_server,
     frame_ancestors,
     host_name,
@@ -66,7 +67,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(home: Path) -> TestClient:
     settings = Settings(
-        home=home, allowed_origins=(COURSE,), instructor_password="s3cret", trusted_hosts=("chat.test",)
+        home=home,
+        allowed_origins=(COURSE,),
+        instructor_password="s3cret",
+        trusted_hosts=("chat.test",),
+        rate_limit="off",  # the rate limit has its own tests
     )
     return TestClient(create_server(FakeService(), settings, stream_delay=0), base_url="http://chat.test")
 
@@ -336,3 +341,56 @@ def test_chat_handler_with_a_surrogate_warns_and_sends_back_encodable_text(home:
         handlers.api_ask("\ud800", [])
     with pytest.raises(gr.Error, match="role that is list"):
         handlers.api_ask("hi", [{"role": ["user"], "content": "x"}])
+
+
+# ---------------------------------------------------------------- fair sharing
+
+
+def test_token_buckets_refill_per_client_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    buckets = TokenBuckets(3, 60.0, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert buckets.take("a") == pytest.approx(20.0), "one question regained every 20 s"
+    assert buckets.take("b") == 0.0, "another client has its own bucket"
+    now[0] = 20.0
+    assert buckets.take("a") == 0.0 and buckets.take("a") > 0
+    monkeypatch.setattr("ui.server.MAX_TRACKED_CLIENTS", 100)
+    for n in range(1000):
+        now[0] += 60.0  # each earlier client has refilled by now
+        buckets.take(f"client-{n}")
+    assert len(buckets.buckets) <= 102
+
+
+def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None:
+    settings = Settings(home=home, rate_limit="2/minute")
+    limited = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    asks = [limited.post("/api/ask", json={"question": "What did Powell say?"}) for _ in range(3)]
+    assert [r.status_code for r in asks] == [200, 200, 429]
+    assert asks[2].headers["retry-after"] == "30"
+    assert "(the limit is 2/minute); try again in 30 s" in asks[2].json()["error"]
+    for path in ("/gradio_api/queue/join", "/gradio_api/call/ask", "/instructor/gradio_api/queue/join"):
+        assert limited.post(path, json={}).status_code == 429, path
+    assert limited.get("/api/health").status_code == 200, "pages and health are not questions"
+
+
+def test_the_chat_queue_is_bounded(home: Path) -> None:
+    from ui.app import QUEUE_SIZE, build_app
+
+    chat = build_app(FakeService(), Settings(home=home), stream_delay=0)
+    assert chat._queue.max_size == QUEUE_SIZE and QUEUE_SIZE <= 64
+
+
+def test_serve_times_out_idle_connections_and_shuts_down_promptly(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from ui.server import serve
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    serve(FakeService(), Settings(home=home))
+    assert 0 < seen["timeout_keep_alive"] <= 10
+    assert 0 < seen["timeout_graceful_shutdown"] <= 10, "SIGTERM must not wait for open browser tabs"
