@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -96,17 +97,23 @@ def default_article_path() -> Path:
 def read_article(path: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """Read and parse an article file (UTF-8 text or Markdown); ``None`` means the default."""
     path = Path(path) if path else default_article_path()
+    too_large = f"over the limit of {max_bytes:,} bytes; split it or raise ARTICLE_CHAT_MAX_ARTICLE_BYTES"
     try:
-        raw = path.read_bytes()
+        # Look before reading: a FIFO would block forever and /dev/zero never ends.
+        info = path.stat()
+        if not stat.S_ISREG(mode := info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device"
+            raise ArticleError(f"article {path} is {kind}, not a regular file; give a text file")
+        if info.st_size > max_bytes:
+            raise ArticleError(f"article {path} is {info.st_size:,} bytes, {too_large}")
+        with path.open("rb") as file:
+            raw = file.read(max_bytes + 1)  # the file may have grown since stat
     except FileNotFoundError:
         raise ArticleError(f"article file not found: {path}") from None
     except OSError as exc:
         raise ArticleError(f"cannot read article {path}: {exc.strerror}") from None
     if len(raw) > max_bytes:
-        raise ArticleError(
-            f"article {path} is {len(raw):,} bytes, over the limit of {max_bytes:,}; "
-            "split it or raise ARTICLE_CHAT_MAX_ARTICLE_BYTES"
-        )
+        raise ArticleError(f"article {path} is {too_large}")
     if b"\x00" in raw:
         raise ArticleError(f"article {path} looks binary (it has NUL bytes); give a text file")
     try:

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from bot.errors import ArticleChatError, InputError
-from bot.validate import DEFAULT_MAX_CHARS, clean_question
+from bot.validate import DEFAULT_MAX_CHARS, clean_question, scrub
 from index.article import Article
 from ui.feedback import FeedbackStore
 from ui.render import (
@@ -33,6 +33,7 @@ from ui.settings import Settings
 STATIC = Path(__file__).with_name("static")
 DEFAULT_STREAM_DELAY = 0.02  # seconds between streamed chunks: quick, but visibly streaming
 CHAT_CONCURRENCY = 8  # answers stream at once; the model call itself is serialized by ChatDesk
+QUEUE_SIZE = 4 * CHAT_CONCURRENCY  # jobs waiting past this get "queue is full" at once, not a long wait
 DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
 _FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 
@@ -75,7 +76,7 @@ class ChatHandlers:
             )
         except InputError as exc:  # nothing to show yet: say why, keep what they typed
             gr.Warning(str(exc))
-            yield message, before, turns, gr.skip()
+            yield scrub(message) if isinstance(message, str) else "", before, turns, gr.skip()
             return
         chat = [*before, {"role": "user", "content": render_question(shown)}, _assistant(render_pending())]
         yield "", list(chat), turns, gr.skip()
@@ -83,7 +84,7 @@ class ChatHandlers:
             result, question_id = self.desk.ask(message, history_of(turns), source="web")
         except InputError as exc:
             gr.Warning(str(exc))
-            yield message, before, turns, gr.skip()
+            yield scrub(message), before, turns, gr.skip()
             return
         except ArticleChatError as exc:
             raise gr.Error(f"The chat is unavailable: {exc}") from exc
@@ -222,6 +223,7 @@ def build_app(
         chatbot.like(handlers.like, [turns], [turns], api_visibility="private")
         chatbot.clear(lambda: ([], handlers.download([])), None, [turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
+    app.queue(max_size=QUEUE_SIZE)
     return app
 
 

@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for number, arg in enumerate(argv, start=1):
+        # Bytes that are not UTF-8 arrive as lone surrogates (surrogateescape): nothing can use them.
+        if (bad := next((c for c in arg if "\udc80" <= c <= "\udcff"), None)) is not None:
+            print(
+                f"article-chat: argument {number} is not valid UTF-8 (byte 0x{ord(bad) - 0xDC00:02X}); "
+                "retype it or rename the file",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env().with_overrides(
@@ -113,27 +123,23 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def answer_lines(service: Any, lines: Iterable[bytes], out: TextIO) -> int:
     """One JSON answer per input line; a bad line gets an error object and the rest go on."""
+    from bot.validate import parse_json
+
     status = 0
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            request = json.loads(raw.decode("utf-8"))
-            if not isinstance(request, dict):
-                raise InputError('each line must be an object like {"messages": [...]}')
-            result = service.ask_messages(request.get("messages"))
-        except UnicodeDecodeError as exc:
-            result, status = (
-                {"line": number, "error": f"line {number} is not UTF-8 (byte {exc.start})"},
-                EXIT_USAGE,
-            )
-        except json.JSONDecodeError as exc:
-            result, status = (
-                {"line": number, "error": f"line {number} is not valid JSON ({exc.msg})"},
-                EXIT_USAGE,
-            )
+            request = parse_json(raw)
         except InputError as exc:
-            result, status = {"line": number, "error": f"line {number}: {exc}"}, EXIT_USAGE
+            result, status = {"line": number, "error": f"line {number} is {exc}"}, EXIT_USAGE
+        else:
+            try:
+                if not isinstance(request, dict):
+                    raise InputError('each line must be an object like {"messages": [...]}')
+                result = service.ask_messages(request.get("messages"))
+            except InputError as exc:
+                result, status = {"line": number, "error": f"line {number}: {exc}"}, EXIT_USAGE
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()
     return status

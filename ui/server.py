@@ -3,37 +3,75 @@
 Gradio has no origin allow-list of its own, so the FastAPI app that hosts it enforces
 ``ARTICLE_CHAT_ALLOWED_ORIGINS``: a ``frame-ancestors`` CSP on every response (who may frame the
 page) and a 403 for any request whose ``Origin`` is neither this server nor on the list.
+Gradio has no request size limit either: ``RequestLimits`` caps every body as it arrives.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
+import math
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import ArticleChatError, InputError
+from bot.validate import parse_json
 from ui.feedback import FeedbackStore
-from ui.settings import Settings
+from ui.settings import Settings, parse_rate
 
-MAX_BODY_BYTES = 256_000  # a 2,000-character question with 50 turns of history fits easily
+MAX_BODY_BYTES = 256_000  # POST /api/ask: a 2,000-character question with 50 turns of history fits easily
+MAX_REQUEST_BYTES = 2_000_000  # any other request: the chat page sends its whole rendered conversation
+BODY_TIMEOUT_S = 30.0  # a body still arriving after this is a stalled or hostile client
+MAX_TRACKED_CLIENTS = 10_000  # rate-limit buckets kept before full ones are forgotten
+GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
+KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
+_QUESTION_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
+# The page has no upload widget: Gradio's upload routes are closed rather than left open to anyone.
+_CLOSED_ROUTES = ("/gradio_api/upload", "/gradio_api/upload_progress", "/gradio_api/process_recording")
+log = logging.getLogger("article-chat")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-def same_origin(origin: str, host: str | None) -> bool:
-    """True when ``origin`` names the host the browser sent this request to."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+
+
+def host_name(host: str) -> str:
+    """``Host`` header without its port: ``127.0.0.1:7860`` -> ``127.0.0.1``, ``[::1]:80`` -> ``[::1]``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.partition(":")[0]
+
+
+def trusted_hosts(settings: Settings) -> frozenset[str]:
+    """Loopback names, the bound address (unless it is every address) and ``ARTICLE_CHAT_TRUSTED_HOSTS``."""
+    bound = host_name(f"[{settings.host}]" if ":" in settings.host else settings.host)
+    names = {*LOOPBACK_HOSTS, *(host_name(h) for h in settings.trusted_hosts)}
+    if bound not in ("0.0.0.0", "[::]", ""):
+        names.add(bound)
+    return frozenset(names)
+
+
+def same_origin(origin: str, host: str | None, scheme: str) -> bool:
+    """True when ``origin`` names the scheme and host the browser sent this request to."""
     if not host:
         return False
     parts = urlsplit(origin)
+    if parts.scheme != {"ws": "http", "wss": "https"}.get(scheme, scheme):
+        return False
     netloc = (parts.netloc or "").lower()
     host = host.lower()
     default = _DEFAULT_PORTS.get(parts.scheme, "")
@@ -45,47 +83,204 @@ def frame_ancestors(allowed: Sequence[str]) -> str:
 
 
 class OriginGuard:
-    """ASGI middleware: CSP ``frame-ancestors`` on responses, 403 JSON for foreign origins."""
+    """ASGI middleware: trusted ``Host`` first (DNS rebinding), then origins; security headers on responses.
 
-    def __init__(self, app: ASGIApp, *, allowed: Sequence[str]):
+    A page on ``evil.example`` that re-points its name at 127.0.0.1 sends ``Host: evil.example``
+    and looks same-origin, so the host is checked against a list before any origin is.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: Sequence[str], hosts: frozenset[str]):
         self.app = app
         self.allowed = {o.rstrip("/") for o in allowed}
-        self.csp = frame_ancestors(sorted(self.allowed)).encode()
+        self.hosts = hosts
+        self.headers = [(b"content-security-policy", frame_ancestors(sorted(self.allowed)).encode())]
+        self.headers += _SECURITY_HEADERS
+        self.replaced = {name for name, _ in self.headers}
 
-    def allows(self, origin: str, host: str | None) -> bool:
-        return origin.rstrip("/") in self.allowed or same_origin(origin, host)
+    def allows(self, origin: str, host: str | None, scheme: str) -> bool:
+        return origin.rstrip("/") in self.allowed or same_origin(origin, host, scheme)
+
+    def refusal(self, headers: Headers, scheme: str) -> tuple[int, str] | None:
+        host, origin = headers.get("host"), headers.get("origin")
+        if host is not None and host_name(host) not in self.hosts:
+            return 400, (
+                f"host {host_name(host)[:100]} is not served here; add it to ARTICLE_CHAT_TRUSTED_HOSTS "
+                "(comma-separated) on the server"
+            )
+        if origin is not None and not self.allows(origin, host, scheme):
+            return 403, (
+                f"origin {origin[:200]} is not allowed; add it to ARTICLE_CHAT_ALLOWED_ORIGINS "
+                "(comma-separated) on the server"
+            )
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if origin is not None and not self.allows(origin, headers.get("host")):
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-                return
-            message = (
-                f"origin {origin} is not allowed; add it to ARTICLE_CHAT_ALLOWED_ORIGINS "
-                "(comma-separated) on the server"
-            )
-            await JSONResponse({"error": message}, status_code=403)(scope, receive, send)
-            return
 
-        async def send_with_csp(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *[(k, v) for k, v in message["headers"] if k.lower() != b"content-security-policy"],
-                    (b"content-security-policy", self.csp),
-                ]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.replaced]
+                message["headers"] = [*kept, *self.headers]
             await send(message)
 
-        await self.app(scope, receive, send_with_csp)
+        refused = self.refusal(Headers(scope=scope), scope.get("scheme", "http"))
+        if refused is None:
+            await self.app(scope, receive, send_with_headers)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            await error(refused[1], refused[0])(scope, receive, send_with_headers)
 
 
-def error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+class TokenBuckets:
+    """Per-client token buckets in memory: ``count`` questions per ``period`` seconds, in bursts too."""
+
+    def __init__(self, count: int, period: float, *, clock: Callable[[], float] = time.monotonic):
+        self.capacity = float(count)
+        self.rate = count / period  # tokens regained per second
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
+
+    def take(self, client: str) -> float:
+        """Takes a token: 0 if the client may go ahead, else the seconds until it may."""
+        now = self.clock()
+        if len(self.buckets) > MAX_TRACKED_CLIENTS:
+            self._forget_full(now)
+        tokens, when = self.buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - when) * self.rate)
+        if tokens >= 1:
+            self.buckets[client] = (tokens - 1, now)
+            return 0.0
+        self.buckets[client] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+    def _forget_full(self, now: float) -> None:
+        """Drop clients whose bucket has refilled: they are back to where a new client starts."""
+        self.buckets = {
+            c: (t, w) for c, (t, w) in self.buckets.items() if t + (now - w) * self.rate < self.capacity
+        }
+
+
+def is_question(scope: Scope) -> bool:
+    """Requests that ask the bot something: the HTTP API, Gradio's API and the page's events."""
+    path = scope["path"]
+    return scope["method"] == "POST" and (path == "/api/ask" or any(p in path for p in _QUESTION_ROUTES))
+
+
+class RateLimit:
+    """ASGI middleware: a 429 JSON with ``Retry-After`` once a client address has used its questions."""
+
+    def __init__(self, app: ASGIApp, *, buckets: TokenBuckets, limit: str):
+        self.app = app
+        self.buckets = buckets
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_question(scope):
+            client = (scope.get("client") or ("unknown",))[0]
+            wait = self.buckets.take(client)
+            if wait:
+                seconds = math.ceil(wait)
+                message = (
+                    f"too many questions from your address (the limit is {self.limit}); "
+                    f"try again in {seconds} s"
+                )
+                log.warning("rate limit: %s refused for %d s", client, seconds)
+                response = JSONResponse(
+                    {"error": message, "detail": message},
+                    status_code=429,
+                    headers={"Retry-After": str(seconds)},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class _Refused(Exception):
+    """Raised from ``receive`` to stop the app reading a body; ``RequestLimits`` answers instead."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class RequestLimits:
+    """ASGI middleware: every request body is capped and timed as it arrives, uploads are closed.
+
+    The limit is checked on ``Content-Length`` first and then counted chunk by chunk, so a chunked
+    body with no length stops at the limit instead of being read whole. A client that goes away
+    mid-body gets one log line, not a traceback.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int = MAX_REQUEST_BYTES, timeout_s: float = BODY_TIMEOUT_S
+    ):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
+
+    def too_large(self) -> str:
+        return f"the request body is over the limit of {self.max_bytes:,} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].rstrip("/").endswith(_CLOSED_ROUTES):
+            await error("uploads are off: this chat takes text questions only", 403)(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            status, message = (413, self.too_large()) if length.isdigit() else (400, "bad Content-Length")
+            await error(message, status)(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        received, body_done, disconnected, started = 0, False, False, False
+        refused: _Refused | None = None
+
+        async def limited_receive() -> Message:
+            nonlocal received, body_done, disconnected, refused
+            if body_done:
+                return await receive()  # after the body: only waits for a disconnect
+            try:
+                message = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except TimeoutError:
+                refused = _Refused(408, f"the request body took over {self.timeout_s:.0f} s to arrive")
+                raise refused from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    refused = _Refused(413, self.too_large())
+                    raise refused
+                body_done = not message.get("more_body", False)
+            elif message["type"] == "http.disconnect":
+                body_done = disconnected = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused is not None:
+                return  # the app's own error page for our exception: ours goes out instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:  # ours from receive, or the app's reaction to a body that ended early
+            if refused is None and not disconnected:
+                raise
+        if disconnected and refused is None:
+            log.warning(
+                "%s %s: the client went away before sending its whole request", scope["method"], scope["path"]
+            )
+        elif refused is not None and not started:
+            await error(str(refused), refused.status)(scope, receive, send)
 
 
 def create_server(service: Any, settings: Settings, *, stream_delay: float | None = None) -> FastAPI:
@@ -106,20 +301,33 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
         allow_methods=["*"],
         allow_headers=["*"],
     )
-    app.add_middleware(OriginGuard, allowed=settings.allowed_origins)  # outermost: runs first
+    app.add_middleware(RequestLimits)
+    if (rate := parse_rate(settings.rate_limit)) is not None:
+        app.add_middleware(RateLimit, buckets=TokenBuckets(*rate), limit=settings.rate_limit)
+    app.add_middleware(
+        OriginGuard, allowed=settings.allowed_origins, hosts=trusted_hosts(settings)
+    )  # outermost
 
     @app.post("/api/ask")
-    async def api_ask(request: Request) -> JSONResponse:
+    async def api_ask(request: Request) -> Response:
         """``{"question", "history"}`` -> the answer JSON; errors are ``{"error"}`` with 4xx."""
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return error(f"request body is {len(body):,} bytes, over the limit of {MAX_BODY_BYTES:,}", 413)
+        too_large = f"the request body is over the limit of {MAX_BODY_BYTES:,} bytes; shorten the history"
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return error(too_large, 413)
+        body = bytearray()
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return error(
-                'the body must be JSON like {"question": "What did Powell say?", "history": []}', 400
-            )
+            async for chunk in request.stream():  # stop at the limit, never read a huge body whole
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return error(too_large, 413)
+        except ClientDisconnect:
+            log.warning("POST /api/ask: the client went away before sending its whole request")
+            return Response(status_code=400)
+        try:
+            data = parse_json(bytes(body))
+        except InputError as exc:
+            return error(f'the body is {exc}; it must be JSON like {{"question": "...", "history": []}}', 400)
         if not isinstance(data, dict) or "question" not in data:
             return error('the body must be a JSON object with a "question" (and optional "history")', 400)
         try:
@@ -162,4 +370,11 @@ def serve(service: Any, settings: Settings) -> None:
     import uvicorn
 
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(create_server(service, settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_server(service, settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )

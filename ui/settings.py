@@ -33,6 +33,8 @@ class Settings:
     port: int = 7860  # ARTICLE_CHAT_PORT
     allowed_origins: tuple[str, ...] = ()  # ARTICLE_CHAT_ALLOWED_ORIGINS, comma-separated
     instructor_password: str | None = None  # ARTICLE_CHAT_INSTRUCTOR_PASSWORD
+    trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
+    rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
 
     @property
     def chroma_path(self) -> Path:
@@ -63,6 +65,10 @@ class Settings:
                 o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()
             ),
             instructor_password=get("INSTRUCTOR_PASSWORD"),
+            trusted_hosts=tuple(
+                h.strip().lower() for h in (get("TRUSTED_HOSTS") or "").split(",") if h.strip()
+            ),
+            rate_limit=_rate(get("RATE_LIMIT") or defaults.rate_limit),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -80,3 +86,21 @@ def _int(value: str | None, default: int, name: str) -> int:
     if number <= 0:
         raise InputError(f"ARTICLE_CHAT_{name} must be positive, not {number}")
     return number
+
+
+_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+
+
+def parse_rate(value: str) -> tuple[int, float] | None:
+    """``"30/minute"`` -> (30, 60.0); ``"off"`` -> None; raises ``InputError`` otherwise."""
+    if value.strip().lower() == "off":
+        return None
+    count, _, period = value.partition("/")
+    if not count.strip().isdigit() or int(count) <= 0 or period.strip().lower() not in _PERIODS:
+        raise InputError(f'ARTICLE_CHAT_RATE_LIMIT must look like "30/minute" (or "off"), not {value!r}')
+    return int(count), _PERIODS[period.strip().lower()]
+
+
+def _rate(value: str) -> str:
+    parse_rate(value)  # a bad value stops the server at start, not at the first question
+    return value

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -330,3 +333,124 @@ def test_format_answer_shows_the_rewritten_query_and_closest_passages() -> None:
     assert "Closest passages (not an answer):" in text
     assert "¶7: The ferry will keep running." in text
     assert "[1]" not in text, "closest passages are not numbered citations"
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ask", "What did \udcff say?"],  # the bytes b"\xff" arrive like this (surrogateescape)
+        ["--article", "/tmp/caf\udce9.md", "ask", "Why?"],
+        ["ask", "--json", "Pow\udcc3ell"],
+    ],
+)
+def test_invalid_utf8_in_an_argument_exits_2_in_one_line(
+    never_opened: None, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    assert main(argv) == EXIT_USAGE
+    assert "is not valid UTF-8 (byte 0x" in one_line_error(capsys.readouterr())
+
+
+def test_a_zero_width_space_inside_a_name_is_stripped(
+    opened: list[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--json", "What did Fin\u200bch warn?"]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "What did Finch warn?"
+
+
+def test_jsonl_answers_every_good_line_among_30_mixed_ones(
+    opened: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def line(messages: Any) -> bytes:
+        return json.dumps({"messages": messages}).encode()
+
+    good = line([{"role": "user", "content": "How much will the work cost?"}])
+    bad = [
+        b"\xff\xfe not utf-8",
+        b"{not json",
+        b'{"messages": [{"role": "user", "content": "\\ud800"}]}',  # a lone surrogate
+        line([{"role": ["user"], "content": "x"}, {"role": "user", "content": "Why?"}]),
+        line([{"role": {"a": 1}, "content": "x"}, {"role": "user", "content": "Why?"}]),
+        b'{"messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"messages": ' + b"9" * 5000 + b"}",
+        b'{"messages": NaN}',
+        b"[1, 2, 3]",
+        line([{"role": "user", "content": "   "}]),
+        line([{"role": "user", "content": "x" * 5000}]),
+        line([{"role": "user", "content": "a\x00b"}]),
+        line([]),
+        b'{"messages": "What did Finch warn?"}',
+        b'"just a string"',
+    ]
+    lines = [b for pair in zip([good] * len(bad), bad, strict=True) for b in pair]
+    stdin(monkeypatch, b"\n".join(lines) + b"\n")
+    status = main(["ask", "--jsonl"])
+    captured = capsys.readouterr()
+    outputs = [json.loads(out) for out in captured.out.splitlines()]
+    assert len(lines) == 30 and len(outputs) == 30, "every line gets exactly one answer or error"
+    assert all(set(out) == ANSWER_KEYS for out in outputs[0::2]), "good lines are all answered"
+    errors = outputs[1::2]
+    assert [e["line"] for e in errors] == list(range(2, 31, 2))
+    assert all(set(e) == {"line", "error"} and e["error"].startswith(f"line {e['line']}") for e in errors)
+    assert "not UTF-8" in errors[0]["error"] and "nested" in errors[5]["error"]
+    assert "invalid character" in errors[2]["error"] and "role that is list" in errors[3]["error"]
+    assert status == EXIT_USAGE and captured.err == ""
+
+
+def run_bounded(target: Any, seconds: float = 20) -> Any:
+    """Calls ``target`` in a thread and fails the test if it has not returned in time."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(target()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return result[0] if result else None
+
+
+def test_index_refuses_a_fifo_without_opening_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "article.md"
+    os.mkfifo(fifo)
+    try:
+        status = run_bounded(lambda: main(["--home", str(tmp_path), "index", str(fifo)]))
+    finally:  # a reader blocked in open() (today's code) gets EOF and its thread ends
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert status == EXIT_USAGE, "index on a FIFO must not block"
+    assert "is a FIFO, not a regular file" in one_line_error(capsys.readouterr())
+
+
+@pytest.mark.parametrize(("path", "kind"), [("{tmp}", "a directory"), ("/dev/null", "a device")])
+def test_index_refuses_what_is_not_a_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, kind: str
+) -> None:
+    path = path.format(tmp=tmp_path)
+    assert main(["--home", str(tmp_path / "home"), "index", path]) == EXIT_USAGE
+    assert f"{path} is {kind}, not a regular file" in one_line_error(capsys.readouterr())
+
+
+def test_a_huge_article_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = tmp_path / "huge.md"
+    with huge.open("wb") as file:
+        file.truncate(50_000_000_000)  # sparse: 50 GB on paper, nothing on disk
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a file over the limit must not be read")
+
+    monkeypatch.setattr(Path, "read_bytes", never)
+    monkeypatch.setattr(Path, "open", never)
+    assert main(["--home", str(tmp_path / "home"), "index", str(huge)]) == EXIT_USAGE
+    assert "50,000,000,000 bytes, over the limit of 2,000,000 bytes" in one_line_error(capsys.readouterr())
+
+
+def test_an_article_that_grows_past_the_limit_while_read_is_cut_off(tmp_path: Path) -> None:
+    from index.article import read_article
+    from index.errors import ArticleError
+
+    status = Path("/proc/self/status")  # a regular file that stats as 0 bytes but has text
+    if not status.is_file() or status.stat().st_size:
+        pytest.skip("needs Linux /proc")
+    with pytest.raises(ArticleError, match="is over the limit of 10 bytes"):
+        read_article(status, max_bytes=10)

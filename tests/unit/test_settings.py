@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InputError
-from ui.settings import Settings, default_home
+from ui.settings import Settings, default_home, parse_rate
 
 
 def test_defaults_with_an_empty_environment(tmp_path: Path) -> None:
@@ -89,3 +89,23 @@ def test_flags_override_only_when_given(tmp_path: Path) -> None:
     assert changed.port == 9000
     assert changed.home == tmp_path / "other"
     assert base.home == tmp_path, "settings are immutable"
+
+
+def test_trusted_hosts_and_rate_limit_from_env() -> None:
+    settings = Settings.from_env(
+        {
+            "ARTICLE_CHAT_TRUSTED_HOSTS": " Chat.Example.edu , 10.0.0.5 ,",
+            "ARTICLE_CHAT_RATE_LIMIT": "5/second",
+        }
+    )
+    assert settings.trusted_hosts == ("chat.example.edu", "10.0.0.5")
+    assert settings.rate_limit == "5/second"
+    assert Settings.from_env({}).rate_limit == "30/minute" and Settings.from_env({}).trusted_hosts == ()
+
+
+def test_rate_limits_parse_or_name_the_variable() -> None:
+    assert parse_rate("30/minute") == (30, 60.0) and parse_rate("2/hour") == (2, 3600.0)
+    assert parse_rate("off") is None
+    for bad in ("30", "x/minute", "0/minute", "30/fortnight"):
+        with pytest.raises(InputError, match="ARTICLE_CHAT_RATE_LIMIT must look like"):
+            Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT": bad})

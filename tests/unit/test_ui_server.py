@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
+from ui.app import ChatDesk, ChatHandlers
 from ui.feedback import FeedbackStore
-from ui.server import create_server, frame_ancestors, same_origin
+from ui.server import (
+    MAX_BODY_BYTES,
+    MAX_REQUEST_BYTES,
+    TokenBuckets,
+    create_server,
+    frame_ancestors,
+    host_name,
+    same_origin,
+    trusted_hosts,
+)
 from ui.settings import Settings
 
 COURSE = "https://course.example.edu"
@@ -53,7 +66,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(home: Path) -> TestClient:
-    settings = Settings(home=home, allowed_origins=(COURSE,), instructor_password="s3cret")
+    settings = Settings(
+        home=home,
+        allowed_origins=(COURSE,),
+        instructor_password="s3cret",
+        trusted_hosts=("chat.test",),
+        rate_limit="off",  # the rate limit has its own tests
+    )
     return TestClient(create_server(FakeService(), settings, stream_delay=0), base_url="http://chat.test")
 
 
@@ -116,11 +135,39 @@ def test_allowed_and_same_origin_pass(client: TestClient) -> None:
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == COURSE
 
 
-def test_pages_carry_frame_ancestors(client: TestClient) -> None:
-    for path in ("/", "/instructor/", "/api/health"):
+def test_pages_carry_frame_ancestors_and_security_headers(client: TestClient) -> None:
+    for path in ("/", "/instructor/", "/api/health", "/gradio_api/upload"):
         response = client.get(path)
-        assert response.status_code == 200, path
+        assert response.status_code in (200, 403), path
         assert response.headers["content-security-policy"] == f"frame-ancestors 'self' {COURSE}"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_dns_rebinding_is_refused_before_origins(client: TestClient) -> None:
+    # evil.example re-pointed at this server: the browser sends its own name as Host and Origin.
+    rebound = {"Host": "evil.example:7860", "Origin": "http://evil.example:7860"}
+    for method, path in [("POST", "/api/ask"), ("GET", "/instructor/"), ("GET", "/"), ("GET", "/api/health")]:
+        response = client.request(method, path, json={"question": "hi"}, headers=rebound)
+        assert response.status_code == 400, path
+        assert "ARTICLE_CHAT_TRUSTED_HOSTS" in response.json()["error"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/api/health", headers={"Host": "localhost:7860"}).status_code == 200
+    assert client.get("/api/health", headers={"Host": "[::1]:7860"}).status_code == 200
+
+
+def test_an_https_origin_is_not_the_same_origin_as_this_http_server(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "hi"}, headers={"Origin": "https://chat.test"})
+    assert response.status_code == 403
+
+
+def test_trusted_hosts_are_loopback_the_bound_address_and_the_setting() -> None:
+    assert trusted_hosts(Settings()) == {"127.0.0.1", "localhost", "[::1]"}
+    assert trusted_hosts(Settings(host="0.0.0.0")) == {"127.0.0.1", "localhost", "[::1]"}
+    assert "10.0.0.5" in trusted_hosts(Settings(host="10.0.0.5"))
+    assert "[fe80::1]" in trusted_hosts(Settings(host="fe80::1"))
+    assert "chat.example.edu" in trusted_hosts(Settings(trusted_hosts=("Chat.Example.edu:443",)))
+    assert host_name("[::1]:7860") == "[::1]" and host_name("Chat.Test:80") == "chat.test"
 
 
 def test_serves_gradio_web_component_loader(client: TestClient) -> None:
@@ -141,13 +188,16 @@ def test_health(client: TestClient) -> None:
 
 
 def test_same_origin_rules() -> None:
-    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860")
-    assert same_origin("https://chat.example", "chat.example")
-    assert same_origin("https://chat.example", "chat.example:443")
-    assert not same_origin("http://127.0.0.1:7861", "127.0.0.1:7860")
-    assert not same_origin("http://localhost:7860", "127.0.0.1:7860")
-    assert not same_origin("null", "127.0.0.1:7860")
-    assert not same_origin("http://127.0.0.1:7860", None)
+    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860", "http")
+    assert same_origin("https://chat.example", "chat.example", "https")
+    assert same_origin("https://chat.example", "chat.example:443", "https")
+    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860", "ws")
+    assert not same_origin("https://127.0.0.1:7860", "127.0.0.1:7860", "http"), "the scheme counts"
+    assert not same_origin("http://chat.example", "chat.example", "https")
+    assert not same_origin("http://127.0.0.1:7861", "127.0.0.1:7860", "http")
+    assert not same_origin("http://localhost:7860", "127.0.0.1:7860", "http")
+    assert not same_origin("null", "127.0.0.1:7860", "http")
+    assert not same_origin("http://127.0.0.1:7860", None, "http")
 
 
 def test_frame_ancestors_lists_self_first() -> None:
@@ -156,3 +206,191 @@ def test_frame_ancestors_lists_self_first() -> None:
         frame_ancestors(["https://a.edu", "http://b:8000"])
         == "frame-ancestors 'self' https://a.edu http://b:8000"
     )
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+def deep(n: int) -> bytes:
+    return b'{"question": "hi", "history": ' + b"[" * n + b"]" * n + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (deep(100_000), "nested 100,001 levels deep"),
+        (b'{"question": ' + b"7" * 5000 + b"}", "5,000-character number"),
+        (b'{"question": "hi", "n": NaN}', "NaN"),
+        (b'{"question": "caf\xe9"}', "not UTF-8"),
+        (b'{"question": "\\ud800"}', "invalid character (U+D800"),
+        (b'{"question": "What did \\udcff say?"}', "invalid character"),
+        (b'{"question": "hi", "history": [{"role": ["user"], "content": "x"}]}', "role that is list"),
+        (b'{"question": "hi", "history": [{"role": {"a": 1}, "content": "x"}]}', "role that is dict"),
+        (b'{"question": "hi", "history": [{"role": null, "content": "x"}]}', "role that is NoneType"),
+    ],
+)
+def test_api_ask_hostile_json_gets_400_json(client: TestClient, body: bytes, message: str) -> None:
+    response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"]
+
+
+def test_api_ask_cleans_history_and_zero_width_characters(client: TestClient) -> None:
+    history = [
+        {"role": "user", "content": "Who is \ud800?"},
+        {"role": "assistant", "content": "A\ufeff man."},
+    ]
+    body = json.dumps({"question": "What did Pow\u200bell say?", "history": history})
+    response = client.post("/api/ask", content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["question"] == "What did Powell say?"
+
+
+def run_asgi(
+    app: Any, path: str, chunks: Iterator[bytes], *, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> tuple[int, dict[str, Any], int]:
+    """One POST straight through the ASGI app with a chunked body (no Content-Length).
+
+    Returns the status, the JSON body and how many bytes the app pulled from ``chunks``:
+    TestClient reads a streamed body whole before the app sees it, so it cannot show that.
+    """
+    pulled = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        chunk = next(chunks, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:7860"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 7860),
+    }
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(body), pulled
+
+
+def endless(chunk: int = 65_536, limit: int = 50_000_000) -> Iterator[bytes]:
+    """A 50 MB body, in chunks; a server that reads it whole pulls all of it."""
+    for _ in range(limit // chunk):
+        yield b" " * chunk
+
+
+@pytest.fixture(scope="module")
+def app(home: Path) -> Any:
+    return create_server(FakeService(), Settings(home=home), stream_delay=0)
+
+
+def test_api_ask_stops_reading_a_chunked_body_at_the_limit(app: Any) -> None:
+    status, body, pulled = run_asgi(app, "/api/ask", endless())
+    assert status == 413 and "256,000" in body["error"]
+    assert pulled < MAX_BODY_BYTES + 65_536 * 2
+
+
+@pytest.mark.parametrize(
+    "path", ["/gradio_api/queue/join", "/gradio_api/run/predict", "/instructor/gradio_api/queue/join"]
+)
+def test_gradio_routes_stop_reading_at_the_limit(app: Any, path: str) -> None:
+    status, body, pulled = run_asgi(app, path, endless())
+    assert status == 413 and f"{MAX_REQUEST_BYTES:,}" in body["error"]
+    assert pulled < MAX_REQUEST_BYTES + 65_536 * 2
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(client: TestClient) -> None:
+    headers = {"content-length": str(MAX_REQUEST_BYTES + 1), "content-type": "application/json"}
+    response = client.post("/gradio_api/queue/join", content=b"x" * (MAX_REQUEST_BYTES + 1), headers=headers)
+    assert response.status_code == 413 and "over the limit" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/gradio_api/upload", "/gradio_api/upload/", "/instructor/gradio_api/upload"]
+)
+def test_uploads_are_off(client: TestClient, path: str) -> None:
+    files = {"files": ("a.txt", b"x" * 1000, "text/plain")}
+    response = client.post(path, files=files)
+    assert response.status_code == 403 and "uploads are off" in response.json()["error"]
+
+
+def test_chat_handler_with_a_surrogate_warns_and_sends_back_encodable_text(home: Path) -> None:
+    handlers = ChatHandlers(
+        ChatDesk(FakeService(), FeedbackStore(home / "h.sqlite3")), downloads=home / "dl", stream_delay=0
+    )
+    with pytest.warns(UserWarning, match="invalid character"):
+        steps = list(handlers.respond("What did \ud800 say?", [], []))
+    assert len(steps) == 1
+    steps[0][0].encode("utf-8")  # Gradio sends this back to the page: it must encode
+    with pytest.raises(gr.Error, match="invalid character"):
+        handlers.api_ask("\ud800", [])
+    with pytest.raises(gr.Error, match="role that is list"):
+        handlers.api_ask("hi", [{"role": ["user"], "content": "x"}])
+
+
+# ---------------------------------------------------------------- fair sharing
+
+
+def test_token_buckets_refill_per_client_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    buckets = TokenBuckets(3, 60.0, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert buckets.take("a") == pytest.approx(20.0), "one question regained every 20 s"
+    assert buckets.take("b") == 0.0, "another client has its own bucket"
+    now[0] = 20.0
+    assert buckets.take("a") == 0.0 and buckets.take("a") > 0
+    monkeypatch.setattr("ui.server.MAX_TRACKED_CLIENTS", 100)
+    for n in range(1000):
+        now[0] += 60.0  # each earlier client has refilled by now
+        buckets.take(f"client-{n}")
+    assert len(buckets.buckets) <= 102
+
+
+def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None:
+    settings = Settings(home=home, rate_limit="2/minute")
+    limited = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    asks = [limited.post("/api/ask", json={"question": "What did Powell say?"}) for _ in range(3)]
+    assert [r.status_code for r in asks] == [200, 200, 429]
+    assert asks[2].headers["retry-after"] == "30"
+    assert "(the limit is 2/minute); try again in 30 s" in asks[2].json()["error"]
+    for path in ("/gradio_api/queue/join", "/gradio_api/call/ask", "/instructor/gradio_api/queue/join"):
+        assert limited.post(path, json={}).status_code == 429, path
+    assert limited.get("/api/health").status_code == 200, "pages and health are not questions"
+
+
+def test_the_chat_queue_is_bounded(home: Path) -> None:
+    from ui.app import QUEUE_SIZE, build_app
+
+    chat = build_app(FakeService(), Settings(home=home), stream_delay=0)
+    assert chat._queue.max_size == QUEUE_SIZE and QUEUE_SIZE <= 64
+
+
+def test_serve_times_out_idle_connections_and_shuts_down_promptly(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from ui.server import serve
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    serve(FakeService(), Settings(home=home))
+    assert 0 < seen["timeout_keep_alive"] <= 10
+    assert 0 < seen["timeout_graceful_shutdown"] <= 10, "SIGTERM must not wait for open browser tabs"

@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 
 from bot.errors import InputError
-from bot.validate import DEFAULT_MAX_CHARS, clean_history, clean_question, split_messages
+from bot.validate import (
+    DEFAULT_MAX_CHARS,
+    MAX_HISTORY_CHARS,
+    MAX_JSON_DEPTH,
+    clean_history,
+    clean_question,
+    parse_json,
+    scrub,
+    split_messages,
+)
 
 
 def user(text: Any) -> dict[str, Any]:
@@ -124,3 +133,69 @@ def test_a_long_conversation_keeps_the_latest_turns() -> None:
     history = clean_history(many)
     assert 0 < len(history) < 120
     assert history[-1]["content"] == "question 119"
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "What did \udcff say?", "Powell\ufffe", "x\ufdd0"])
+def test_invalid_code_points_in_a_question_are_explained(bad: str) -> None:
+    with pytest.raises(InputError, match="invalid character"):
+        clean_question(bad)
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_are_stripped(invisible: str) -> None:
+    assert clean_question(f"What did Pow{invisible}ell say?{invisible}") == "What did Powell say?"
+    with pytest.raises(InputError, match="empty"):
+        clean_question(invisible * 3)
+
+
+def test_history_with_invalid_code_points_is_cleaned() -> None:
+    history = clean_history([user("Who is \ud800Powell?"), assistant("Pow\u200bell is \udfff.")])
+    assert history == [user("Who is \ufffdPowell?"), assistant("Powell is \ufffd.")]
+    assert scrub("a\ud800b") == "a\ufffdb"
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"), [(["user"], "list"), ({"a": 1}, "dict"), (3, "int"), (None, "NoneType")]
+)
+def test_a_role_that_is_not_text_is_explained(role: Any, kind: str) -> None:
+    with pytest.raises(InputError, match=f"history item 1 has a role that is {kind}"):
+        clean_history([{"role": role, "content": "x"}])
+
+
+def test_a_long_unknown_role_is_not_echoed_whole() -> None:
+    with pytest.raises(InputError) as error:
+        clean_history([{"role": "r" * 100_000, "content": "x"}])
+    assert len(str(error.value)) < 200
+
+
+def test_history_is_bounded_in_total_characters_keeping_the_newest() -> None:
+    turns = [assistant(f"{i} " + "z" * (DEFAULT_MAX_CHARS * 10)) for i in range(40)]
+    history = clean_history(turns)
+    assert sum(len(t["content"]) for t in history) <= MAX_HISTORY_CHARS
+    assert history and history[-1]["content"].startswith("39 ")
+
+
+def test_parse_json_takes_ordinary_requests() -> None:
+    body = '{"question": "Why [[[[ {{{{?", "history": [{"role": "user", "content": "a \\" ]]]"}], "n": 3.5}'
+    assert parse_json(body.encode())["question"] == "Why [[[[ {{{{?"
+    assert parse_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested 100,000 levels deep, over the limit of 32"),
+        (b'{"a": ' * 33 + b"1" + b"}" * 33, "nested 33 levels"),
+        (b"[" * 100_000, "nested"),
+        (b'{"question": ' + b"9" * 5000 + b"}", "5,000-character number"),
+        (b'{"question": 1.' + b"5" * 5000 + b"}", "5,002-character number"),
+        (b'{"question": NaN}', "NaN"),
+        (b'{"question": -Infinity}', "-Infinity"),
+        (b"not json", "not valid JSON (Expecting value at line 1 column 1)"),
+        (b'{"question": "caf\xe9"}', "not UTF-8 (bad byte at 17)"),
+    ],
+)
+def test_parse_json_refuses_hostile_documents_with_a_message(raw: bytes, message: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_json(raw)
+    assert message in str(error.value)
