@@ -1,13 +1,16 @@
-"""Fit the answerability model (bot/answerability.json) on question sets, leave-one-article-out.
+"""Fit the extractive answerer's ranking weights (bot/ranking.json) and its answerability model
+(bot/answerability.json) on question sets, and report both leave-one-article-out.
 
-For every conversation of every set, the extractive answerer runs as usual and records the
-features its answerability check saw for the last question. A logistic regression over those
-features decides "answer" vs "the article doesn't say"; its threshold is the one that refuses the
-most unanswerable questions while still answering ``--answer-rate`` of the answerable ones.
-
-Reported: for each article, the model fit on all the OTHER articles, scored on it (held out),
-then the model fit on every training article, which is written to bot/answerability.json.
-Articles named with --blind are never fit on; they are only scored, with the final model.
+Every conversation of every set is played as usual; for its last question the answerer's inputs
+(question, rewritten query, retrieved candidates, history) are kept. Then, offline:
+1. ranking: a linear scorer over the answerer's ``SIGNALS``, fit so that the sentence holding the
+   gold answer ranks first (softmax over each question's candidates);
+2. answerability: with those weights, the answerer runs again and its answerability check records
+   its features; a logistic regression decides "answer" vs "the article doesn't say", with the
+   threshold that refuses the most unanswerable questions while still answering
+   ``--answer-rate`` of the answerable ones.
+For each article, the numbers are those of weights fit on all the OTHER articles (held out).
+Articles named with --blind are never fit on and only scored with the final weights.
 
 Usage: python benchmarks/fit_answerability.py [--write] [--blind NAME ...]
 """
@@ -15,11 +18,12 @@ Usage: python benchmarks/fit_answerability.py [--write] [--blind NAME ...]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,10 +32,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.answer import Answer  # noqa: E402
+from bot.answer import HAND_WEIGHTS, SIGNALS, Answer, is_bare  # noqa: E402
 from bot.answerability import FEATURES, Model  # noqa: E402
 from bot.chain import build_chain  # noqa: E402
-from bot.evaluate import load_rows  # noqa: E402
+from bot.evaluate import _norm, load_rows  # noqa: E402
+from bot.question import Question  # noqa: E402
 from bot.service import open_service  # noqa: E402
 from index.article import read_article  # noqa: E402
 from index.embeddings import SentenceEmbeddings  # noqa: E402
@@ -65,27 +70,31 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],
     ),  # fmt: skip
 ]
-L2 = 0.05  # ridge penalty on the standardised weights
+L2 = 0.05  # ridge penalty on the standardised answerability weights
+RANK_STEPS = 300
+RANK_LEARNING_RATE = 0.5
+RANK_TEMPERATURE = 10.0  # scores differ by tenths: sharpen the softmax
+RANK_L2 = 0.01  # keeps the fitted ranking weights near the hand-set ones where data is thin
 STEPS = 4000
 LEARNING_RATE = 0.1
 
 
 class Recorder:
-    """Wraps an answerer and keeps the last answer it gave (with its features)."""
+    """Wraps an answerer and keeps the inputs of its last call."""
 
     def __init__(self, inner: Any):
         self.inner = inner
-        self.last: Answer | None = None
+        self.last: tuple[Any, ...] | None = None
 
-    def answer(self, *args: Any, **kwargs: Any) -> Answer:
-        self.last = self.inner.answer(*args, **kwargs)
-        return self.last
+    def answer(self, *args: Any) -> Answer:
+        self.last = args
+        return cast(Answer, self.inner.answer(*args))
 
 
 def collect(
     name: str, article_path: Path | None, sets: Sequence[Path], client: Any, embeddings: Any
 ) -> list[dict]:
-    """One record per conversation: answerable?, the model's features (None: decided by a rule)."""
+    """One record per conversation: answerable?, gold snippets, the answerer and its last inputs."""
     article = read_article(article_path) if article_path else read_article()
     service = open_service(article, client=client, embeddings=embeddings)
     recorder = Recorder(service.answerer)
@@ -96,7 +105,6 @@ def collect(
             continue
         for row in load_rows(path):
             history: list[dict[str, str]] = []
-            result: dict[str, Any] = {}
             for turn in row["turns"]:
                 recorder.last = None
                 result = service.ask(turn, history)
@@ -104,18 +112,78 @@ def collect(
                     {"role": "user", "content": turn},
                     {"role": "assistant", "content": result["answer"]},
                 ]
-            last = recorder.last
-            features = last.features if last is not None and "p" in last.features else None
             records.append(
                 {
                     "article": name,
                     "id": row.get("id"),
                     "answerable": bool(row.get("answerable", True)),
-                    "features": features,
+                    "gold": [_norm(g) for g in row.get("gold", [])],
+                    "answerer": service.answerer,
+                    "inputs": recorder.last,  # None: answered before the answerer (e.g. not English)
+                    "features": None,
                     "refused": bool(result.get("refused")),
                 }
             )
     return records
+
+
+def ranking_examples(records: Sequence[dict]) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    """(record, signals per candidate, gold mask) for answerable questions whose gold was retrieved."""
+    examples = []
+    for r in records:
+        if not r["answerable"] or r["inputs"] is None:
+            continue
+        answerer = r["answerer"]
+        question, query, candidates, history = r["inputs"]
+        candidates = [c for c in candidates if c.chunk.paragraph in answerer._body]
+        gold = np.asarray([any(g in _norm(c.chunk.text) for g in r["gold"]) for c in candidates])
+        if not gold.any() or gold.all():
+            continue
+        asked = Question.parse(question, query)
+        said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
+        signals = answerer.signals(
+            asked,
+            candidates,
+            said[0] if said else "",
+            speaker=answerer._resolve_person(asked.subject),
+            bare=is_bare(question, history),
+        )
+        examples.append((r, signals, gold))
+    return examples
+
+
+def fit_ranking(examples: Sequence[tuple[dict, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Weights maximising the softmax probability of the gold sentences, starting from the hand ones."""
+    w = np.asarray(HAND_WEIGHTS, dtype=float)
+    for _ in range(RANK_STEPS):
+        gradient = np.zeros_like(w)
+        for _, x, gold in examples:
+            z = RANK_TEMPERATURE * (x @ w)
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            target = gold / gold.sum()
+            gradient += RANK_TEMPERATURE * (p - target) @ x
+        w -= RANK_LEARNING_RATE * (
+            gradient / max(1, len(examples)) + RANK_L2 * (w - np.asarray(HAND_WEIGHTS))
+        )
+    return w
+
+
+def top1(examples: Sequence[tuple[dict, np.ndarray, np.ndarray]], w: Sequence[float]) -> float:
+    hits = [bool(gold[int(np.argmax(x @ np.asarray(w)))]) for _, x, gold in examples]
+    return sum(hits) / len(hits) if hits else float("nan")
+
+
+def with_features(records: Sequence[dict], weights: Sequence[float]) -> None:
+    """Answer each record's last question again under ``weights``; keep the check's features."""
+    for r in records:
+        if r["inputs"] is None:
+            continue
+        answerer = r["answerer"]
+        answerer.weights = tuple(weights)
+        answer = answerer.answer(*r["inputs"])
+        r["features"] = answer.features if "p" in answer.features else None
+        r["refused"] = answer.refused
 
 
 def fit(records: Sequence[dict], *, answer_rate: float) -> Model:
@@ -165,6 +233,12 @@ def score(model: Model, records: Sequence[dict]) -> dict[str, float]:
     }
 
 
+def _row(name: str, s: dict[str, float]) -> None:
+    print(
+        f"{name:30s} {s['answerable']:10d} {s['answered']:9.3f} {s['unanswerable']:12d} {s['refused']:8.3f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -182,31 +256,49 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         client = open_client(path=home)
         records = [r for name, path, sets in ARTICLES for r in collect(name, path, sets, client, embeddings)]
-    training = [r for r in records if r["article"] not in args.blind]
-    names = list(dict.fromkeys(r["article"] for r in training))
-    print(
-        f"{'held-out article':28s} {'answerable':>10s} {'answered':>9s} {'unanswerable':>12s} {'refused':>8s}"
-    )
-    for name in names:
-        model = fit([r for r in training if r["article"] != name], answer_rate=args.answer_rate)
-        s = score(model, [r for r in records if r["article"] == name])
+        training = [r for r in records if r["article"] not in args.blind]
+        names = list(dict.fromkeys(r["article"] for r in training))
+        examples = ranking_examples(records)
+
+        print("1. ranking: the gold sentence ranked first (answerable questions whose gold was retrieved)")
+        print(f"{'held-out article':30s} {'questions':>9s} {'hand-set':>9s} {'fitted':>7s}")
+        for name in names:
+            held = [e for e in examples if e[0]["article"] == name]
+            w = fit_ranking(
+                [e for e in examples if e[0]["article"] != name and e[0]["article"] not in args.blind]
+            )
+            print(f"{name:30s} {len(held):9d} {top1(held, HAND_WEIGHTS):9.3f} {top1(held, w):7.3f}")
+        ranking = fit_ranking([e for e in examples if e[0]["article"] not in args.blind])
+        for name in args.blind:
+            held = [e for e in examples if e[0]["article"] == name]
+            label = f"{name} (blind)"
+            print(f"{label:30s} {len(held):9d} {top1(held, HAND_WEIGHTS):9.3f} {top1(held, ranking):7.3f}")
+
+        with_features(records, ranking)
+        print("\n2. answerability, with the fitted ranking")
         print(
-            f"{name:28s} {s['answerable']:10d} {s['answered']:9.3f} {s['unanswerable']:12d} {s['refused']:8.3f}"
+            f"{'held-out article':30s} {'answerable':>10s} {'answered':>9s} {'unanswerable':>12s} {'refused':>8s}"
         )
-    final = fit(training, answer_rate=args.answer_rate)
-    for name in args.blind:
-        s = score(final, [r for r in records if r["article"] == name])
-        label = f"{name} (blind)"
-        print(
-            f"{label:28s} {s['answerable']:10d} {s['answered']:9.3f} {s['unanswerable']:12d} {s['refused']:8.3f}"
-        )
-    print("\nweights (standardised):")
+        for name in names:
+            model = fit([r for r in training if r["article"] != name], answer_rate=args.answer_rate)
+            _row(name, score(model, [r for r in records if r["article"] == name]))
+        final = fit(training, answer_rate=args.answer_rate)
+        for name in args.blind:
+            _row(f"{name} (blind)", score(final, [r for r in records if r["article"] == name]))
+    print("\nranking weights:")
+    for signal, weight in zip(SIGNALS, ranking, strict=True):
+        print(f"  {signal:20s} {weight:+.3f}")
+    print("answerability weights (standardised):")
     for feature, weight in zip(FEATURES, final.weights, strict=True):
         print(f"  {feature:20s} {weight:+.3f}")
     print(f"  threshold            {final.threshold:.3f}")
     if args.write:
+        ranking_json = json.dumps(
+            {"signals": list(SIGNALS), "weights": [round(float(w), 4) for w in ranking]}
+        )
+        (ROOT / "bot" / "ranking.json").write_text(ranking_json + "\n", encoding="utf-8")
         (ROOT / "bot" / "answerability.json").write_text(final.to_json() + "\n", encoding="utf-8")
-        print("wrote bot/answerability.json")
+        print("wrote bot/ranking.json and bot/answerability.json")
     return 0
 
 

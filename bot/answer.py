@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
+
+import numpy as np
 
 from bot.grounding import Grounding, has_answer_type
 from bot.question import Question
@@ -20,17 +24,24 @@ from index.chunks import SPEECH_VERBS, Chunk, find_names
 
 MAX_SENTENCES = 3
 EXTRA_SENTENCE_RATIO = 0.9  # a second sentence must score this close to the best one
-# A candidate's score: meaning, shared rare words and BM25, plus bonuses for the question's kind.
-DENSE_WEIGHT, OVERLAP_WEIGHT, LEXICAL_WEIGHT = 0.55, 0.3, 0.15
 CONTEXT_WEIGHT = 0.5  # words a sentence only has through its pronouns' antecedent count half
-TOPIC_WEIGHT = 0.1  # closeness to the conversation's previous question
-OWN_WORDS_WEIGHT = 0.15  # a rewritten follow-up's own words, again
-PHRASE_WEIGHT = 0.1  # share of the question's word pairs ("first passengers") found as pairs
-SPEAKER_BONUS = 0.1  # "Who said ...?" prefers sentences with attributed quotes
-REASON_BONUS = 0.05  # "Why ...?" prefers sentences with "because", "so", "means" ...
-TYPE_BONUS = 0.1  # "How many ...?" prefers sentences with a number, "When ...?" with a date
-REPEAT_PENALTY = 0.1
-NEXT_SENTENCE_BONUS = 0.25
+# A candidate's score is a weighted sum of these signals; the weights are fit on our question sets
+# (benchmarks/fit_answerability.py) and shipped in ranking.json beside this module.
+SIGNALS = (
+    "dense",  # meaning: cosine similarity to the query
+    "overlap",  # share of the question's information (IDF mass) in the sentence
+    "lexical",  # BM25, relative to the best
+    "topic",  # closeness to the conversation's previous question
+    "own_words",  # in a rewritten follow-up, the user's own words again
+    "phrase",  # share of the question's word pairs ("first passengers") found as pairs
+    "repeat",  # already said, and lacking the follow-up's own words
+    "after_said",  # the sentence right after the last answer, for a bare "Why?"
+    "speaker",  # the person asked about speaks here (0.5) or is named beside a speech verb (0.2)
+    "has_speakers",  # "Who said ...?" and the sentence has attributed quotes
+    "causal",  # "Why ...?" and the sentence says "because", "so", "means" ...
+    "answer_type",  # "How many ...?" and it has a number, "When ...?" and a date
+)
+HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.25, 1.0, 0.1, 0.05, 0.1)  # before any fit
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
@@ -39,6 +50,17 @@ _CAUSAL = re.compile(
     r"reason|consequence|means|therefore|thus|caused?|so)\b",
     re.IGNORECASE,
 )
+
+
+def default_weights() -> tuple[float, ...]:
+    """The ranking weights fit by ``benchmarks/fit_answerability.py`` (hand-set ones before a fit)."""
+    path = resources.files("bot").joinpath("ranking.json")
+    if not path.is_file():
+        return HAND_WEIGHTS
+    data = json.loads(path.read_text("utf-8"))
+    if tuple(data["signals"]) != SIGNALS:
+        raise ValueError("ranking.json was fit on other signals; rerun benchmarks/fit_answerability.py")
+    return tuple(float(w) for w in data["weights"])
 
 
 @dataclass
@@ -93,11 +115,13 @@ class ExtractiveAnswerer:
         grounding: Grounding,
         whole: WholeArticle | None = None,
         max_sentences: int = MAX_SENTENCES,
+        weights: Sequence[float] | None = None,
     ):
         self.article = article
         self.whole = whole  # answers "What is the main argument?" and the like from the article map
         self.grounding = grounding
         self.max_sentences = max_sentences
+        self.weights = tuple(weights) if weights is not None else default_weights()
         self._chunks = list(chunks)
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
         self._body = {p.number for p in article.paragraphs if p.kind == "body"}
@@ -173,10 +197,17 @@ class ExtractiveAnswerer:
 
     def _cite(self, chosen: Sequence[Chunk], *, attribute: bool = False) -> Answer:
         citations = [self._citation(i + 1, chunk) for i, chunk in enumerate(chosen)]
-        text = " ".join(f"{c.text} [{c.n}]" for c in citations)
-        speaker = next(iter(chosen[0].speakers), None) if attribute and chosen else None
-        if speaker and not set(words(speaker)) & set(words(chosen[0].text)):
-            text = f"{speaker}: {text}"  # a quote that runs on names its speaker only earlier
+        text = " ".join(f"{balance_quotes(c.text)} [{c.n}]" for c in citations)
+        first = chosen[0] if chosen else None
+        speaker = next(iter(first.speakers), None) if first else None
+        # A quote that runs on from an earlier sentence names its speaker only there: say who it is.
+        if (
+            first is not None
+            and speaker
+            and (attribute or starts_inside_quote(first.text))
+            and not set(words(speaker)) & set(words(first.text))
+        ):
+            text = f"{speaker}: {text}"
         return Answer(text, refused=False, citations=citations)
 
     def _about_article(self, question: str, history: Sequence[dict[str, str]]) -> Answer | None:
@@ -197,6 +228,23 @@ class ExtractiveAnswerer:
         speaker: str | None = None,
         bare: bool = False,
     ) -> list[tuple[Scored, float]]:
+        """Candidates best first, each with its weighted score (see ``SIGNALS``)."""
+        weights = np.asarray(self.weights)
+        signals = self.signals(asked, candidates, said, speaker=speaker, bare=bare)
+        scored = [(c, float(weights @ row)) for c, row in zip(candidates, signals, strict=True)]
+        scored.sort(key=lambda pair: pair[1], reverse=True)
+        return scored
+
+    def signals(
+        self,
+        asked: Question,
+        candidates: Sequence[Scored],
+        said: str = "",
+        *,
+        speaker: str | None = None,
+        bare: bool = False,
+    ) -> np.ndarray:
+        """One row of ``SIGNALS`` per candidate."""
         # The user's own words weigh fully; what the follow-up rewrite added (an earlier question,
         # a name for "he") weighs as context.
         own = set(asked.own_stems)
@@ -214,37 +262,28 @@ class ExtractiveAnswerer:
             for c in (self._chunks if bare and said else ())
             if c.text in said and (following := self._next(c))
         }
-        scored = []
+        rows = []
         for candidate in candidates:
             chunk = candidate.chunk
-            score = (
-                DENSE_WEIGHT * candidate.dense
-                + OVERLAP_WEIGHT * self._overlap(q_stems, chunk, focus, own=own)
-                + LEXICAL_WEIGHT * candidate.lexical
+            rows.append(
+                [
+                    candidate.dense,
+                    self._overlap(q_stems, chunk, focus, own=own),
+                    candidate.lexical,
+                    candidate.topic,
+                    self._overlap(own, chunk) if own and asked.rewritten else 0.0,
+                    len(q_pairs & self._chunk_pairs[chunk.id]) / len(q_pairs) if q_pairs else 0.0,
+                    # A follow-up whose own words the last answer lacks ("When did it reopen?") wants
+                    # something not yet said, a bare one most often what comes right after it.
+                    float(bool(said and chunk.text in said and not own & self._chunk_stems[chunk.id])),
+                    float(chunk.id in after_said),
+                    _speaker_bonus(speaker, chunk) if speaker else 0.0,
+                    float(asked.asks_speaker and bool(chunk.speakers)),
+                    float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
+                    float(asked.wants in {"number", "time"} and has_answer_type(asked.wants, chunk.text)),
+                ]
             )
-            score += TOPIC_WEIGHT * candidate.topic
-            if own and asked.rewritten:
-                # In a rewritten follow-up the user's own words ("And if that fails?") decide.
-                score += OWN_WORDS_WEIGHT * self._overlap(own, chunk)
-            if q_pairs:
-                score += PHRASE_WEIGHT * len(q_pairs & self._chunk_pairs[chunk.id]) / len(q_pairs)
-            if said and chunk.text in said and not own & self._chunk_stems[chunk.id]:
-                # A follow-up whose own words the last answer lacks ("When did it reopen?",
-                # "Why?") wants something not yet said...
-                score -= REPEAT_PENALTY
-            if chunk.id in after_said:
-                score += NEXT_SENTENCE_BONUS  # ...a bare one most often what comes right after it
-            if speaker:
-                score += _speaker_bonus(speaker, chunk)
-            if asked.asks_speaker and chunk.speakers:
-                score += SPEAKER_BONUS
-            if asked.asks_reason and _CAUSAL.search(chunk.text):
-                score += REASON_BONUS
-            if asked.wants in {"number", "time"} and has_answer_type(asked.wants, chunk.text):
-                score += TYPE_BONUS
-            scored.append((candidate, score))
-        scored.sort(key=lambda pair: pair[1], reverse=True)
-        return scored
+        return np.asarray(rows, dtype=float).reshape(len(rows), len(SIGNALS))
 
     def _overlap(
         self,
@@ -310,6 +349,24 @@ class ExtractiveAnswerer:
         return Citation(
             n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
         )
+
+
+def starts_inside_quote(sentence: str) -> bool:
+    """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
+    return sentence.count("”") > sentence.count("“") or (
+        sentence.count('"') % 2 == 1 and not sentence.lstrip().startswith('"')
+    )
+
+
+def balance_quotes(sentence: str) -> str:
+    """The sentence as shown, with the quotation mark it lacks (it opens or closes elsewhere)."""
+    if starts_inside_quote(sentence):
+        return ("“" if "”" in sentence else '"') + sentence
+    if sentence.count("“") > sentence.count("”"):
+        return sentence + "”"
+    if sentence.count('"') % 2 == 1:
+        return sentence + '"'
+    return sentence
 
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:

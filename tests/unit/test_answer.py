@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, refusal_text
-from bot.question import Question, quoted_subject
+from bot.answer import ExtractiveAnswerer, balance_quotes, refusal_text, starts_inside_quote
 from bot.grounding import Grounding
+from bot.question import Question, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
+from index.article import parse_article
+from index.chunks import chunk_article
 
 ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
@@ -219,3 +221,32 @@ def test_a_rewritten_follow_up_is_decided_by_its_own_words(tiny_service: Any) ->
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.01) for c in (piers, century)]
     best, _ = answerer._rank(Question.parse(question, query), candidates)[0]
     assert best.chunk is century, "the earlier question's words must not outweigh the user's own"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        ('I blame whoever let it get this far."', '"I blame whoever let it get this far."'),
+        ('"We are walking out because patients wait.', '"We are walking out because patients wait."'),
+        ("“That was the clever thing about him.", "“That was the clever thing about him.”"),
+        ("I need about five minutes.”", "“I need about five minutes.”"),
+        ('"Our patients come first," he said.', '"Our patients come first," he said.'),
+        ("No quotation here.", "No quotation here."),
+    ],
+)
+def test_quotation_marks_balance_in_what_is_shown(sentence: str, shown: str) -> None:
+    assert balance_quotes(sentence) == shown
+
+
+def test_a_quote_that_runs_on_gets_its_speaker(fake_embeddings: Any) -> None:
+    article = parse_article(
+        'The nurses walked out on Monday. "We are not walking out for ourselves," said Linda Varga. '
+        '"Our patients wait forty minutes for pain relief. Every one of us would rather be inside."'
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    last = chunks[-1]
+    assert starts_inside_quote(last.text)
+    answer = answerer._cite([last])
+    assert answer.text == 'Linda Varga: "Every one of us would rather be inside." [1]'
+    assert answer.citations[0].text == last.text, "the citation itself stays verbatim"
