@@ -40,10 +40,12 @@ def standalone_query(
     article's ``people``); any other dependent question carries the previous user question
     along so its topic is searched too.
     """
-    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
-    if not previous or not needs_context(question) or _names_its_person(question, people):
+    turns = [i for i, m in enumerate(history) if m.get("role") == "user" and m.get("content")]
+    if not turns or not needs_context(question) or _names_its_person(question, people):
         return question
-    last_question = previous[-1]
+    # Earlier follow-ups stand alone first, so a third "he" finds who the second one meant.
+    previous = [standalone_query(history[i]["content"], history[:i], people=people) for i in turns]
+    last_question = _without_carried(previous[-1])
     last_answer = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
     person = _first_person([last_question, *last_answer, *reversed(previous[:-1])], people)
     if person and _PERSON_PRONOUN.search(question):
@@ -52,6 +54,11 @@ def standalone_query(
             return rewritten
         return f"{rewritten} ({last_question})"
     return f"{question} ({last_question})"
+
+
+def _without_carried(query: str) -> str:
+    """A rewritten query without the earlier question it carried along in parentheses."""
+    return re.sub(r"\s*\([^()]*\)$", "", query) if query.endswith(")") else query
 
 
 def _names_its_person(question: str, people: Collection[str]) -> bool:

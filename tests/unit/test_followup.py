@@ -101,3 +101,23 @@ def test_the_rewrite_names_only_people_of_the_article() -> None:
     history = turns("What did Riverton decide?", "...")
     query = standalone_query("What did he say?", history, people=PEOPLE)
     assert not query.startswith("What did Riverton say")
+
+
+def test_a_third_turn_finds_the_person_the_second_one_meant() -> None:
+    people = ["Colin Powell", "Donald Rumsfeld"]
+    history = [
+        {"role": "user", "content": "What did Powell say?"},
+        {"role": "assistant", "content": "Colin Powell recalled opposing the intervention."},
+        {"role": "user", "content": "What did he oppose?"},
+        # The last answer names someone else: the question's subject still wins.
+        {"role": "assistant", "content": "Rumsfeld said insurgencies last years."},
+    ]
+    query = standalone_query("Why did he oppose it?", history, people=people)
+    assert query.startswith("Why did Powell oppose it?")
+    assert "(What did Powell oppose?)" in query, "the earlier follow-up is carried as it was meant"
+
+
+def test_a_pronoun_inside_the_question_points_to_its_own_name() -> None:
+    history = [{"role": "user", "content": "What did Powell say?"}, {"role": "assistant", "content": "..."}]
+    question = "Who is Sistani and why does he matter?"
+    assert standalone_query(question, history, people=["Colin Powell", "Ayatollah Sistani"]) == question
