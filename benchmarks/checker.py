@@ -19,7 +19,6 @@ import os
 import platform
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +129,11 @@ def table(scored: Sequence[Scored], weight: float) -> str:
             cells.append(_share([s for s in bad if s.row["kind"] == kind], threshold, weight, short=True))
         cells.append(_share(good, threshold, weight))
         lines.append("| " + " | ".join(cells) + " |")
+    shipped = verify.DEFAULT_THRESHOLD
+    bad, good = [s for s in scored if not s.row["supported"]], [s for s in scored if s.row["supported"]]
+    cells = ["all, shipped threshold", f"{shipped:.3f}", _share(bad, shipped, weight)]
+    cells += [_share([s for s in bad if s.row["kind"] == k], shipped, weight, short=True) for k in kinds]
+    lines.append("| " + " | ".join([*cells, _share(good, shipped, weight)]) + " |")
     caught, flagged = pooled_held_out(scored, weight)
     lines.append(f"\nPooled over the three held-out articles: caught {caught:.1%}, flagged {flagged:.1%}.")
     return "\n".join(lines)

@@ -33,8 +33,10 @@ UNCITED_FRAMING_WORDS = 4  # content words an uncited framing sentence may carry
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _QUOTE = re.compile(r'"([^"]+)"|(?<!\w)‘([^‘’]+)’(?!\w)')
 _ELLIPSIS = re.compile(r"\.\.\.|…|\[[^\]]*\]")
+# Where a negation's reach ends: punctuation, a conjunction, or a relative clause ("which brought").
 _CLAUSE = re.compile(
-    r"[.!?](?=\s+[A-Z\"])|[,;:()\"]|\s[-–—]\s|\b(?:and|but|while|although|though|whereas|because|however)\b"
+    r"[.!?](?=\s+[A-Z\"])|[,;:()\"]|\s[-–—]\s"
+    r"|\b(?:and|but|while|although|though|whereas|because|however|which|who)\b"
 )
 _NEGATORS = frozenset(
     """not no never none nothing nobody neither nor without unless cannot refuse refused refuses
@@ -182,7 +184,7 @@ class Verifier:
     def _names_missing(self, sentence: str, passage: str) -> str:
         missing = self._unsupported_names(sentence, passage)
         if missing:
-            return f"the name “{missing[0]}” is not in the cited passage"
+            return f"the name “{_original(missing[0], sentence)}” is not in the cited passage"
         return ""
 
     def _unsupported_names(self, sentence: str, passage: str) -> list[str]:
@@ -190,6 +192,8 @@ class Verifier:
         have_text = " ".join(words(_fold(passage)))
         missing = []
         for phrase in _name_phrases(_unquoted(sentence), self._known_names):
+            if len(phrase) > 1 and _name_in(" ".join(map(_key, phrase)), have, have_text):
+                continue  # "United States" where the passage says "U.S."
             for token in phrase:
                 key = _key(token)
                 if key in self._author or _name_in(key, have, have_text):
@@ -221,6 +225,13 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _original(folded: str, text: str) -> str:
+    """The spelling ``text`` itself uses for a folded word ("Wojcik" -> "Wójcik")."""
+    return next(
+        (w for w in re.findall(r"[\w.'’-]+", text) if _fold(w).strip(".") == folded.strip(".")), folded
+    )
+
+
 def _key(word: str) -> str:
     """A name reduced to lower-case letters and digits: "U.S." -> "us", "Powell's" -> "powell"."""
     word = _fold(word).lower()
@@ -229,7 +240,7 @@ def _key(word: str) -> str:
 
 
 def _content(text: str) -> list[str]:
-    return [stem(w) for w in words(_fold(text)) if w not in STOPWORDS and len(w) > 1]
+    return [_root(w) for w in words(_fold(text)) if w not in STOPWORDS and len(w) > 1]
 
 
 def _same_stem(a: str, b: str) -> bool:
@@ -379,48 +390,85 @@ def _name_in(key: str, have: set[str], have_text: str) -> bool:
 # --- contradictions ----------------------------------------------------------------------------
 
 
-def _polarities(text: str) -> list[dict[str, bool]]:
-    """Per clause, each content stem and whether a negation governs it (from the negator on)."""
+# Adverbs between a negator and its verb: "has not yet paid", "did not properly explain".
+_ADVERBS = frozenset("yet ever even still always really quite already longer".split())
+# Irregular past forms Snowball leaves alone, so "met" can meet "meet" and "sat" "sits".
+_IRREGULAR = {
+    "met": "meet", "sat": "sit", "won": "win", "lost": "lose", "paid": "pay", "told": "tell",
+    "made": "make", "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go",
+    "gone": "go", "came": "come", "held": "hold", "led": "lead", "left": "leave", "brought": "bring",
+    "thought": "think", "found": "find", "kept": "keep", "began": "begin", "begun": "begin",
+    "fought": "fight", "sought": "seek", "sold": "sell", "bought": "buy", "spent": "spend",
+    "built": "build", "chose": "choose", "chosen": "choose", "knew": "know", "known": "know",
+    "saw": "see", "seen": "see", "wrote": "write", "written": "write", "rose": "rise", "fell": "fall",
+}  # fmt: skip
+
+
+def _root(word: str) -> str:
+    return stem(_IRREGULAR.get(word, word))
+
+
+@dataclass
+class _Clause:
+    polarity: dict[str, bool]  # content stem -> whether a negation governs it
+    heads: set[str]  # the predicate each negation governs: the first content word after it
+
+
+def _clauses(text: str) -> list[_Clause]:
     clauses = []
-    for clause in _CLAUSE.split(_fold(text)):
-        negated = False
-        stems: dict[str, bool] = {}
-        for word in words(clause):
+    for part in _CLAUSE.split(_fold(text)):
+        clause = _Clause({}, set())
+        negated = awaiting_head = False
+        for word in words(part):
             if word in _NEGATORS or word.endswith("n't"):
-                negated = True
+                negated = awaiting_head = True
             elif word not in STOPWORDS and len(word) > 2:
-                stems.setdefault(stem(word), negated)
-        if stems:
-            clauses.append(stems)
+                if awaiting_head and word not in _ADVERBS and not word.endswith("ly"):
+                    clause.heads.add(_root(word))
+                    awaiting_head = False
+                clause.polarity.setdefault(_root(word), negated)
+        if clause.polarity:
+            clauses.append(clause)
     return clauses
 
 
 def _negation_flipped(sentence: str, passage: str) -> str:
-    """A clause of the sentence negating what the passage affirms, or the reverse.
+    """A clause of the sentence negating what the passage affirms, or the reverse, on a shared
+    predicate: the word a negation governs must be among the words that flip.
 
     Only words under a negation on one side count: those the passage uses both ways are left out,
     and the clause contradicts when at least half of the rest flip."""
     seen: dict[str, set[bool]] = {}
-    for clause in _polarities(passage):
-        for word, negated in clause.items():
+    heads: set[str] = set()
+    for clause in _clauses(passage):
+        heads |= clause.heads
+        for word, negated in clause.polarity.items():
             seen.setdefault(word, set()).add(negated)
-    for clause in _polarities(sentence):
-        scoped = [w for w, negated in clause.items() if w in seen and (negated or seen[w] == {True})]
-        flipped = [w for w in scoped if clause[w] not in seen[w]]
-        if flipped and len(flipped) >= NEGATION_SHARE * len(scoped):
-            if any(clause[w] for w in flipped):
-                return f"it denies what the cited passage affirms (“{flipped[0]}…”)"
-            return f"it affirms what the cited passage denies (“{flipped[0]}…”)"
+    for clause in _clauses(sentence):
+        polarity = clause.polarity
+        scoped = [w for w, negated in polarity.items() if w in seen and (negated or seen[w] == {True})]
+        flipped = [w for w in scoped if polarity[w] not in seen[w]]
+        on_predicate = [w for w in flipped if w in heads | clause.heads]
+        if on_predicate and len(flipped) >= NEGATION_SHARE * len(scoped):
+            if any(polarity[w] for w in flipped):
+                return f"it denies what the cited passage affirms (“{_word_for(on_predicate[0], sentence)}”)"
+            return f"it affirms what the cited passage denies (“{_word_for(on_predicate[0], sentence)}”)"
     return ""
 
 
+def _word_for(root: str, text: str) -> str:
+    """The word of ``text`` behind a stem, for a reason a reader understands."""
+    return next((w for w in words(_fold(text)) if _root(w) == root), root)
+
+
 def _opposite_word(sentence: str, passage: str) -> str:
-    said = {stem(w) for w in words(_fold(sentence))}
-    have = {stem(w) for w in words(_fold(passage))}
+    said = {_root(w) for w in words(_fold(sentence))}
+    have = {_root(w) for w in words(_fold(passage))}
     for a, b in _OPPOSITES:
-        for mine, theirs in ((stem(a), stem(b)), (stem(b), stem(a))):
+        for mine, theirs in ((_root(a), _root(b)), (_root(b), _root(a))):
             if mine in said and mine not in have and theirs in have:
-                return f"it says “{a if mine == stem(a) else b}” where the cited passage says “{theirs if theirs != stem(b) else b}”"
+                yours, its = _word_for(mine, sentence), _word_for(theirs, passage)
+                return f"it says “{yours}” where the cited passage says “{its}”"
     return ""
 
 
