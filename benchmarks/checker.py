@@ -5,8 +5,8 @@ prints, for each article held out (the threshold fit on the other two) and for t
 corrupted claims caught (overall and per kind) and supported claims wrongly flagged.
 
 The threshold is fit by maximising caught share minus flagged share (Youden's J) on the training
-rows; ties go to the lower threshold. The rules (numbers, names, quotes, negation, roles) have no
-tuned parameter, so only the score threshold is fit.
+rows, in the middle of the best gap between two neighbouring scores. The rules (numbers, names,
+quotes, negation, roles) have no tuned parameter, so only the score threshold is fit.
 
 Usage: python benchmarks/checker.py [CLAIMS.jsonl] [--no-embeddings] [--misses]
 """
@@ -83,14 +83,17 @@ def rates(scored: Sequence[Scored], threshold: float, weight: float) -> tuple[fl
 
 
 def fit(scored: Sequence[Scored], weight: float) -> float:
-    """The threshold with the best caught-minus-flagged on ``scored``; the lowest such on ties."""
-    candidates = sorted({0.0, *(round(s.score(weight), 4) for s in scored)})
+    """The threshold with the best caught-minus-flagged on ``scored``.
+
+    Every threshold between two neighbouring scores judges the rows alike, so the best one is the
+    middle of the best such gap (the widest margin on both sides); the lowest gap wins a tie."""
+    scores = sorted({0.0, *(round(s.score(weight), 4) for s in scored), 1.0001})
     best, best_j = 0.0, -2.0
-    for threshold in candidates:
-        caught, flagged = rates(scored, threshold + 1e-9, weight)
+    for low, high in zip(scores, scores[1:], strict=False):
+        caught, flagged = rates(scored, high, weight)  # flags every score up to ``low``
         if caught - flagged > best_j + 1e-12:
-            best, best_j = threshold + 1e-9, caught - flagged
-    return round(best, 4)
+            best, best_j = (low + high) / 2, caught - flagged
+    return round(best, 3)
 
 
 def held_out(scored: Sequence[Scored], weight: float) -> list[tuple[str, float, list[Scored]]]:

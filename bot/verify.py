@@ -25,7 +25,7 @@ from index.article import parse_article
 # Fit on data/eval/claims.jsonl by benchmarks/checker.py (see docs/checker.md): the score mixes
 # embedding cosine and word overlap with this weight, and a sentence below the threshold is
 # unsupported. Without embeddings the score is word overlap alone, checked against the same bar.
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.48
 EMBEDDING_WEIGHT = 0.5
 NEGATION_SHARE = 0.5  # a clause contradicts when this share of its shared words flip polarity
 UNCITED_FRAMING_WORDS = 4  # content words an uncited framing sentence may carry ("the exit strategy")
