@@ -54,7 +54,11 @@ _OPPOSITES = [
     ("strong", "weak"), ("success", "failure"), ("plenty", "little"), ("legal", "illegal"),
     ("right", "wrong"), ("true", "false"), ("first", "last"), ("most", "least"),
 ]  # fmt: skip
-_SEASONS = frozenset({"spring", "summer", "autumn", "winter"})
+_RELATIVE_DATE = re.compile(
+    r"\b(spring|summer|autumn|winter)\b"
+    r"|\b(?:last|next|this|that|every|each|a|one)\s+(day|night|week|weekend|month|year|decade|century)\b",
+    re.IGNORECASE,
+)
 # Capitalised words that are titles or sentence furniture, not names to look for.
 _TITLES = frozenset(
     """mr mrs ms dr prof professor mayor secretary president councillor councilor senator minister
@@ -227,9 +231,8 @@ def _fold(text: str) -> str:
 
 def _original(folded: str, text: str) -> str:
     """The spelling ``text`` itself uses for a folded word ("Wojcik" -> "Wójcik")."""
-    return next(
-        (w for w in re.findall(r"[\w.'’-]+", text) if _fold(w).strip(".") == folded.strip(".")), folded
-    )
+    found = (w for w in re.findall(r"[\w.]+(?:[-'’]\w+)*", text) if _fold(w).strip(".") == folded.strip("."))
+    return re.sub(r"['’]s$", "", next(found, folded))
 
 
 def _key(word: str) -> str:
@@ -319,10 +322,11 @@ def _number_pairs(text: str) -> Iterable[tuple[float, float]]:
 
 
 def _seasons_missing(sentence: str, passage: str) -> str:
-    have = set(words(_fold(passage)))
-    for word in words(_fold(sentence)):
-        if word in _SEASONS and word not in have:
-            return f"the date “{word}” is not in the cited passage"
+    """Seasons and relative dates ("last week", "next year") the passage doesn't have."""
+    have = {_root(w) for w in words(_fold(passage))}
+    for match in _RELATIVE_DATE.finditer(_fold(sentence)):
+        if _root((match.group(1) or match.group(2)).lower()) not in have:
+            return f"the date “{match.group(0)}” is not in the cited passage"
     return ""
 
 
@@ -490,11 +494,18 @@ def _roles_swapped(sentence: str, passage: str) -> str:
                     continue
                 first, second = (x, y) if before else (y, x)
                 flip_mine, flip_theirs = mine.passive(anchor), theirs.passive(anchor)
-                swapped = _side(theirs.names[second], there) < 0 < _side(theirs.names[first], there)
-                kept = _side(theirs.names[first], there) < 0 < _side(theirs.names[second], there)
+                # A relation word binds what stands next to it; a verb, the whole clause.
+                side = _nearest if anchor in _RELATIONS else _side
+                swapped = side(theirs.names[second], there) < 0 < side(theirs.names[first], there)
+                kept = side(theirs.names[first], there) < 0 < side(theirs.names[second], there)
                 if (swapped and flip_mine == flip_theirs) or (kept and flip_mine != flip_theirs):
-                    return f"“{first}” and “{second}” swap roles compared with the cited passage"
+                    one, other = _word_for(first, sentence), _word_for(second, sentence)
+                    return f"“{one}” and “{other}” swap roles compared with the cited passage"
     return ""
+
+
+# Small words that orient a relation as much as a verb does: "larger than", "allied against".
+_RELATIONS = frozenset({"than", "against"})
 
 
 def _side(positions: list[int], anchor: int) -> int:
@@ -504,6 +515,12 @@ def _side(positions: list[int], anchor: int) -> int:
     if all(p > anchor for p in positions):
         return 1
     return 0
+
+
+def _nearest(positions: list[int], anchor: int) -> int:
+    """The side of ``anchor`` its nearest position is on: a passage may name both sides twice."""
+    nearest = min(positions, key=lambda p: abs(p - anchor))
+    return -1 if nearest < anchor else 1
 
 
 @dataclass
@@ -526,6 +543,9 @@ def _positions(text: str) -> _Positions:
     names: dict[str, list[int]] = {}
     content: dict[str, list[int]] = {}
     for i, word in enumerate(tokens):
+        if word in _RELATIONS:
+            content.setdefault(word, []).append(i)
+            continue
         if word in STOPWORDS or len(word) < 2:
             continue
         target = names if word in capitalised or word[0].isdigit() else content

@@ -385,3 +385,23 @@ def test_embeddings_mix_into_the_score_and_are_cached() -> None:
 def test_scores_stay_in_range(tram: Verifier) -> None:
     for sentence in ["", "The tram.", "Zebra quantum marmalade.", VOTE]:
         assert 0.0 <= tram.check(sentence, [VOTE]).score <= 1.0
+
+
+def test_a_changed_relative_date_is_caught(oped: Verifier) -> None:
+    passage = "Last week Shiite militia deposed the Sunni mayor of Baghad and replaced him."
+    assert_supported(oped.check("Last week a Shiite militia removed the Sunni mayor of Baghdad.", [passage]))
+    assert_caught(
+        oped.check("Last month a Shiite militia removed the Sunni mayor of Baghdad.", [passage]), "Last month"
+    )
+
+
+def test_a_swapped_comparison_is_caught() -> None:
+    passage = "The Sunni population of the capital is much larger than its Shiite population."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The capital has many more Sunnis than Shiites.", [passage]))
+    assert_caught(
+        verifier.check(
+            "The Shiite population of the capital is larger than its Sunni population.", [passage]
+        ),
+        "swap",
+    )  # noqa: E501
