@@ -27,7 +27,7 @@ from index.article import parse_article
 # unsupported. Without embeddings the score is word overlap alone, checked against the same bar.
 DEFAULT_THRESHOLD = 0.48
 EMBEDDING_WEIGHT = 0.5
-NEGATION_SHARE = 0.5  # a clause contradicts when this share of its shared words flip polarity
+NEGATION_SHARE = 0.5  # a clause contradicts when this share of its negated shared words flip
 UNCITED_FRAMING_WORDS = 4  # content words an uncited framing sentence may carry ("the exit strategy")
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
@@ -124,7 +124,7 @@ class Verifier:
         for rule in (
             self._quotes,
             _numbers_missing,
-            _seasons_missing,
+            _dates_missing,
             self._names_missing,
             _negation_flipped,
             _opposite_word,
@@ -321,7 +321,7 @@ def _number_pairs(text: str) -> Iterable[tuple[float, float]]:
             yield min(a.values), min(b.values)
 
 
-def _seasons_missing(sentence: str, passage: str) -> str:
+def _dates_missing(sentence: str, passage: str) -> str:
     """Seasons and relative dates ("last week", "next year") the passage doesn't have."""
     have = {_root(w) for w in words(_fold(passage))}
     for match in _RELATIVE_DATE.finditer(_fold(sentence)):
