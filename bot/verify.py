@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from bot.numbers import numbers
 from bot.text import STOPWORDS, normalize, stem, words
 from index.article import parse_article
+from index.errors import ArticleError
 
 # Fit on data/eval/claims.jsonl by benchmarks/checker.py (see docs/checker.md): the score mixes
 # embedding cosine and word overlap with this weight, and a sentence below the threshold is
@@ -110,7 +111,10 @@ class Verifier:
         self._article_words = words(_fold(article_text))
         self._article_lower = " ".join(self._article_words)
         self._known_names = _name_keys_in(article_text, sentence_initial=False)
-        author = parse_article(article_text).author
+        try:
+            author = parse_article(article_text).author
+        except ArticleError:  # no text at all: nothing can be supported, but checking still works
+            author = None
         self._author = {_key(w) for w in (author or "").split()} - {""}
         self._vectors: dict[str, np.ndarray] = {}
 

@@ -405,3 +405,11 @@ def test_a_swapped_comparison_is_caught() -> None:
         ),
         "swap",
     )  # noqa: E501
+
+
+def test_an_empty_article_still_checks() -> None:
+    verifier = Verifier("")
+    assert_caught(
+        verifier.check("Powell said “a hornet’s nest.”", ["Powell said “a hornet’s nest.”"]), "article"
+    )
+    assert_caught(verifier.check("Powell opposed it.", []), "cites no passage")
