@@ -1,0 +1,557 @@
+"""Checks one answer sentence against the article passages it cites, without asking any language model.
+
+Rules first, each with a reason a reader understands: quotations must be verbatim, numbers, dates and
+names must be in the cited text, a negation or an opposite word must not contradict it, the people
+and things around a shared verb must not swap places. Then a support score (shared content words,
+plus embedding cosine when embeddings are given) must reach a threshold fit on
+``data/eval/claims.jsonl`` by ``benchmarks/checker.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from bot.numbers import numbers
+from bot.text import STOPWORDS, normalize, stem, words
+from index.article import parse_article
+from index.errors import ArticleError
+
+# Fit on data/eval/claims.jsonl by benchmarks/checker.py (see docs/checker.md): the score mixes
+# embedding cosine and word overlap with this weight, and a sentence below the threshold is
+# unsupported. Without embeddings the score is word overlap alone, checked against the same bar.
+DEFAULT_THRESHOLD = 0.48
+EMBEDDING_WEIGHT = 0.5
+NEGATION_SHARE = 0.5  # a clause contradicts when this share of its negated shared words flip
+UNCITED_FRAMING_WORDS = 4  # content words an uncited framing sentence may carry ("the exit strategy")
+
+_MARKER = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+_QUOTE = re.compile(r'"([^"]+)"|(?<!\w)‘([^‘’]+)’(?!\w)')
+_ELLIPSIS = re.compile(r"\.\.\.|…|\[[^\]]*\]")
+# Where a negation's reach ends: punctuation, a conjunction, or a relative clause ("which brought").
+_CLAUSE = re.compile(
+    r"[.!?](?=\s+[A-Z\"])|[,;:()\"]|\s[-–—]\s"
+    r"|\b(?:and|but|while|although|though|whereas|because|however|which|who)\b"
+)
+_NEGATORS = frozenset(
+    """not no never none nothing nobody neither nor without unless cannot refuse refused refuses
+    refusing fail failed fails failing""".split()
+)
+# Opposites a changed claim swaps in: the sentence has one, the passage only the other.
+_OPPOSITES = [
+    ("raise", "lower"), ("increase", "decrease"), ("increase", "reduce"), ("rise", "fall"),
+    ("support", "oppose"), ("accept", "reject"), ("win", "lose"), ("early", "late"),
+    ("more", "less"), ("more", "fewer"), ("larger", "smaller"), ("bigger", "smaller"),
+    ("reopen", "close"), ("open", "close"), ("stop", "continue"), ("stop", "keep"),
+    ("succeed", "fail"), ("willing", "unwilling"), ("allow", "prevent"), ("allow", "forbid"),
+    ("result", "prevent"), ("lead", "prevent"), ("cause", "prevent"), ("agree", "disagree"),
+    ("above", "below"), ("east", "west"), ("north", "south"), ("best", "worst"),
+    ("strong", "weak"), ("success", "failure"), ("plenty", "little"), ("legal", "illegal"),
+    ("right", "wrong"), ("true", "false"), ("first", "last"), ("most", "least"),
+]  # fmt: skip
+_RELATIVE_DATE = re.compile(
+    r"\b(spring|summer|autumn|winter)\b"
+    r"|\b(?:last|next|this|that|every|each|a|one)\s+(day|night|week|weekend|month|year|decade|century)\b",
+    re.IGNORECASE,
+)
+# Capitalised words that are titles or sentence furniture, not names to look for.
+_TITLES = frozenset(
+    """mr mrs ms dr prof professor mayor secretary president councillor councilor senator minister
+    prime general sir lady lord chair chairman chairwoman governor judge cleric""".split()
+)
+# One country, several names: a sentence may say "American" where the passage says "U.S.".
+_ALIASES = [frozenset({"us", "usa", "america", "american", "americans", "united states"})]
+# Words that frame a sentence ("the author argues") rather than carry its content.
+_FRAMING = frozenset(
+    stem(w)
+    for w in """article author writer text piece say says said write writes wrote argue argues argued
+    claim claims believe believes think thinks view according report reports reported describe
+    describes explain explains suggest suggests note notes point points mention mentions state
+    states conclude concludes here let look main answer question passage also""".split()
+)
+_FRAMING_OPENER = re.compile(
+    r"^\W*(here (is|are)|here's|let's|let me|to answer|in short|in summary|to sum up|"
+    r"the article (doesn't|does not) say)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    supported: bool
+    reason: str  # "" when supported; else a short human reason
+    score: float  # the support score in 0..1
+
+
+class Verifier:
+    """Decides whether one answer sentence is supported by the article passages it cites.
+
+    Args:
+        article_text: the whole article (quotations must be verbatim in it; its author may be
+            named in any sentence).
+        embeddings: when given, the support score mixes embedding cosine with word overlap.
+        threshold: the lowest support score a supported sentence may have.
+    """
+
+    def __init__(
+        self,
+        article_text: str,
+        *,
+        embeddings: Embeddings | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ):
+        self.embeddings = embeddings
+        self.threshold = threshold
+        self._article_words = words(_fold(article_text))
+        self._article_lower = " ".join(self._article_words)
+        self._known_names = _name_keys_in(article_text, sentence_initial=False)
+        try:
+            author = parse_article(article_text).author
+        except ArticleError:  # no text at all: nothing can be supported, but checking still works
+            author = None
+        self._author = {_key(w) for w in (author or "").split()} - {""}
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def check(self, sentence: str, cited: Sequence[str]) -> Check:
+        """Whether ``sentence`` (its ``[n]`` markers are ignored) is supported by ``cited``."""
+        sentence = _MARKER.sub("", sentence).strip()
+        cited = [c for c in cited if c.strip()]
+        if not cited:
+            return self._check_uncited(sentence)
+        passage = " ".join(cited)
+        for rule in (
+            self._quotes,
+            _numbers_missing,
+            _dates_missing,
+            self._names_missing,
+            _negation_flipped,
+            _opposite_word,
+            _roles_swapped,
+        ):
+            reason = rule(sentence, passage)
+            if reason:
+                return Check(False, reason, self.score(sentence, cited))
+        score = self.score(sentence, cited)
+        if score < self.threshold:
+            return Check(False, f"too little of it is in the cited passage (support {score:.2f})", score)
+        return Check(True, "", score)
+
+    def score(self, sentence: str, cited: Sequence[str]) -> float:
+        """Support in 0..1: shared content words, mixed with embedding cosine when available."""
+        lexical = self.overlap(sentence, cited)
+        if self.embeddings is None:
+            return lexical
+        cosine = max(self.similarity(sentence, cited), 0.0)
+        return round(EMBEDDING_WEIGHT * cosine + (1 - EMBEDDING_WEIGHT) * lexical, 4)
+
+    def overlap(self, sentence: str, cited: Sequence[str]) -> float:
+        """Share of the sentence's content stems (framing words aside) found in the cited text."""
+        stems = [
+            s for s in _content(_MARKER.sub("", sentence)) if s not in _FRAMING and s not in self._author
+        ]
+        if not stems:
+            return 1.0
+        have = set(_content(" ".join(cited)))
+        return sum(1 for s in stems if s in have or any(_same_stem(s, h) for h in have)) / len(stems)
+
+    def similarity(self, sentence: str, cited: Sequence[str]) -> float:
+        """Embedding cosine of the sentence and its closest cited passage (or all of them joined)."""
+        passages = [*cited, " ".join(cited)] if len(cited) > 1 else list(cited)
+        vectors = self._embed([_MARKER.sub("", sentence).strip(), *passages])
+        return max(float(vectors[0] @ v) for v in vectors[1:])
+
+    def _check_uncited(self, sentence: str) -> Check:
+        """Framing ("Here is what the article says:") and questions back need no citation."""
+        framing = _FRAMING_OPENER.search(sentence) or sentence.rstrip().endswith((":", "?"))
+        facts = [n.text for n in numbers(sentence)] + self._unknown_names(sentence)
+        if framing and not facts and not _QUOTE.search(normalize(sentence)):
+            content = [s for s in _content(sentence) if s not in _FRAMING]
+            if sentence.rstrip().endswith("?") or len(content) <= UNCITED_FRAMING_WORDS:
+                return Check(True, "", 1.0)
+        return Check(False, "it states something but cites no passage", 0.0)
+
+    def _quotes(self, sentence: str, passage: str) -> str:
+        cited_words = " ".join(words(_fold(passage)))
+        for quote in _quoted(sentence):
+            parts = [" ".join(words(_fold(p))) for p in _ELLIPSIS.split(quote)]
+            parts = [p for p in parts if p]
+            if not parts:
+                continue
+            if not _in_order(parts, self._article_lower):
+                return f"the quotation “{_short(quote)}” is not in the article word for word"
+            if not _in_order(parts, cited_words):
+                return f"the quotation “{_short(quote)}” is not in the cited passage"
+        return ""
+
+    def _names_missing(self, sentence: str, passage: str) -> str:
+        missing = self._unsupported_names(sentence, passage)
+        if missing:
+            return f"the name “{_original(missing[0], sentence)}” is not in the cited passage"
+        return ""
+
+    def _unsupported_names(self, sentence: str, passage: str) -> list[str]:
+        have = _name_keys_in(passage, sentence_initial=True) | set(map(_key, words(_fold(passage))))
+        have_text = " ".join(words(_fold(passage)))
+        missing = []
+        for phrase in _name_phrases(_unquoted(sentence), self._known_names):
+            if len(phrase) > 1 and _name_in(" ".join(map(_key, phrase)), have, have_text):
+                continue  # "United States" where the passage says "U.S."
+            for token in phrase:
+                key = _key(token)
+                if key in self._author or _name_in(key, have, have_text):
+                    continue
+                # "Colin Powell" when the passage says "Powell": the full name is the article's own.
+                others_cited = any(_name_in(_key(t), have, have_text) for t in phrase if t != token)
+                if others_cited and " ".join(map(_key, phrase)) in self._article_lower:
+                    continue
+                missing.append(token)
+        return missing
+
+    def _unknown_names(self, sentence: str) -> list[str]:
+        """Names in ``sentence`` the article never mentions."""
+        return self._unsupported_names(sentence, " ".join(self._article_words))
+
+    def _embed(self, texts: list[str]) -> list[np.ndarray]:
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            assert self.embeddings is not None
+            for text, vector in zip(new, self.embeddings.embed_documents(new), strict=True):
+                array = np.asarray(vector, dtype=float)
+                self._vectors[text] = array / (np.linalg.norm(array) or 1.0)
+        return [self._vectors[t] for t in texts]
+
+
+def _fold(text: str) -> str:
+    """Typography and accents folded: "Wójcik’s" -> "Wojcik's"."""
+    decomposed = unicodedata.normalize("NFKD", normalize(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _original(folded: str, text: str) -> str:
+    """The spelling ``text`` itself uses for a folded word ("Wojcik" -> "Wójcik")."""
+    found = (w for w in re.findall(r"[\w.]+(?:[-'’]\w+)*", text) if _fold(w).strip(".") == folded.strip("."))
+    return re.sub(r"['’]s$", "", next(found, folded))
+
+
+def _key(word: str) -> str:
+    """A name reduced to lower-case letters and digits: "U.S." -> "us", "Powell's" -> "powell"."""
+    word = _fold(word).lower()
+    word = re.sub(r"'s$", "", word)
+    return re.sub(r"[^a-z0-9]", "", word)
+
+
+def _content(text: str) -> list[str]:
+    return [_root(w) for w in words(_fold(text)) if w not in STOPWORDS and len(w) > 1]
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Stems of one word family: "Lebanon"/"Lebanese", "America"/"American"."""
+    if a == b:
+        return True
+    shared = len(_common_prefix(a, b))
+    return shared >= 5 and shared >= min(len(a), len(b)) - 2
+
+
+def _common_prefix(a: str, b: str) -> str:
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    return a[:i]
+
+
+def _quoted(sentence: str) -> list[str]:
+    text = normalize(sentence.replace("‘", "\x01").replace("’", "\x02"))
+    text = text.replace("\x01", "‘").replace("\x02", "’")
+    return [m.group(1) or m.group(2) for m in _QUOTE.finditer(text)]
+
+
+def _unquoted(sentence: str) -> str:
+    return _QUOTE.sub(" ", normalize(sentence))
+
+
+def _in_order(parts: list[str], text: str) -> bool:
+    """Every part appears in ``text`` as whole words, one after another."""
+    position = 0
+    for part in parts:
+        match = re.compile(rf"(?<![a-z0-9']){re.escape(part)}(?![a-z0-9])").search(text, position)
+        if not match:
+            return False
+        position = match.end()
+    return True
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- numbers and dates -------------------------------------------------------------------------
+
+
+def _numbers_missing(sentence: str, passage: str) -> str:
+    cited = numbers(_fold(passage))
+    said = {stem(w) for w in words(_fold(passage))}
+    for number in numbers(_fold(sentence)):
+        same = [n for n in cited if n.values & number.values]
+        if not same:
+            return f"the number “{number.text}” is not in the cited passage"
+        if number.unit and not any(
+            n.unit == number.unit or n.unit is None and stem(number.unit) in said for n in same
+        ):
+            return f"the passage has “{number.text}” but not as {number.unit}s"
+    return _ranges_reversed(sentence, passage)
+
+
+def _ranges_reversed(sentence: str, passage: str) -> str:
+    """ "from $1,000 to $250" where the passage says "from $250 to $1,000"."""
+    passage_pairs = set(_number_pairs(passage))
+    for first, second in _number_pairs(sentence):
+        if (second, first) in passage_pairs and (first, second) not in passage_pairs:
+            return f"the numbers “{first:g}” and “{second:g}” are the other way round in the cited passage"
+    return ""
+
+
+def _number_pairs(text: str) -> Iterable[tuple[float, float]]:
+    found = numbers(_fold(text))
+    folded = _fold(text)
+    for a, b in zip(found, found[1:], strict=False):
+        if re.fullmatch(r"\s*(to|-|and)\s*[$£€]?", folded[a.end : b.start]):
+            yield min(a.values), min(b.values)
+
+
+def _dates_missing(sentence: str, passage: str) -> str:
+    """Seasons and relative dates ("last week", "next year") the passage doesn't have."""
+    have = {_root(w) for w in words(_fold(passage))}
+    for match in _RELATIVE_DATE.finditer(_fold(sentence)):
+        if _root((match.group(1) or match.group(2)).lower()) not in have:
+            return f"the date “{match.group(0)}” is not in the cited passage"
+    return ""
+
+
+# --- names -------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*\.?")
+_SENTENCE_START = re.compile(r"(^|[.!?:;\"“‘(]\s*|\s[-–—]\s)$")
+
+
+def _name_tokens(text: str) -> Iterable[tuple[str, bool, int]]:
+    """Capitalised tokens: (token, at a sentence start, index among all tokens)."""
+    folded = _fold(text)
+    for i, match in enumerate(_TOKEN.finditer(folded)):
+        token = (
+            match.group(0).rstrip(".") if not re.search(r"\.[A-Za-z]\.$", match.group(0)) else match.group(0)
+        )
+        if token[:1].isupper():
+            yield token, bool(_SENTENCE_START.search(folded[: match.start()])), i
+
+
+def _name_keys_in(text: str, *, sentence_initial: bool) -> set[str]:
+    """Keys of the capitalised words of ``text`` (only those inside sentences, unless asked)."""
+    return {_key(t) for t, initial, _ in _name_tokens(text) if sentence_initial or not initial}
+
+
+def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
+    """Runs of capitalised words that look like names. A sentence's first word counts only when the
+    article uses it as a name or a capitalised word follows it ("Dick Cheney")."""
+    tokens = list(_name_tokens(text))
+    phrases: list[list[str]] = []
+    previous = -2
+    for n, (token, initial, index) in enumerate(tokens):
+        key = _key(token)
+        if not key or key in _TITLES or words(token)[:1] and words(token)[0] in STOPWORDS or key.isdigit():
+            previous = -2
+            continue
+        if initial:
+            followed = n + 1 < len(tokens) and tokens[n + 1][2] == index + 1
+            if key not in known and not followed:
+                continue
+        if index == previous + 1 and phrases:
+            phrases[-1].append(token)
+        else:
+            phrases.append([token])
+        previous = index
+    return phrases
+
+
+def _name_in(key: str, have: set[str], have_text: str) -> bool:
+    if key in have:
+        return True
+    for group in _ALIASES:
+        if key in group and any(a in have or f" {a} " in f" {have_text} " for a in group):
+            return True
+    root = stem(key)
+    for other in have:
+        if _same_stem(root, stem(other)):
+            return True
+        # A misspelt long name in the article ("Baghad" for "Baghdad").
+        if min(len(key), len(other)) > 5 and SequenceMatcher(None, key, other).ratio() >= 0.85:
+            return True
+    return False
+
+
+# --- contradictions ----------------------------------------------------------------------------
+
+
+# Adverbs between a negator and its verb: "has not yet paid", "did not properly explain".
+_ADVERBS = frozenset("yet ever even still always really quite already longer".split())
+# Irregular past forms Snowball leaves alone, so "met" can meet "meet" and "sat" "sits".
+_IRREGULAR = {
+    "met": "meet", "sat": "sit", "won": "win", "lost": "lose", "paid": "pay", "told": "tell",
+    "made": "make", "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go",
+    "gone": "go", "came": "come", "held": "hold", "led": "lead", "left": "leave", "brought": "bring",
+    "thought": "think", "found": "find", "kept": "keep", "began": "begin", "begun": "begin",
+    "fought": "fight", "sought": "seek", "sold": "sell", "bought": "buy", "spent": "spend",
+    "built": "build", "chose": "choose", "chosen": "choose", "knew": "know", "known": "know",
+    "saw": "see", "seen": "see", "wrote": "write", "written": "write", "rose": "rise", "fell": "fall",
+}  # fmt: skip
+
+
+def _root(word: str) -> str:
+    return stem(_IRREGULAR.get(word, word))
+
+
+@dataclass
+class _Clause:
+    polarity: dict[str, bool]  # content stem -> whether a negation governs it
+    heads: set[str]  # the predicate each negation governs: the first content word after it
+
+
+def _clauses(text: str) -> list[_Clause]:
+    clauses = []
+    for part in _CLAUSE.split(_fold(text)):
+        clause = _Clause({}, set())
+        negated = awaiting_head = False
+        for word in words(part):
+            if word in _NEGATORS or word.endswith("n't"):
+                negated = awaiting_head = True
+            elif word not in STOPWORDS and len(word) > 2:
+                if awaiting_head and word not in _ADVERBS and not word.endswith("ly"):
+                    clause.heads.add(_root(word))
+                    awaiting_head = False
+                clause.polarity.setdefault(_root(word), negated)
+        if clause.polarity:
+            clauses.append(clause)
+    return clauses
+
+
+def _negation_flipped(sentence: str, passage: str) -> str:
+    """A clause of the sentence negating what the passage affirms, or the reverse, on a shared
+    predicate: the word a negation governs must be among the words that flip.
+
+    Only words under a negation on one side count: those the passage uses both ways are left out,
+    and the clause contradicts when at least half of the rest flip."""
+    seen: dict[str, set[bool]] = {}
+    heads: set[str] = set()
+    for clause in _clauses(passage):
+        heads |= clause.heads
+        for word, negated in clause.polarity.items():
+            seen.setdefault(word, set()).add(negated)
+    for clause in _clauses(sentence):
+        polarity = clause.polarity
+        scoped = [w for w, negated in polarity.items() if w in seen and (negated or seen[w] == {True})]
+        flipped = [w for w in scoped if polarity[w] not in seen[w]]
+        on_predicate = [w for w in flipped if w in heads | clause.heads]
+        if on_predicate and len(flipped) >= NEGATION_SHARE * len(scoped):
+            if any(polarity[w] for w in flipped):
+                return f"it denies what the cited passage affirms (“{_word_for(on_predicate[0], sentence)}”)"
+            return f"it affirms what the cited passage denies (“{_word_for(on_predicate[0], sentence)}”)"
+    return ""
+
+
+def _word_for(root: str, text: str) -> str:
+    """The word of ``text`` behind a stem, for a reason a reader understands."""
+    return next((w for w in words(_fold(text)) if _root(w) == root), root)
+
+
+def _opposite_word(sentence: str, passage: str) -> str:
+    said = {_root(w) for w in words(_fold(sentence))}
+    have = {_root(w) for w in words(_fold(passage))}
+    for a, b in _OPPOSITES:
+        for mine, theirs in ((_root(a), _root(b)), (_root(b), _root(a))):
+            if mine in said and mine not in have and theirs in have:
+                yours, its = _word_for(mine, sentence), _word_for(theirs, passage)
+                return f"it says “{yours}” where the cited passage says “{its}”"
+    return ""
+
+
+def _roles_swapped(sentence: str, passage: str) -> str:
+    """Two names on either side of a shared word, the other way round in the passage:
+    "Sistani bowed to the administration" vs "the administration bowed to Sistani"."""
+    mine, theirs = _positions(sentence), _positions(passage)
+    names = [n for n in mine.names if n in theirs.names]
+    anchors = [a for a, at in mine.words.items() if len(at) == 1 and len(theirs.words.get(a, [])) == 1]
+    for anchor in anchors:
+        here, there = mine.words[anchor][0], theirs.words[anchor][0]
+        for x in names:
+            for y in names:
+                if x >= y or _same_stem(x, y):
+                    continue
+                before = _side(mine.names[x], here) < 0 < _side(mine.names[y], here)
+                after = _side(mine.names[y], here) < 0 < _side(mine.names[x], here)
+                if not (before or after):
+                    continue
+                first, second = (x, y) if before else (y, x)
+                flip_mine, flip_theirs = mine.passive(anchor), theirs.passive(anchor)
+                # A relation word binds what stands next to it; a verb, the whole clause.
+                side = _nearest if anchor in _RELATIONS else _side
+                swapped = side(theirs.names[second], there) < 0 < side(theirs.names[first], there)
+                kept = side(theirs.names[first], there) < 0 < side(theirs.names[second], there)
+                if (swapped and flip_mine == flip_theirs) or (kept and flip_mine != flip_theirs):
+                    one, other = _word_for(first, sentence), _word_for(second, sentence)
+                    return f"“{one}” and “{other}” swap roles compared with the cited passage"
+    return ""
+
+
+# Small words that orient a relation as much as a verb does: "larger than", "allied against".
+_RELATIONS = frozenset({"than", "against"})
+
+
+def _side(positions: list[int], anchor: int) -> int:
+    """-1 when every position is before ``anchor``, 1 when every one is after, else 0."""
+    if all(p < anchor for p in positions):
+        return -1
+    if all(p > anchor for p in positions):
+        return 1
+    return 0
+
+
+def _nearest(positions: list[int], anchor: int) -> int:
+    """The side of ``anchor`` its nearest position is on: a passage may name both sides twice."""
+    nearest = min(positions, key=lambda p: abs(p - anchor))
+    return -1 if nearest < anchor else 1
+
+
+@dataclass
+class _Positions:
+    names: dict[str, list[int]]  # stems of names and numbers -> word positions
+    words: dict[str, list[int]]  # other content stems -> word positions
+    tokens: list[str]
+
+    def passive(self, anchor: str) -> bool:
+        """ "founded ... by", "questioned by": the agent comes after the verb."""
+        at = self.words[anchor][0]
+        return "by" in self.tokens[at + 1 : at + 3]
+
+
+def _positions(text: str) -> _Positions:
+    folded = _fold(text)
+    tokens = words(folded)
+    capitalised = {_key(t) for t, initial, _ in _name_tokens(folded) if not initial}
+    capitalised |= {_key(t) for t, _, _ in _name_tokens(folded) if _key(t) not in STOPWORDS}
+    names: dict[str, list[int]] = {}
+    content: dict[str, list[int]] = {}
+    for i, word in enumerate(tokens):
+        if word in _RELATIONS:
+            content.setdefault(word, []).append(i)
+            continue
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        target = names if word in capitalised or word[0].isdigit() else content
+        target.setdefault(stem(word), []).append(i)
+    return _Positions(names, content, tokens)

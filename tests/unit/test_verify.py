@@ -1,0 +1,415 @@
+"""The sentence checker: each rule catches its corruption and lets a faithful paraphrase through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from bot.numbers import numbers
+from bot.verify import Check, Verifier
+
+REPO = Path(__file__).resolve().parents[2]
+TRAM = (REPO / "tests" / "data" / "other_article.md").read_text(encoding="utf-8")
+OPED = (REPO / "index" / "data" / "article.txt").read_text(encoding="utf-8")
+
+VOTE = (
+    "Port Ardley’s city council voted 31 to 24 on Tuesday, 18 March 2025, to approve a 9.6-kilometre "
+    "tram line linking the harbour district to the university campus at Kelsey Hill, ending nearly four "
+    "years of argument over how the coastal city should cope with its growing traffic."
+)
+MAYOR = (
+    "Mayor Helen Brandt, who made the tram the centrepiece of her 2022 election campaign, called the vote "
+    "“the most important transport decision this city has made in half a century.”"
+)
+WOJCIK = "Councillor Tomasz Wójcik, who leads the opposition group, warned that the budget was “built on hope rather than arithmetic.”"  # noqa: E501
+SCHEDULE = (
+    "Construction is due to begin in the spring of 2026, with the first passengers carried in late 2029 "
+    "if the work stays on schedule."
+)
+CONSULTATION = (
+    "The council says the consultation received more than 4,100 responses and met every legal requirement."
+)
+SISTANI = (
+    "It happened because the Bush administration bowed to the Shiite cleric, Sistani, who threatened to "
+    "paralyze the country if the United States didn’t agree to the January elections which brought "
+    "militant Shiite leaders to power."
+)
+POWELL = "Colin Powell recalled later opposing what he called “America sticking its hand into a thousand year-old hornet’s nest.”"  # noqa: E501
+RUMSFELD = (
+    "Secretary Rumsfeld implied as much when he told a press conference in late June that “insurgencies "
+    "tend to go on five, six, eight, ten, 12 years.”"
+)
+
+
+@pytest.fixture(scope="module")
+def tram() -> Verifier:
+    return Verifier(TRAM)
+
+
+@pytest.fixture(scope="module")
+def oped() -> Verifier:
+    return Verifier(OPED)
+
+
+def assert_supported(check: Check) -> None:
+    assert check.supported, check.reason
+    assert check.reason == ""
+
+
+def assert_caught(check: Check, *fragments: str) -> None:
+    assert not check.supported
+    for fragment in fragments:
+        assert fragment in check.reason
+
+
+# --- the exact sentence, markers, the result -------------------------------------------------
+
+
+def test_the_cited_sentence_itself_is_supported_with_full_score(tram: Verifier) -> None:
+    check = tram.check(CONSULTATION, [CONSULTATION])
+    assert check == Check(True, "", 1.0)
+
+
+def test_citation_markers_are_not_part_of_the_sentence(tram: Verifier) -> None:
+    assert_supported(tram.check("The council voted 31 to 24 to approve the tram line. [1]", [VOTE]))
+    assert_supported(tram.check("The council voted 31 to 24 to approve the tram line [1, 2].", [VOTE]))
+
+
+def test_check_is_immutable() -> None:
+    with pytest.raises(AttributeError):
+        Check(True, "", 1.0).supported = False  # type: ignore[misc]
+
+
+# --- numbers and dates -------------------------------------------------------------------------
+
+
+def test_a_changed_number_is_caught(tram: Verifier) -> None:
+    assert_caught(tram.check("The council voted 34 to 21 to approve the tram line.", [VOTE]), "“34”")
+
+
+def test_number_words_and_digits_are_the_same_number(oped: Verifier) -> None:
+    assert_supported(
+        oped.check("Rumsfeld said an insurgency can go on for as long as twelve years.", [RUMSFELD])
+    )
+    assert_caught(
+        oped.check("Rumsfeld said insurgencies can go on for fifteen years.", [RUMSFELD]), "fifteen"
+    )
+
+
+def test_thousands_separators_do_not_matter(tram: Verifier) -> None:
+    assert_supported(tram.check("The consultation drew more than 4100 responses.", [CONSULTATION]))
+    assert_caught(tram.check("The consultation drew more than 1,400 responses.", [CONSULTATION]), "1,400")
+
+
+def test_a_number_counting_something_else_is_caught() -> None:
+    verifier = Verifier("The class tests water samples every two weeks. The county spent $3.2 million.")
+    passage = "The class tests water samples every two weeks."
+    assert_supported(verifier.check("Every two weeks the class tests the water.", [passage]))
+    assert_caught(verifier.check("Every two months the class tests the water.", [passage]), "two")
+    spent = "The county spent $3.2 million and the beach was closed for two summers."
+    assert_caught(verifier.check("The county spent $2 million.", [spent]), "“2”")
+
+
+def test_reversed_numbers_are_caught() -> None:
+    passage = "The council voted to raise the fine for dumping from $250 to $1,000."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The fine for dumping went from $250 up to $1,000.", [passage]))
+    assert_caught(
+        verifier.check("The fine for dumping went from $1,000 to $250.", [passage]), "other way round"
+    )
+
+
+def test_a_changed_year_month_or_season_is_caught(tram: Verifier) -> None:
+    assert_supported(tram.check("Building should start in spring 2026.", [SCHEDULE]))
+    assert_caught(tram.check("Building should start in spring 2027.", [SCHEDULE]), "2027")
+    assert_caught(tram.check("Building should start in the autumn of 2026.", [SCHEDULE]), "autumn")
+    assert_caught(tram.check("The vote took place on Tuesday, 18 July 2025.", [VOTE]), "July")
+
+
+def test_number_parsing() -> None:
+    found = numbers("£412 million, twenty-five, 1,000 people, every two weeks, 5 per cent")
+    assert [sorted(n.values) for n in found] == [[412.0, 412e6], [25.0], [1000.0], [2.0], [5.0]]
+    assert [n.unit for n in found] == ["pound", None, None, "week", "percent"]
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def test_a_name_the_passage_lacks_is_caught(oped: Verifier) -> None:
+    assert_caught(
+        oped.check("Dick Cheney told a press conference that insurgencies last 12 years.", [RUMSFELD]), "Dick"
+    )
+    assert_caught(
+        oped.check("Rumsfeld told a press conference in Basra that they last 12 years.", [RUMSFELD]), "Basra"
+    )
+
+
+def test_possessives_surnames_and_accents_are_the_same_name(tram: Verifier) -> None:
+    assert_supported(tram.check("Wojcik's warning was that the budget was built on hope.", [WOJCIK]))
+    assert_supported(
+        tram.check("Brandt called it the most important transport decision in half a century.", [MAYOR])
+    )
+
+
+def test_a_full_name_from_the_article_is_fine_when_the_passage_names_the_surname(tram: Verifier) -> None:
+    passage = "Brandt said she was confident the scheme would survive any challenge."
+    assert_supported(
+        tram.check("Helen Brandt said she was confident the scheme would survive any challenge.", [passage])
+    )  # noqa: E501
+    assert_caught(
+        tram.check("Rosa Brandt said she was confident the scheme would survive.", [passage]), "Rosa"
+    )
+
+
+def test_a_name_elsewhere_in_the_article_must_be_in_the_cited_passage(tram: Verifier) -> None:
+    check = tram.check(
+        "Wójcik called the vote the most important transport decision in half a century.", [MAYOR]
+    )
+    assert_caught(check, "“Wójcik”")
+
+
+def test_the_article_author_may_be_named_in_any_sentence(oped: Verifier) -> None:
+    passage = "The Bush administration has no incentive to admit that it has been wrong."
+    assert_supported(
+        oped.check(
+            "Porter argues that the Bush administration has no incentive to admit it has been wrong.",
+            [passage],
+        )
+    )  # noqa: E501
+
+
+def test_one_country_under_its_other_names(oped: Verifier) -> None:
+    passage = "The U.S. has plenty of leverage to use on the Shiite government to attain negotiations."
+    assert_supported(
+        oped.check("The United States has plenty of leverage over the Shiite government.", [passage])
+    )
+    assert_supported(oped.check("American leverage over the Shiite government is plentiful.", [passage]))
+
+
+# --- quotations --------------------------------------------------------------------------------
+
+
+def test_a_verbatim_quotation_passes_whatever_the_quote_marks(oped: Verifier) -> None:
+    assert_supported(
+        oped.check(
+            'Powell called it "America sticking its hand into a thousand year-old hornet\'s nest."', [POWELL]
+        )
+    )  # noqa: E501
+    assert_supported(
+        oped.check(
+            "Powell called it “America sticking its hand into a thousand year-old hornet’s nest.”", [POWELL]
+        )
+    )  # noqa: E501
+
+
+def test_an_altered_quotation_is_caught(oped: Verifier) -> None:
+    check = oped.check(
+        "Powell called it “America sticking its hand into a hundred year-old hornet’s nest.”", [POWELL]
+    )
+    assert_caught(check, "not in the article word for word")
+
+
+def test_a_quotation_with_an_ellipsis_matches_its_parts(oped: Verifier) -> None:
+    assert_supported(oped.check("Rumsfeld said “insurgencies tend to go on … 12 years.”", [RUMSFELD]))
+
+
+def test_a_quotation_from_another_passage_is_caught(oped: Verifier) -> None:
+    check = oped.check("Rumsfeld said it was “a thousand year-old hornet’s nest.”", [RUMSFELD])
+    assert_caught(check, "not in the cited passage")
+
+
+# --- negation and opposites --------------------------------------------------------------------
+
+
+def test_a_flipped_negation_is_caught(tram: Verifier) -> None:
+    assert_caught(
+        tram.check(
+            "The council admits the consultation did not meet every legal requirement.", [CONSULTATION]
+        ),
+        "denies",
+    )  # noqa: E501
+    passage = "The Bush administration has no incentive to admit that it has been wrong."
+    verifier = Verifier(passage)
+    assert_caught(
+        verifier.check("The Bush administration has every incentive to admit it has been wrong.", [passage]),
+        "affirms",
+    )  # noqa: E501
+
+
+def test_a_negation_kept_or_said_another_way_passes(oped: Verifier) -> None:
+    passage = "None of this is being acknowledged by the Iraqi government or the Bush administration."
+    assert_supported(
+        oped.check(
+            "Neither the Iraqi government nor the Bush administration has acknowledged any of this.",
+            [passage],
+        )
+    )  # noqa: E501
+    # "unless" is "if ... didn't"; "elections" is not what the negation governs
+    assert_supported(
+        oped.check(
+            "The administration bowed to Sistani, who threatened to paralyze the country"
+            " unless the United States agreed to the January elections.",
+            [SISTANI],
+        )
+    )  # noqa: E501
+    assert_supported(
+        oped.check(
+            "Shiite leaders came to power through the January elections that Sistani demanded.", [SISTANI]
+        )
+    )  # noqa: E501
+
+
+def test_an_opposite_word_is_caught(oped: Verifier) -> None:
+    assert_caught(
+        oped.check(
+            "Rumsfeld told a press conference in early June that insurgencies last for years.", [RUMSFELD]
+        ),
+        "early",
+    )  # noqa: E501
+    assert_caught(
+        oped.check(
+            "Colin Powell recalled supporting what he called America sticking its hand into a hornet's nest.",
+            [POWELL],
+        ),
+        "support",
+    )  # noqa: E501
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+def test_swapped_roles_are_caught(oped: Verifier) -> None:
+    assert_caught(
+        oped.check(
+            "Sistani bowed to the Bush administration, which threatened to paralyze the country.", [SISTANI]
+        ),
+        "swap roles",
+    )  # noqa: E501
+
+
+def test_the_same_roles_in_other_words_pass(oped: Verifier) -> None:
+    assert_supported(
+        oped.check(
+            "The Bush administration gave in to Sistani, who had threatened to paralyze the country.",
+            [SISTANI],
+        )
+    )  # noqa: E501
+
+
+def test_the_passive_voice_keeps_the_roles() -> None:
+    passage = "Ruth Okafor founded Friends of the Millbrook in 2014."
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("Friends of the Millbrook was founded by Ruth Okafor in 2014.", [passage])
+    )
+    assert_caught(
+        verifier.check("Ruth Okafor was founded by Friends of the Millbrook in 2014.", [passage]),
+        "swap roles",
+    )  # noqa: E501
+
+
+# --- uncited sentences -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Here is what the article says:",
+        "Here is what the article says about the exit strategy:",
+        "What do you think: would that leverage be enough?",
+        "The article doesn't say.",
+    ],
+)
+def test_framing_and_questions_need_no_citation(oped: Verifier, sentence: str) -> None:
+    assert_supported(oped.check(sentence, []))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The war has already killed many Iraqi civilians.",
+        "Here is what the article says: 241 Marines died in 1983.",
+        "Why did Dick Cheney resign?",
+        "Here is what Powell called “a hornet's nest”:",
+    ],
+)
+def test_an_uncited_sentence_that_carries_facts_is_unsupported(oped: Verifier, sentence: str) -> None:
+    check = oped.check(sentence, [])
+    assert_caught(check, "cites no passage")
+    assert check.score == 0.0
+
+
+# --- the support score -------------------------------------------------------------------------
+
+
+def test_a_sentence_about_something_else_scores_below_the_threshold(tram: Verifier) -> None:
+    check = tram.check("Businesses that lose trade can claim compensation.", [CONSULTATION])
+    assert_caught(check, "too little")
+    assert check.score < tram.threshold
+
+
+def test_the_threshold_is_a_choice() -> None:
+    sentence, passage = "Shop owners on Harbour Street are divided about the tram.", TRAM.split("\n\n")[9]
+    assert not Verifier(TRAM, threshold=0.9).check(sentence, [passage]).supported
+    assert Verifier(TRAM, threshold=0.0).check(sentence, [passage]).supported
+
+
+class SameVector(Embeddings):
+    """Every text gets one vector (cosine 1 everywhere); counts the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += texts
+        return [[3.0, 4.0] for _ in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def test_embeddings_mix_into_the_score_and_are_cached() -> None:
+    fake = SameVector()
+    verifier = Verifier(TRAM, embeddings=fake)
+    sentence = "Businesses that lose trade can claim compensation."
+    without = Verifier(TRAM).score(sentence, [CONSULTATION])
+    with_embeddings = verifier.score(sentence, [CONSULTATION])
+    assert with_embeddings > without  # cosine 1 lifts a low word overlap
+    assert 0.0 <= with_embeddings <= 1.0
+    verifier.score(sentence, [CONSULTATION])
+    assert fake.embedded.count(CONSULTATION) == 1
+
+
+def test_scores_stay_in_range(tram: Verifier) -> None:
+    for sentence in ["", "The tram.", "Zebra quantum marmalade.", VOTE]:
+        assert 0.0 <= tram.check(sentence, [VOTE]).score <= 1.0
+
+
+def test_a_changed_relative_date_is_caught(oped: Verifier) -> None:
+    passage = "Last week Shiite militia deposed the Sunni mayor of Baghad and replaced him."
+    assert_supported(oped.check("Last week a Shiite militia removed the Sunni mayor of Baghdad.", [passage]))
+    assert_caught(
+        oped.check("Last month a Shiite militia removed the Sunni mayor of Baghdad.", [passage]), "Last month"
+    )
+
+
+def test_a_swapped_comparison_is_caught() -> None:
+    passage = "The Sunni population of the capital is much larger than its Shiite population."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The capital has many more Sunnis than Shiites.", [passage]))
+    assert_caught(
+        verifier.check(
+            "The Shiite population of the capital is larger than its Sunni population.", [passage]
+        ),
+        "swap",
+    )  # noqa: E501
+
+
+def test_an_empty_article_still_checks() -> None:
+    verifier = Verifier("")
+    assert_caught(
+        verifier.check("Powell said “a hornet’s nest.”", ["Powell said “a hornet’s nest.”"]), "article"
+    )
+    assert_caught(verifier.check("Powell opposed it.", []), "cites no passage")
