@@ -77,6 +77,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)
     reason: str = ""
+    answerer: str = "extractive"  # which answerer wrote it: "extractive" or a model spec
+    unsupported: list[dict[str, str]] = field(default_factory=list)  # {"sentence", "reason"}
+    notice: str | None = None  # why the answer is degraded, e.g. the model was unavailable
 
 
 def refusal_text(reason: str = "") -> str:

@@ -15,7 +15,10 @@ from bot.answer import ExtractiveAnswerer, quoted_subject, refusal_text
 from bot.grounding import Grounding
 from bot.retrieval import HybridRetriever, Scored
 
-ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
+ANSWER_KEYS = {
+    "question", "query", "answer", "refused", "citations", "closest", "answerer", "unsupported", "notice",
+    "timings_ms",
+}  # fmt: skip
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
 
 
