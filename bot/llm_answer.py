@@ -21,7 +21,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from bot.answer import Answer, Citation, refusal_text
+from bot.answer import Answer, Citation
 from bot.chain import Answerer, StreamDelta
 from bot.followup import needs_context
 from bot.guard import is_injection
@@ -238,9 +238,8 @@ class LLMAnswerer:
             parts.append(f"{sentence.text} {markers}".strip())
         citations = [self._citation(n, passages[p]) for p, n in numbers.items()]
         text = " ".join(parts)
-        if not citations and (not text or _DOESNT_SAY.search(text)):
+        if not citations and _DOESNT_SAY.search(text):
             closest = [self._citation(i + 1, c.chunk) for i, c in enumerate(candidates[:CLOSEST])]
-            text = text or refusal_text()
             return Answer(text, True, closest=closest, answerer=self.name, unsupported=unsupported)
         return Answer(text, False, citations=citations, answerer=self.name, unsupported=unsupported)
 
