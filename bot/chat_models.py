@@ -66,6 +66,14 @@ def chat_model(spec: str, *, timeout: float = DEFAULT_TIMEOUT_S, env: Mapping[st
         raise AnswererUnavailable(f"{spec}: {_first_line(exc)}") from None
 
 
+def model_name(spec: str) -> str:
+    """The spec as the answer and the page show it: a local model by its file name, not its path."""
+    provider, _, model = spec.strip().partition(":")
+    if provider.strip().lower() == "llamacpp":
+        return f"llamacpp:{Path(model.strip()).name}"
+    return f"{provider.strip().lower()}:{model.strip()}"
+
+
 def _llamacpp(path: str) -> LlamaCppChat:
     file = Path(path).expanduser()
     if file.suffix.lower() != ".gguf":

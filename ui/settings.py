@@ -33,6 +33,9 @@ class Settings:
     port: int = 7860  # ARTICLE_CHAT_PORT
     allowed_origins: tuple[str, ...] = ()  # ARTICLE_CHAT_ALLOWED_ORIGINS, comma-separated
     instructor_password: str | None = None  # ARTICLE_CHAT_INSTRUCTOR_PASSWORD
+    llm: str = "extractive"  # ARTICLE_CHAT_LLM: "extractive", "provider:model" or "llamacpp:PATH.gguf"
+    llm_timeout: float = 30.0  # ARTICLE_CHAT_LLM_TIMEOUT: seconds for one model reply
+    unsupported: str = "mark"  # ARTICLE_CHAT_UNSUPPORTED: "mark" or "drop" unchecked sentences
 
     @property
     def chroma_path(self) -> Path:
@@ -63,6 +66,9 @@ class Settings:
                 o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()
             ),
             instructor_password=get("INSTRUCTOR_PASSWORD"),
+            llm=get("LLM") or defaults.llm,
+            llm_timeout=_seconds(get("LLM_TIMEOUT"), defaults.llm_timeout, "LLM_TIMEOUT"),
+            unsupported=_choice(get("UNSUPPORTED"), defaults.unsupported, "UNSUPPORTED", ("mark", "drop")),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -80,3 +86,23 @@ def _int(value: str | None, default: int, name: str) -> int:
     if number <= 0:
         raise InputError(f"ARTICLE_CHAT_{name} must be positive, not {number}")
     return number
+
+
+def _seconds(value: str | None, default: float, name: str) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"ARTICLE_CHAT_{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0:
+        raise InputError(f"ARTICLE_CHAT_{name} must be positive, not {value}")
+    return number
+
+
+def _choice(value: str | None, default: str, name: str, choices: tuple[str, ...]) -> str:
+    if value is None:
+        return default
+    if value.lower() not in choices:
+        raise InputError(f"ARTICLE_CHAT_{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.lower()
