@@ -215,7 +215,9 @@ def build_app(
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)) as app:
         turns = gr.State([])
         with gr.Column(elem_id="ac-root"):
-            gr.HTML(render_header(article), elem_id="ac-header")
+            gr.HTML(
+                render_header(article, getattr(service, "answerer_name", "extractive")), elem_id="ac-header"
+            )
             with gr.Row(elem_id="ac-main", equal_height=False):
                 with gr.Column(scale=5, min_width=300, elem_id="ac-chat-col"):
                     chatbot = gr.Chatbot(

@@ -27,6 +27,7 @@ from ui.render import (
     history_of,
     render_answer,
     render_article,
+    render_header,
     render_question,
     stream_prefixes,
 )
@@ -338,3 +339,24 @@ def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp
     assert len(Path(jsonl_path).read_text(encoding="utf-8").splitlines()) == 2
     page = build_instructor(desk.store, Settings(home=tmp_path, instructor_password="s3cret"))
     assert isinstance(page, gr.Blocks) and page.get_api_info()["named_endpoints"] == {}
+
+
+def test_unsupported_sentences_are_marked_and_the_notice_shown(service: FakeService) -> None:
+    result = service.ask("What did Powell say?")
+    flagged = "Rumsfeld 🙂 said yes."
+    result |= {"unsupported": [{"sentence": flagged, "reason": "the <b>name</b> differs"}], "notice": None}
+    markup = render_answer(result)
+    marked = re.search(r'<mark class="ac-unsupported" title="([^"]*)">(.*?)</mark>', markup)
+    assert marked and "Rumsfeld 🙂 said yes." in marked.group(2) and "⚠ unsupported" in marked.group(2)
+    assert "&lt;b&gt;name&lt;/b&gt;" in marked.group(1)
+    assert "Colin Powell said" in markup.split('<mark class="ac-unsupported"')[0]  # the rest unmarked
+    assert "ac-notice" not in markup
+    degraded = render_answer(result | {"unsupported": [], "notice": "The language model is unavailable."})
+    assert '<div class="ac-notice" role="status">The language model is unavailable.</div>' in degraded
+    assert "ac-unsupported" not in degraded
+
+
+def test_header_names_the_answerer(service: FakeService) -> None:
+    assert "Answerer: <code>extractive</code>" in render_header(service.article)
+    with_model = render_header(service.article, "openai:gpt-4o-mini")
+    assert "<code>openai:gpt-4o-mini</code>" in with_model and "checked" in with_model
