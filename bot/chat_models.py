@@ -22,8 +22,10 @@ from bot.errors import AnswererUnavailable, InputError
 
 EXTRACTIVE = "extractive"
 DEFAULT_TIMEOUT_S = 30.0
-LLAMACPP_CONTEXT = 8192  # tokens; an op-ed and its question fit
-LLAMACPP_MAX_TOKENS = 320  # an answer of a few cited sentences
+# A small window keeps a CPU model quick: retrieval's best passages fit, a long article does not.
+LLAMACPP_CONTEXT = 2048  # tokens
+LLAMACPP_MAX_TOKENS = 200  # an answer of a few cited sentences
+CHARS_PER_TOKEN = 3  # a cautious average for English text
 SPEC_FORMS = (
     "use 'extractive' (no model), 'provider:model' for LangChain's init_chat_model "
     "(e.g. 'openai:gpt-4o-mini', 'ollama:llama3.2'), or 'llamacpp:/path/to/model.gguf'"
@@ -47,8 +49,9 @@ def chat_model(spec: str, *, timeout: float = DEFAULT_TIMEOUT_S, env: Mapping[st
     if provider == "llamacpp":
         return _llamacpp(model)
     kwargs: dict[str, Any] = {"timeout": timeout, "max_retries": 0}
-    if provider == "openai" and env.get("OPENAI_BASE_URL") and not env.get("OPENAI_API_KEY"):
-        kwargs["api_key"] = "unused"  # local OpenAI-compatible servers take any key
+    if provider == "openai" and env.get("OPENAI_BASE_URL"):
+        kwargs["base_url"] = env["OPENAI_BASE_URL"]
+        kwargs["api_key"] = env.get("OPENAI_API_KEY") or "unused"  # local servers take any key
     if provider == "ollama":
         kwargs = {"client_kwargs": {"timeout": timeout}}
         if env.get("OLLAMA_HOST"):
@@ -107,8 +110,9 @@ class LlamaCppChat(BaseChatModel):
         return "llamacpp"
 
     @property
-    def context_tokens(self) -> int:
-        return self.n_ctx
+    def prompt_chars(self) -> int:
+        """How much prompt text fits beside the answer (``LLMAnswerer`` reads it)."""
+        return (self.n_ctx - self.max_tokens) * CHARS_PER_TOKEN
 
     def _model(self) -> Any:
         if self._llama is None:

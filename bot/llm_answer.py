@@ -84,7 +84,8 @@ class LLMAnswerer:
         unsupported: ``"mark"`` keeps failed sentences (listed in ``unsupported``), ``"drop"``
             removes them from the text.
         timeout: seconds for one model reply, from request to last token.
-        context_chars: the most prompt text to send; beyond it only retrieval's best passages go.
+        context_chars: the most prompt text to send; beyond it only retrieval's best passages go
+            (default: the model's own ``prompt_chars`` if it has one, else DEFAULT_CONTEXT_CHARS).
         retry_after: seconds to skip the model after it failed.
     """
 
@@ -99,7 +100,7 @@ class LLMAnswerer:
         verifier: Verifier,
         unsupported: str = MARK,
         timeout: float = DEFAULT_TIMEOUT_S,
-        context_chars: int = DEFAULT_CONTEXT_CHARS,
+        context_chars: int | None = None,
         retry_after: float = DEFAULT_RETRY_AFTER_S,
     ):
         if unsupported not in (MARK, DROP):
@@ -112,7 +113,7 @@ class LLMAnswerer:
         self.verifier = verifier
         self.unsupported = unsupported
         self.timeout = timeout
-        self.context_chars = context_chars
+        self.context_chars = context_chars or getattr(model, "prompt_chars", DEFAULT_CONTEXT_CHARS)
         self.retry_after = retry_after
         self._down_until = 0.0
 
