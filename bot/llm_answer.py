@@ -113,7 +113,9 @@ class LLMAnswerer:
         self.verifier = verifier
         self.unsupported = unsupported
         self.timeout = timeout
-        self.context_chars = context_chars or getattr(model, "prompt_chars", DEFAULT_CONTEXT_CHARS)
+        if context_chars is None:
+            context_chars = int(getattr(model, "prompt_chars", DEFAULT_CONTEXT_CHARS))
+        self.context_chars = context_chars
         self.retry_after = retry_after
         self._down_until = 0.0
 
