@@ -16,6 +16,7 @@ from ui.settings import Settings
 
 def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> ChatService:
     """Read the article, open Chroma (on disk or a server), index if needed, return the service."""
+    answerer = _answerer(settings)  # a bad model spec fails before any indexing
     article = read_article(settings.article, max_bytes=settings.max_article_bytes)
     client = _client(settings, move_broken_aside=rebuild)
     return open_service(
@@ -26,7 +27,7 @@ def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: b
         batch_size=settings.index_batch_size,
         progress=progress,
         rebuild=rebuild,
-        **_answerer(settings),
+        **answerer,
     )
 
 

@@ -58,3 +58,12 @@ def test_llm_settings_defaults_and_errors() -> None:
         Settings.from_env({"ARTICLE_CHAT_LLM_TIMEOUT": "soon"})
     with pytest.raises(InputError, match="mark, drop"):
         Settings.from_env({"ARTICLE_CHAT_UNSUPPORTED": "hide"})
+
+
+def test_cli_rejects_a_bad_llm_spec_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ui.cli import EXIT_USAGE, main
+
+    assert main(["--home", str(tmp_path), "--llm", "gpt4", "ask", "What did Finch say?"]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("article-chat: unknown language model 'gpt4'") and "\n" not in err
+    assert not (tmp_path / "chroma").exists()  # it failed before opening the index
