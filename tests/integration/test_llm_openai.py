@@ -126,7 +126,9 @@ def test_corrupted_sentences_are_listed_and_marked(
     result = service().ask(POWELL)
     assert len(result["unsupported"]) == 1, result
     flagged = result["unsupported"][0]
-    assert reason in flagged["reason"] and flagged["sentence"] in result["answer"]
+    assert flagged["reason"] and flagged["sentence"] in result["answer"]
+    if reason == "does not exist":  # ours; the other reasons are the checker's own words
+        assert reason in flagged["reason"]
     assert "[999]" not in result["answer"]
 
 
