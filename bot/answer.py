@@ -91,6 +91,9 @@ class Answer:
     closest: list[Citation] = field(default_factory=list)
     reason: str = ""
     features: dict[str, Any] = field(default_factory=dict)  # what the answerability check saw
+    answerer: str = "extractive"  # which answerer wrote it: "extractive" or a model spec
+    unsupported: list[dict[str, str]] = field(default_factory=list)  # {"sentence", "reason"}
+    notice: str | None = None  # why the answer is degraded, e.g. the model was unavailable
 
 
 def refusal_text(reason: str = "") -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -18,44 +19,90 @@ from bot.validate import DEFAULT_MAX_CHARS, split_messages
 
 
 class Answerer(Protocol):
-    """Anything that turns a question and ranked passages into a cited ``Answer``."""
+    """Anything that turns a question and ranked passages into a cited ``Answer``.
+
+    An answerer may also offer ``stream(question, query, candidates, history)`` yielding
+    ``StreamDelta`` then the ``Answer``, and ``rewrite(question, history, fallback=...)``
+    returning a standalone query; the chain uses them when present.
+    """
 
     def answer(
         self, question: str, query: str, candidates: list[Scored], history: Sequence[dict[str, str]] = ()
     ) -> Answer: ...
 
 
-def build_chain(
-    *, retriever: HybridRetriever, answerer: Answerer, max_chars: int = DEFAULT_MAX_CHARS
-) -> Runnable[dict[str, Any], dict[str, Any]]:
-    """A Runnable taking ``{"messages": [...]}`` (OpenAI chat format) and returning the answer JSON."""
+@dataclass(frozen=True)
+class StreamDelta:
+    """Text the answerer just produced, and every citation its markers resolved to so far."""
 
-    people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
-    written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
-    speller = Speller(written)
-    vocabulary = speller.vocabulary
+    text: str
+    citations: list[dict[str, Any]] = field(default_factory=list)
 
-    def run(inputs: dict[str, Any]) -> dict[str, Any]:
+
+class ArticleChain:
+    """The pipeline's steps, run whole (``invoke``) or streamed (``stream``)."""
+
+    def __init__(self, *, retriever: HybridRetriever, answerer: Answerer, max_chars: int = DEFAULT_MAX_CHARS):
+        self.retriever = retriever
+        self.answerer = answerer
+        self.max_chars = max_chars
+        self.people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
+        written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
+        self.speller = Speller(written)
+
+    def invoke(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """``{"messages": [...]}`` -> the answer JSON."""
+        result: dict[str, Any] = {}
+        for event in self.stream(inputs, deltas=False):
+            if isinstance(event, dict):
+                result = event
+        return result
+
+    def stream(
+        self, inputs: dict[str, Any], *, deltas: bool = True
+    ) -> Iterator[StreamDelta | dict[str, Any]]:
+        """``StreamDelta``s as the answer is written, then the answer JSON."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        question, history = split_messages(inputs.get("messages"), max_chars=max_chars)
-        if not is_english(question, vocabulary):
-            return to_json(question, question, Answer(NOT_ENGLISH, refused=True, reason=NOT_ENGLISH), timings)
-        asked = speller.correct(question)  # typos fixed; the answer object keeps what was typed
-        query = standalone_query(asked, history, people=people)
+        question, history = split_messages(inputs.get("messages"), max_chars=self.max_chars)
+        rewrite = getattr(self.answerer, "rewrite", None)
+        if rewrite is None and not is_english(question, self.speller.vocabulary):
+            # Only a language model translates; the offline answerer says what it reads.
+            yield to_json(question, question, Answer(NOT_ENGLISH, refused=True, reason=NOT_ENGLISH), timings)
+            return
+        asked = self.speller.correct(question)  # typos fixed; the answer object keeps what was typed
+        query = standalone_query(asked, history, people=self.people)
+        if rewrite is not None:
+            query = rewrite(question, history, fallback=query)
         timings["rewrite"] = _ms(started)
         mark = time.perf_counter()
         earlier = [m["content"] for m in history if m["role"] == "user"]
         topic = earlier[-1] if earlier and earlier[-1] not in query else None
-        candidates = retriever.rank(query, topic=topic)
+        candidates = self.retriever.rank(query, topic=topic)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
-        answer = answerer.answer(asked, query, candidates, history)
+        streaming = getattr(self.answerer, "stream", None) if deltas else None
+        if streaming is None:
+            answer = self.answerer.answer(asked, query, candidates, history)
+            if deltas:
+                yield StreamDelta(answer.text, [c.as_dict() for c in answer.citations])
+        else:
+            for event in streaming(asked, query, candidates, history):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    yield event
         timings["answer"] = _ms(mark)
         timings["total"] = _ms(started)
-        return to_json(question, query, answer, timings)
+        yield to_json(question, query, answer, timings)
 
-    return RunnableLambda(run, name="article_chat")
+
+def build_chain(
+    *, retriever: HybridRetriever, answerer: Answerer, max_chars: int = DEFAULT_MAX_CHARS
+) -> Runnable[dict[str, Any], dict[str, Any]]:
+    """A Runnable taking ``{"messages": [...]}`` (OpenAI chat format) and returning the answer JSON."""
+    chain = ArticleChain(retriever=retriever, answerer=answerer, max_chars=max_chars)
+    return RunnableLambda(chain.invoke, name="article_chat")
 
 
 def to_json(question: str, query: str, answer: Answer, timings: dict[str, float]) -> dict[str, Any]:
@@ -67,6 +114,9 @@ def to_json(question: str, query: str, answer: Answer, timings: dict[str, float]
         "refused": answer.refused,
         "citations": [c.as_dict() for c in answer.citations],
         "closest": [c.as_dict() for c in answer.closest],
+        "answerer": answer.answerer,
+        "unsupported": list(answer.unsupported),
+        "notice": answer.notice,
         "timings_ms": timings,
     }
 

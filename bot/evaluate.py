@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import InputError
+from bot.llm_answer import parse
 from bot.text import normalize
 
 Ask = Callable[[str, list[dict[str, str]]], dict[str, Any]]
@@ -29,6 +30,11 @@ class Report:
     followups_right: int = 0
     invalid_citations: int = 0
     citation_chars: list[int] = field(default_factory=list)
+    citations: int = 0  # citations of answered, answerable questions...
+    gold_citations: int = 0  # ...that hold a gold passage
+    model_sentences: int = 0  # sentences a language model wrote...
+    supported_sentences: int = 0  # ...that the checks found supported by their citations
+    notices: int = 0  # answers degraded (the model unavailable)
     latencies_ms: list[float] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -44,6 +50,9 @@ class Report:
             "refusal_accuracy": rate(self.refused_right, self.unanswerable),
             "followup_accuracy": rate(self.followups_right, self.followups),
             "invalid_citations": self.invalid_citations,
+            "citation_precision": rate(self.gold_citations, self.citations),
+            "faithfulness": rate(self.supported_sentences, self.model_sentences),
+            "notices": self.notices,
             "mean_citation_chars": round(statistics.fmean(self.citation_chars), 1)
             if self.citation_chars
             else 0,
@@ -103,6 +112,11 @@ def _score(
         if article_text[citation["start"] : citation["end"]] != citation["text"]:
             report.invalid_citations += 1
     report.citation_chars += [len(c["text"]) for c in result["citations"]]
+    report.notices += bool(result.get("notice"))
+    if result.get("answerer", "extractive") != "extractive":
+        written = len(parse(result["answer"], passages=len(result["citations"])))
+        report.model_sentences += written
+        report.supported_sentences += max(0, written - len(result.get("unsupported", [])))
     followup = len(row["turns"]) > 1
     report.followups += followup
     problems = []
@@ -110,6 +124,11 @@ def _score(
         report.answerable += 1
         first = result["citations"][0]["text"] if result["citations"] else ""
         cited = any(_norm(g) in _norm(first) for g in row.get("gold", []))
+        if row.get("gold") and not result["refused"]:
+            report.citations += len(result["citations"])
+            report.gold_citations += sum(
+                any(_norm(g) in _norm(c["text"]) for g in row["gold"]) for c in result["citations"]
+            )
         expected = all(_norm(e) in _norm(result["answer"]) for e in row.get("expect", []))
         report.cited_at_1 += cited
         report.expected += expected

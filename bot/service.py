@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import ExtractiveAnswerer
-from bot.chain import Answerer, build_chain
+from bot.chain import Answerer, ArticleChain, StreamDelta
+from bot.chat_models import DEFAULT_TIMEOUT_S, EXTRACTIVE
 from bot.grounding import Grounding
+from bot.llm_answer import MARK, LLMAnswerer
 from bot.retrieval import HybridRetriever
 from bot.starters import starter_candidates
 from bot.validate import DEFAULT_MAX_CHARS
+from bot.verify import Verifier
 from bot.whole_article import WholeArticle
 from index.article import Article
 from index.store import DEFAULT_BATCH_SIZE, ArticleIndex, ensure_index
@@ -31,17 +34,21 @@ class ChatService:
         self.article: Article = index.article
         self.article_map = index.article_map  # the outline of the article: thesis, evidence, ...
         self.retriever = HybridRetriever(index=index)
-        self.answerer = answerer or ExtractiveAnswerer(
-            self.article,
-            index.chunks,
-            grounding=Grounding(self.article, embeddings=index.embeddings),
-            whole=WholeArticle(self.article, index.chunks, self.article_map),
-        )
+        self.answerer = answerer or extractive_answerer(index)
+        # Starters and warm-up need no model: they run on the answerer a model falls back to.
+        self.extractive: Answerer = getattr(self.answerer, "fallback", self.answerer)
         self.max_chars = max_chars
         self._starters: list[str] | None = None
-        self.chain: Runnable[dict[str, Any], dict[str, Any]] = build_chain(
-            retriever=self.retriever, answerer=self.answerer, max_chars=max_chars
+        self.pipeline = ArticleChain(retriever=self.retriever, answerer=self.answerer, max_chars=max_chars)
+        self.chain: Runnable[dict[str, Any], dict[str, Any]] = RunnableLambda(
+            self.pipeline.invoke, name="article_chat"
         )
+        self._quick = ArticleChain(retriever=self.retriever, answerer=self.extractive, max_chars=max_chars)
+
+    @property
+    def answerer_name(self) -> str:
+        """What answers: "extractive" or the model's spec."""
+        return str(getattr(self.answerer, "name", EXTRACTIVE))
 
     def outline(self) -> list[dict[str, Any]]:
         """The article map as labelled passages: ``label`` plus the fields of a citation."""
@@ -56,16 +63,22 @@ class ChatService:
         """Answer ``question`` given earlier ``{"role", "content"}`` turns; raises ``InputError``."""
         return self.chain.invoke({"messages": [*history, {"role": "user", "content": question}]})
 
+    def stream(
+        self, question: str, history: Sequence[dict[str, str]] = ()
+    ) -> Iterator[StreamDelta | dict[str, Any]]:
+        """``StreamDelta``s as the answer is written, then the answer object; raises ``InputError``."""
+        return self.pipeline.stream({"messages": [*history, {"role": "user", "content": question}]})
+
     def ask_messages(self, messages: Any) -> dict[str, Any]:
         """Answer the last user message of an OpenAI-style message list."""
         return self.chain.invoke({"messages": messages})
 
     def warm_up(self) -> None:
         """Load the model and do one-off work now, so the first user does not wait for it."""
-        prepare = getattr(self.answerer, "prepare", None)
+        prepare = getattr(self.extractive, "prepare", None)
         if prepare:
             prepare()
-        self.ask("What is the article about?")
+        self._quick.invoke({"messages": [{"role": "user", "content": "What is the article about?"}]})
 
     def starters(self, n: int = 4) -> list[str]:
         """Up to ``n`` questions derived from the article that the bot does answer."""
@@ -74,7 +87,7 @@ class ChatService:
             for question in starter_candidates(self.index.chunks, author=self.article.author):
                 if len(self._starters) >= MAX_STARTERS:
                     break
-                if not self.ask(question)["refused"]:
+                if not self._quick.invoke({"messages": [{"role": "user", "content": question}]})["refused"]:
                     self._starters.append(question)
         return self._starters[:n]
 
@@ -88,8 +101,16 @@ def open_service(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
     rebuild: bool = False,
+    model: Any = None,
+    model_name: str = EXTRACTIVE,
+    unsupported: str = MARK,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> ChatService:
-    """Index ``article`` if needed (see ``index.store.ensure_index``) and return a ready service."""
+    """Index ``article`` if needed (see ``index.store.ensure_index``) and return a ready service.
+
+    With a chat ``model`` (see ``bot.chat_models``) answers come from it, checked sentence by
+    sentence, with the extractive answerer as the fallback.
+    """
     index = ensure_index(
         article,
         client=client,
@@ -98,4 +119,39 @@ def open_service(
         progress=progress,
         rebuild=rebuild,
     )
-    return ChatService(index, max_chars=max_chars)
+    answerer = build_answerer(index, model=model, name=model_name, unsupported=unsupported, timeout=timeout)
+    return ChatService(index, answerer=answerer, max_chars=max_chars)
+
+
+def extractive_answerer(index: ArticleIndex) -> ExtractiveAnswerer:
+    """The model-free answerer over ``index``."""
+    return ExtractiveAnswerer(
+        index.article,
+        index.chunks,
+        grounding=Grounding(index.article, embeddings=index.embeddings),
+        whole=WholeArticle(index.article, index.chunks, index.article_map),
+    )
+
+
+def build_answerer(
+    index: ArticleIndex,
+    *,
+    model: Any = None,
+    name: str = EXTRACTIVE,
+    unsupported: str = MARK,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Answerer:
+    """The extractive answerer, or with a chat ``model`` an ``LLMAnswerer`` falling back to it."""
+    extractive = extractive_answerer(index)
+    if model is None:
+        return extractive
+    return LLMAnswerer(
+        index.article,
+        index.chunks,
+        model=model,
+        name=name,
+        fallback=extractive,
+        verifier=Verifier(index.article.text, embeddings=index.embeddings),
+        unsupported=unsupported,
+        timeout=timeout,
+    )

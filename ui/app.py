@@ -32,6 +32,7 @@ from ui.settings import Settings
 
 STATIC = Path(__file__).with_name("static")
 DEFAULT_STREAM_DELAY = 0.02  # seconds between streamed chunks: quick, but visibly streaming
+WHOLE_ANSWER_CHARS = 80  # a delta this long came in one piece: type it out
 CHAT_CONCURRENCY = 8  # answers stream at once; the model call itself is serialized by ChatDesk
 QUEUE_SIZE = 4 * CHAT_CONCURRENCY  # jobs waiting past this get "queue is full" at once, not a long wait
 DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
@@ -55,6 +56,19 @@ class ChatDesk:
         with self._lock:
             result: dict[str, Any] = self.service.ask(question, list(history))
         return result, self.store.record_question(result, source=source)
+
+    def stream(self, question: Any, history: Any = (), *, source: str) -> Iterator[Any]:
+        """``StreamDelta``s as the answer is written, then ``(answer JSON, row id)``."""
+        if not isinstance(history or [], list | tuple):
+            raise InputError('history must be a list of {"role", "content"} objects')
+        result: dict[str, Any] = {}
+        with self._lock:
+            for event in self.service.stream(question, list(history or [])):
+                if isinstance(event, dict):
+                    result = event
+                else:
+                    yield event
+        yield result, self.store.record_question(result, source=source)
 
 
 class ChatHandlers:
@@ -80,18 +94,29 @@ class ChatHandlers:
             return
         chat = [*before, {"role": "user", "content": render_question(shown)}, _assistant(render_pending())]
         yield "", list(chat), turns, gr.skip()
+        partial = {"question": shown, "query": shown, "refused": False, "citations": [], "closest": []}
+        written = ""
         try:
-            result, question_id = self.desk.ask(message, history_of(turns), source="web")
+            for event in self.desk.stream(message, history_of(turns), source="web"):
+                if isinstance(event, tuple):
+                    result, question_id = event
+                    break
+                partial["citations"] = event.citations
+                # A whole answer at once (the extractive answerer) is typed out; a model's tokens
+                # are shown as they come.
+                pieces = stream_prefixes(event.text) if len(event.text) > WHOLE_ANSWER_CHARS else []
+                for prefix in [*pieces, event.text]:
+                    chat[-1] = _assistant(render_answer(partial, partial=written + prefix))
+                    yield "", list(chat), turns, gr.skip()
+                    if pieces:
+                        time.sleep(self.stream_delay)
+                written += event.text
         except InputError as exc:
             gr.Warning(str(exc))
             yield scrub(message), before, turns, gr.skip()
             return
         except ArticleChatError as exc:
             raise gr.Error(f"The chat is unavailable: {exc}") from exc
-        for prefix in stream_prefixes(result["answer"]):
-            chat[-1] = _assistant(render_answer(result, partial=prefix))
-            yield "", list(chat), turns, gr.skip()
-            time.sleep(self.stream_delay)
         chat[-1] = _assistant(render_answer(result))
         turns.append({"result": result, "question_id": question_id, "index": len(chat) - 1, "rating": None})
         yield "", list(chat), turns, self.download(turns)
@@ -129,6 +154,26 @@ class ChatHandlers:
         """
         try:
             return self.desk.ask(question, history or [], source="gradio-api")[0]
+        except InputError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def api_ask_stream(
+        self, question: str, history: list[dict[str, str]] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Like /ask, streamed: the answer object grows as the model writes, the last one is checked.
+
+        Args:
+            question: the question, e.g. "What did Powell say?"
+            history: earlier turns as [{"role": "user"|"assistant", "content": "..."}], oldest first
+        """
+        written = ""
+        try:
+            for event in self.desk.stream(question, history or [], source="gradio-api"):
+                if isinstance(event, tuple):
+                    yield event[0]
+                    return
+                written += event.text
+                yield {"question": question, "answer": written, "citations": event.citations, "partial": True}
         except InputError as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -172,7 +217,9 @@ def build_app(
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)) as app:
         turns = gr.State([])
         with gr.Column(elem_id="ac-root"):
-            gr.HTML(render_header(article), elem_id="ac-header")
+            gr.HTML(
+                render_header(article, getattr(service, "answerer_name", "extractive")), elem_id="ac-header"
+            )
             with gr.Row(elem_id="ac-main", equal_height=False):
                 with gr.Column(scale=5, min_width=300, elem_id="ac-chat-col"):
                     chatbot = gr.Chatbot(
@@ -223,6 +270,7 @@ def build_app(
         chatbot.like(handlers.like, [turns], [turns], api_visibility="private")
         chatbot.clear(lambda: ([], handlers.download([])), None, [turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
+        gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)
     app.queue(max_size=QUEUE_SIZE)
     return app
 

@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 [ARTICLE_CHAT_CHROMA_URL]"
     )
+    parser.add_argument(
+        "--llm",
+        help="answerer: extractive, provider:model (e.g. openai:gpt-4o-mini, ollama:llama3.2) or "
+        "llamacpp:PATH.gguf [ARTICLE_CHAT_LLM, default extractive]",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", help="build or refresh the index of the article")
@@ -71,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             home=args.home,
             embedding_model=args.model,
             chroma_url=args.chroma_url,
+            llm=args.llm,
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
         )
@@ -113,12 +119,38 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.validate import clean_question
 
     question = clean_question(args.question, max_chars=settings.max_question_chars)  # fail before loading
-    result = _open(settings).ask(question)
+    service = _open(settings)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print(json.dumps(service.ask(question), ensure_ascii=False))
     else:
-        print(format_answer(result))
+        print_stream(service.stream(question), sys.stdout)
     return 0
+
+
+def print_stream(events: Iterable[Any], out: TextIO) -> dict[str, Any]:
+    """Print the answer's text as it is written, then what the checks found and the passages."""
+    result: dict[str, Any] = {}
+    streamed = False
+    for event in events:
+        if isinstance(event, dict):
+            result = event
+            break
+        out.write(event.text)
+        out.flush()
+        streamed = streamed or bool(event.text)
+    if streamed:
+        out.write("\n")
+    lines = []
+    if result.get("notice"):  # what was streamed is replaced by the article's own words
+        lines += [""] * streamed + [result["notice"], result["answer"]]
+    elif not streamed:
+        lines.append(result["answer"])
+    lines += _details(result)
+    if result["query"] != result["question"]:
+        lines.append(f"(searched for: {result['query']})")
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    return result
 
 
 def answer_lines(service: Any, lines: Iterable[bytes], out: TextIO) -> int:
@@ -150,13 +182,22 @@ def format_answer(result: dict[str, Any]) -> str:
     lines = [result["answer"]]
     if result["query"] != result["question"]:
         lines.insert(0, f"(searched for: {result['query']})")
+    return "\n".join(lines + _details(result))
+
+
+def _details(result: dict[str, Any]) -> list[str]:
+    """Unsupported sentences, cited passages and closest passages, each block after a blank line."""
+    lines = []
+    if result.get("unsupported"):
+        lines += ["", "Not supported by the passages it cites (check these yourself):"]
+        lines += [f"  ! {u['sentence']} ({u['reason']})" for u in result["unsupported"]]
     if result["citations"]:
         lines.append("")
         lines += [f"[{c['n']}] ¶{c['paragraph']}: {c['text']}" for c in result["citations"]]
     if result["closest"]:
         lines += ["", "Closest passages (not an answer):"]
         lines += [f"  ¶{c['paragraph']}: {c['text']}" for c in result["closest"]]
-    return "\n".join(lines)
+    return lines
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -40,8 +40,34 @@ def render_question(question: str) -> str:
     return f'<div class="ac-q">{esc(question)}</div>'
 
 
-def render_text(text: str, citations: Sequence[dict[str, Any]]) -> str:
-    """Answer text with each ``[n]`` marker turned into a link to citation n (others stay text)."""
+def render_text(
+    text: str, citations: Sequence[dict[str, Any]], unsupported: Sequence[dict[str, str]] = ()
+) -> str:
+    """Answer text with each ``[n]`` marker turned into a link to citation n (others stay text),
+    and each sentence the checks could not support wrapped in a visible ``ac-unsupported`` mark."""
+    spans = []
+    for item in unsupported:
+        start = text.find(item["sentence"])
+        if start >= 0:
+            spans.append((start, start + len(item["sentence"]), item["reason"]))
+    if not spans:
+        return _linked(text, citations)
+    parts, cursor = [], 0
+    for start, end, reason in sorted(spans):
+        if start < cursor:
+            continue
+        parts.append(_linked(text[cursor:start], citations))
+        tip = esc(f"Not supported by the passage it cites: {reason}")
+        parts.append(
+            f'<mark class="ac-unsupported" title="{tip}">{_linked(text[start:end], citations)}'
+            '<span class="ac-flag" aria-label="unsupported">⚠ unsupported</span></mark>'
+        )
+        cursor = end
+    parts.append(_linked(text[cursor:], citations))
+    return "".join(parts)
+
+
+def _linked(text: str, citations: Sequence[dict[str, Any]]) -> str:
     by_n = {int(c["n"]): c for c in citations}
     parts, cursor = [], 0
     for match in _MARKER.finditer(text):
@@ -78,8 +104,11 @@ def render_answer(result: dict[str, Any], *, partial: str | None = None) -> str:
     parts = [f'<div class="ac-answer{" ac-refused" if refused else ""}">']
     if result["query"] != result["question"]:
         parts.append(f'<div class="ac-searched">Searched for: “{esc(result["query"])}”</div>')
+    if partial is None and result.get("notice"):
+        parts.append(f'<div class="ac-notice" role="status">{esc(result["notice"])}</div>')
     text = result["answer"] if partial is None else partial
-    parts.append(f'<div class="ac-text">{render_text(text, result["citations"])}')
+    unsupported = result.get("unsupported", []) if partial is None else []
+    parts.append(f'<div class="ac-text">{render_text(text, result["citations"], unsupported)}')
     parts.append('<span class="ac-caret"></span></div>' if partial is not None else "</div>")
     if partial is None:
         if result["citations"]:
@@ -148,20 +177,29 @@ def render_outline(items: Sequence[dict[str, Any]], *, per_label: int = OUTLINE_
     return "".join(parts)
 
 
-def render_header(article: Article) -> str:
-    """The page header: the article's title (or opening words), author and how to read answers."""
+def render_header(article: Article, answerer: str = "extractive") -> str:
+    """The page header: the article's title (or opening words), author, who answers and how to
+    read answers."""
     if article.title:
         about = esc(article.title)
     else:
         first = article.body[0].text if article.body else article.text
         about = "“" + esc(first if len(first) <= 90 else first[:87].rstrip() + "…") + "”"
     byline = f'<span class="ac-muted"> · by {esc(article.author)}</span>' if article.author else ""
+    if answerer == "extractive":
+        how = "Answers quote the article word for word."
+    else:
+        how = (
+            "Answers are written by a language model from the article; every sentence is checked "
+            "against the passage it cites, and any that isn't supported is marked."
+        )
     return (
         '<div class="ac-header"><div class="ac-h1">Ask the article</div>'
         f'<div class="ac-about">{about}{byline}</div>'
-        '<div class="ac-muted">Answers quote the article word for word. Click a '
+        f'<div class="ac-muted">{how} Click a '
         '<span class="ac-demo">[1]</span> to see the passage; if the article doesn\'t say, '
-        "the bot tells you.</div></div>"
+        "the bot tells you.</div>"
+        f'<div class="ac-muted ac-answerer">Answerer: <code>{esc(answerer)}</code></div></div>'
     )
 
 

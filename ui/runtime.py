@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bot.chat_models import EXTRACTIVE, chat_model, model_name
 from bot.service import ChatService, open_service
 from index.article import read_article
 from index.embeddings import SentenceEmbeddings
@@ -15,6 +16,7 @@ from ui.settings import Settings
 
 def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> ChatService:
     """Read the article, open Chroma (on disk or a server), index if needed, return the service."""
+    answerer = _answerer(settings)  # a bad model spec fails before any indexing
     article = read_article(settings.article, max_bytes=settings.max_article_bytes)
     client = _client(settings, move_broken_aside=rebuild)
     return open_service(
@@ -25,7 +27,20 @@ def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: b
         batch_size=settings.index_batch_size,
         progress=progress,
         rebuild=rebuild,
+        **answerer,
     )
+
+
+def _answerer(settings: Settings) -> dict[str, Any]:
+    """The chat model named by ``ARTICLE_CHAT_LLM`` and how to use it; nothing for "extractive"."""
+    if settings.llm.strip().lower() == EXTRACTIVE:
+        return {}
+    return {
+        "model": chat_model(settings.llm, timeout=settings.llm_timeout),
+        "model_name": model_name(settings.llm),
+        "unsupported": settings.unsupported,
+        "timeout": settings.llm_timeout,
+    }
 
 
 def rebuild_from_settings(settings: Settings) -> ChatService:

@@ -345,7 +345,12 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
         article = service.article
-        return {"ok": True, "article": article.source, "paragraphs": len(article.paragraphs)}
+        return {
+            "ok": True,
+            "article": article.source,
+            "paragraphs": len(article.paragraphs),
+            "answerer": getattr(service, "answerer_name", "extractive"),
+        }
 
     @app.get("/gradio.js", include_in_schema=False)
     async def gradio_js() -> FileResponse:

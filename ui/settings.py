@@ -35,6 +35,9 @@ class Settings:
     instructor_password: str | None = None  # ARTICLE_CHAT_INSTRUCTOR_PASSWORD
     trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
     rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
+    llm: str = "extractive"  # ARTICLE_CHAT_LLM: "extractive", "provider:model" or "llamacpp:PATH.gguf"
+    llm_timeout: float = 30.0  # ARTICLE_CHAT_LLM_TIMEOUT: seconds for one model reply
+    unsupported: str = "mark"  # ARTICLE_CHAT_UNSUPPORTED: "mark" or "drop" unchecked sentences
 
     @property
     def chroma_path(self) -> Path:
@@ -69,6 +72,9 @@ class Settings:
                 h.strip().lower() for h in (get("TRUSTED_HOSTS") or "").split(",") if h.strip()
             ),
             rate_limit=_rate(get("RATE_LIMIT") or defaults.rate_limit),
+            llm=get("LLM") or defaults.llm,
+            llm_timeout=_seconds(get("LLM_TIMEOUT"), defaults.llm_timeout, "LLM_TIMEOUT"),
+            unsupported=_choice(get("UNSUPPORTED"), defaults.unsupported, "UNSUPPORTED", ("mark", "drop")),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -104,3 +110,21 @@ def parse_rate(value: str) -> tuple[int, float] | None:
 def _rate(value: str) -> str:
     parse_rate(value)  # a bad value stops the server at start, not at the first question
     return value
+def _seconds(value: str | None, default: float, name: str) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"ARTICLE_CHAT_{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0:
+        raise InputError(f"ARTICLE_CHAT_{name} must be positive, not {value}")
+    return number
+
+
+def _choice(value: str | None, default: str, name: str, choices: tuple[str, ...]) -> str:
+    if value is None:
+        return default
+    if value.lower() not in choices:
+        raise InputError(f"ARTICLE_CHAT_{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.lower()

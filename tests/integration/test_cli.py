@@ -13,7 +13,10 @@ from index.article import default_article_path, read_article
 
 pytestmark = pytest.mark.integration
 
-ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
+ANSWER_KEYS = {
+    "question", "query", "answer", "refused", "citations", "closest", "answerer", "unsupported", "notice",
+    "timings_ms",
+}  # fmt: skip
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
 METRICS = (
     "cited_at_1",

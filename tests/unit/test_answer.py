@@ -18,7 +18,10 @@ from bot.retrieval import HybridRetriever, Scored
 from index.article import parse_article
 from index.chunks import chunk_article
 
-ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
+ANSWER_KEYS = {
+    "question", "query", "answer", "refused", "citations", "closest", "answerer", "unsupported", "notice",
+    "timings_ms",
+}  # fmt: skip
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
 
 

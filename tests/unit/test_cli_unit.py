@@ -18,7 +18,10 @@ import ui.runtime
 from index.errors import IndexUnavailable
 from ui.cli import EXIT_FAILURE, EXIT_USAGE, format_answer, main
 
-ANSWER_KEYS = {"question", "query", "answer", "refused", "citations", "closest", "timings_ms"}
+ANSWER_KEYS = {
+    "question", "query", "answer", "refused", "citations", "closest", "answerer", "unsupported", "notice",
+    "timings_ms",
+}  # fmt: skip
 
 
 @pytest.fixture

@@ -203,3 +203,22 @@ def test_load_rows_rejects_a_non_utf8_file_clearly(tmp_path: Path) -> None:
     path.write_bytes(b'\xff\xfe{"turns": ["Caf\xe9?"]}\n')
     with pytest.raises(InputError, match="UTF-8"):
         load_rows(path)
+
+
+def test_faithfulness_and_citation_precision_for_a_model_answerer() -> None:
+    rows = [
+        {"id": "cost", "turns": ["How much?"], "gold": ["cost $48 million"]},
+        {"id": "quote", "turns": ["What did Ortiz say?"], "gold": ["the day we started building"]},
+    ]
+    model_answer = answer(COST, FERRY) | {
+        "answerer": "openai:m",
+        "unsupported": [{"sentence": "The ferry runs on.", "reason": "x"}],
+    }
+    fallback = answer(QUOTE) | {"notice": "The language model is unavailable."}
+    bot = ScriptedBot({"How much?": model_answer, "What did Ortiz say?": fallback})
+    summary = evaluate(rows, bot, ARTICLE).summary()
+    assert summary["citation_precision"] == round(2 / 3, 3)  # the ferry citation is not gold
+    assert summary["faithfulness"] == 0.5  # two model sentences, one unsupported
+    assert summary["notices"] == 1
+    extractive = evaluate(rows[1:], ScriptedBot({"What did Ortiz say?": answer(QUOTE)}), ARTICLE)
+    assert extractive.summary()["faithfulness"] is None

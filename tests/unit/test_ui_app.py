@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from bot.chain import StreamDelta
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
 from ui.app import ChatDesk, ChatHandlers, build_app, prune
@@ -25,6 +27,7 @@ from ui.render import (
     history_of,
     render_answer,
     render_article,
+    render_header,
     render_question,
     stream_prefixes,
 )
@@ -73,6 +76,13 @@ class FakeService:
         ]
         answer = f"{citations[0]['text']} [1] {citations[1]['text']} [2] <img src=x onerror=alert(1)> [9]"
         return self._result(question, query, answer, False, citations, [])
+
+    def stream(self, question: str, history: Sequence[dict[str, str]] = ()) -> Iterator[Any]:
+        """The answer word by word, as a model would write it, then the answer object."""
+        result = self.ask(question, history)
+        for word in re.findall(r"\S+\s*", result["answer"]):
+            yield StreamDelta(word, result["citations"])
+        yield result
 
     @staticmethod
     def _result(
@@ -275,12 +285,27 @@ def test_api_ask_returns_contract_and_turns_input_errors_into_gr_error(handlers:
         handlers.api_ask("What did Powell say?", "not a list")  # type: ignore[arg-type]
 
 
-def test_build_app_exposes_only_ask(service: FakeService, tmp_path: Path) -> None:
+def test_build_app_exposes_only_ask_and_its_stream(service: FakeService, tmp_path: Path) -> None:
     app = build_app(service, Settings(home=tmp_path), stream_delay=0)
     assert isinstance(app, gr.Blocks)
     named = app.get_api_info()["named_endpoints"]
-    assert list(named) == ["/ask"]
-    assert [p["parameter_name"] for p in named["/ask"]["parameters"]] == ["question", "history"]
+    assert list(named) == ["/ask", "/ask_stream"]
+    for name in named:
+        assert [p["parameter_name"] for p in named[name]["parameters"]] == ["question", "history"]
+
+
+def test_api_ask_stream_grows_the_answer_then_gives_the_checked_one(handlers: ChatHandlers) -> None:
+    updates = list(handlers.api_ask_stream("What did Powell say?", []))
+    assert len(updates) > 3 and all(u["partial"] for u in updates[:-1])
+    assert [len(u["answer"]) for u in updates[:-1]] == sorted(len(u["answer"]) for u in updates[:-1])
+    assert "partial" not in updates[-1] and updates[-1]["citations"][0]["n"] == 1
+    assert updates[-2]["answer"] == updates[-1]["answer"]
+
+
+def test_respond_shows_each_streamed_piece(handlers: ChatHandlers, service: FakeService) -> None:
+    words = len(service.ask("What did Powell say?")["answer"].split())
+    steps = list(handlers.respond("What did Powell say?", [], []))
+    assert len(steps) == words + 2  # pending, one per word, the final render
 
 
 def test_prune_deletes_only_old_download_folders(tmp_path: Path) -> None:
@@ -314,3 +339,24 @@ def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp
     assert len(Path(jsonl_path).read_text(encoding="utf-8").splitlines()) == 2
     page = build_instructor(desk.store, Settings(home=tmp_path, instructor_password="s3cret"))
     assert isinstance(page, gr.Blocks) and page.get_api_info()["named_endpoints"] == {}
+
+
+def test_unsupported_sentences_are_marked_and_the_notice_shown(service: FakeService) -> None:
+    result = service.ask("What did Powell say?")
+    flagged = "Rumsfeld 🙂 said yes."
+    result |= {"unsupported": [{"sentence": flagged, "reason": "the <b>name</b> differs"}], "notice": None}
+    markup = render_answer(result)
+    marked = re.search(r'<mark class="ac-unsupported" title="([^"]*)">(.*?)</mark>', markup)
+    assert marked and "Rumsfeld 🙂 said yes." in marked.group(2) and "⚠ unsupported" in marked.group(2)
+    assert "&lt;b&gt;name&lt;/b&gt;" in marked.group(1)
+    assert "Colin Powell said" in markup.split('<mark class="ac-unsupported"')[0]  # the rest unmarked
+    assert "ac-notice" not in markup
+    degraded = render_answer(result | {"unsupported": [], "notice": "The language model is unavailable."})
+    assert '<div class="ac-notice" role="status">The language model is unavailable.</div>' in degraded
+    assert "ac-unsupported" not in degraded
+
+
+def test_header_names_the_answerer(service: FakeService) -> None:
+    assert "Answerer: <code>extractive</code>" in render_header(service.article)
+    with_model = render_header(service.article, "openai:gpt-4o-mini")
+    assert "<code>openai:gpt-4o-mini</code>" in with_model and "checked" in with_model

@@ -184,7 +184,12 @@ def test_instructor_without_slash_redirects(client: TestClient) -> None:
 
 
 def test_health(client: TestClient) -> None:
-    assert client.get("/api/health").json() == {"ok": True, "article": "fake.md", "paragraphs": 2}
+    assert client.get("/api/health").json() == {
+        "ok": True,
+        "article": "fake.md",
+        "paragraphs": 2,
+        "answerer": "extractive",
+    }
 
 
 def test_same_origin_rules() -> None:
