@@ -244,7 +244,11 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--write", action="store_true", help="write bot/answerability.json")
-    parser.add_argument("--answer-rate", type=float, default=0.92)
+    parser.add_argument(
+        "--answer-rate", type=float, nargs="+", default=[0.95],
+        help="share of answerable questions the threshold keeps answering (the first is written; "
+        "others are only reported)",
+    )  # fmt: skip
     parser.add_argument(
         "--blind", nargs="*", default=["fountains (essay)", "tolsay (encyclopedia)"],
         help="articles never fit on, only scored",
@@ -282,7 +286,13 @@ def main() -> int:
             print(f"{label:30s} {len(held):9d} {top1(held, HAND_WEIGHTS):9.3f} {top1(held, ranking):7.3f}")
 
         with_features(records, ranking)
-        print("\n2. answerability, with the fitted ranking")
+        for rate in args.answer_rate[1:]:
+            print(f"\n(answer rate {rate}, not written)")
+            for name in names:
+                model = fit([r for r in training if r["article"] != name], answer_rate=rate)
+                _row(name, score(model, [r for r in records if r["article"] == name]))
+        args.answer_rate = args.answer_rate[0]
+        print(f"\n2. answerability (answer rate {args.answer_rate}), with the ranking kept above")
         print(
             f"{'held-out article':30s} {'answerable':>10s} {'answered':>9s} {'unanswerable':>12s} {'refused':>8s}"
         )

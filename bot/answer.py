@@ -128,6 +128,7 @@ class ExtractiveAnswerer:
         self._chunks = list(chunks)
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
         self._body = {p.number for p in article.paragraphs if p.kind == "body"}
+        self._names = {name for c in self._chunks for name in find_names(c.text)}
         document_frequency: Counter[str] = Counter()
         for chunk in chunks:
             document_frequency.update(set(content_stems(chunk.text, drop_question_words=False)))
@@ -153,7 +154,13 @@ class ExtractiveAnswerer:
         if not candidates:
             return Answer(refusal_text(), refused=True)
         speaker = self._resolve_person(asked.subject)
-        if speaker and not self._speaks(speaker) and (not_quoted := self._not_quoted(speaker)):
+        if (
+            speaker
+            and asked.asks_words
+            and asked.subject in self._names  # named in the question, not a role it describes
+            and not self._speaks(speaker)
+            and (not_quoted := self._not_quoted(speaker))
+        ):
             return not_quoted
         said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
         ranked = self._rank(

@@ -21,6 +21,11 @@ _QUOTE_NOUN = re.compile(
     r"\b(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)(?:’s|'s)\s+(?:quote|words|warning|remark|comment|"
     r"statement|claim|prediction|description)",
 )
+_ASKS_WORDS = re.compile(
+    r"\b(say|said|says|tell|told|argue|argued|claim|claimed|warn|warned|quote|quoted|think|thinks|"
+    r"thought|believe|believes|predict|predicted|write|wrote|words|comment|statement|remark)\b",
+    re.IGNORECASE,
+)
 _WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)
 _WHY = re.compile(r"^\W*(why|what (is|was|are) the (reason|cause)|how come)\b|\bwhy\b", re.IGNORECASE)
 _WANTS_NUMBER = re.compile(
@@ -51,6 +56,7 @@ class Question:
     wants: str | None  # "number", "time", "name" or None
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
+    asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -69,6 +75,7 @@ class Question:
             wants=answer_type(text),
             asks_reason=bool(_WHY.search(text)),
             asks_speaker=bool(_WHO_SAID.search(text)),
+            asks_words=bool(_ASKS_WORDS.search(text)),
         )
 
     @property
@@ -96,4 +103,7 @@ def quoted_subject(question: str) -> str | None:
     if who.lower() in _PRONOUNS:
         return None  # a pronoun: the follow-up rewrite has put the name in the query
     names = find_names(who)
-    return names[0] if names else (who if len(who.split()) <= 4 else None)
+    rest = [w for w in words(who) if w not in STOPWORDS and not any(w in words(n) for n in names)]
+    if names and not rest:
+        return names[0]  # "Powell", "Mayor Ortiz"
+    return who if len(who.split()) <= 4 else None  # a role: "the Sunni former minister"
