@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from langchain_core.embeddings import Embeddings
 from bot.guard import is_injection, is_other_task
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 from index.article import Article
+from index.query_cache import embed_queries
 
 if TYPE_CHECKING:
     from bot.retrieval import Scored
@@ -65,8 +66,17 @@ class Verdict:
 class Grounding:
     """Answerability from the question's own words and the best passage's scores."""
 
-    def __init__(self, article: Article, *, embeddings: Embeddings):
+    def __init__(
+        self,
+        article: Article,
+        *,
+        embeddings: Embeddings,
+        vocabulary_vectors: Callable[[list[str]], Any] | None = None,
+    ):
+        """``vocabulary_vectors(words)`` gives the words' vectors, one row each (stored with the
+        index, see ``index.derived``); by default they are embedded at the first ``prepare``."""
         self.embeddings = embeddings
+        self._vocabulary_source = vocabulary_vectors or embeddings.embed_documents
         body = " ".join(s.text for s in article.sentences)
         self._words = {w for w in words(body) if w not in STOPWORDS}
         self._stems = {stem(w) for w in self._words}
@@ -162,14 +172,15 @@ class Grounding:
         return any(_same_name(w, word) for w in self._words)
 
     def prepare(self) -> None:
-        """Embed the article's vocabulary now rather than on the first unusual question."""
+        """Load (or embed) the article's vocabulary now rather than on the first unusual question."""
         if self._vocabulary_vectors is None:
-            self._vocabulary_vectors = np.asarray(self.embeddings.embed_documents(self._vocabulary))
+            self._vocabulary_vectors = np.asarray(self._vocabulary_source(self._vocabulary))
 
     def _nearest_similarity(self, candidates: list[str]) -> list[float]:
         self.prepare()
         assert self._vocabulary_vectors is not None
-        vectors = np.asarray(self.embeddings.embed_documents(candidates))
+        # All unknown words in one model run; a word seen before comes from the query cache.
+        vectors = np.asarray(embed_queries(self.embeddings, candidates))
         if not len(self._vocabulary_vectors):
             return [0.0] * len(candidates)
         return list((vectors @ self._vocabulary_vectors.T).max(axis=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -30,10 +31,19 @@ class ChatService:
         self.index = index
         self.article: Article = index.article
         self.retriever = HybridRetriever(index=index)
+        derived = index.derived
         self.answerer = answerer or ExtractiveAnswerer(
             self.article,
             index.chunks,
-            grounding=Grounding(self.article, embeddings=index.embeddings),
+            grounding=Grounding(
+                self.article,
+                embeddings=index.embeddings,
+                vocabulary_vectors=(
+                    partial(derived.vectors, "vocabulary", embed=index.embeddings.embed_documents)
+                    if derived
+                    else None
+                ),
+            ),
             gist=gist(self.article, index.chunks, index.vectors()),
         )
         self.max_chars = max_chars
@@ -55,18 +65,27 @@ class ChatService:
         prepare = getattr(self.answerer, "prepare", None)
         if prepare:
             prepare()
+        self.starters()
         self.ask("What is the article about?")
 
     def starters(self, n: int = 4) -> list[str]:
-        """Up to ``n`` questions derived from the article that the bot does answer."""
+        """Up to ``n`` questions derived from the article that the bot does answer (found once per
+        index version and stored with it, see ``index.derived``)."""
         if self._starters is None:
-            self._starters = []
-            for question in starter_candidates(self.index.chunks, author=self.article.author):
-                if len(self._starters) >= MAX_STARTERS:
-                    break
-                if not self.ask(question)["refused"]:
-                    self._starters.append(question)
+            derived = self.index.derived
+            self._starters = (
+                derived.strings("starters", self._find_starters) if derived else self._find_starters()
+            )
         return self._starters[:n]
+
+    def _find_starters(self) -> list[str]:
+        found: list[str] = []
+        for question in starter_candidates(self.index.chunks, author=self.article.author):
+            if len(found) >= MAX_STARTERS:
+                break
+            if not self.ask(question)["refused"]:
+                found.append(question)
+        return found
 
 
 def open_service(

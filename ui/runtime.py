@@ -22,7 +22,7 @@ def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: b
     """Read the article, open Chroma (on disk or a server), index if needed, return the service."""
     article = read_article(settings.article, max_bytes=settings.max_article_bytes)
     client = _client(settings, move_broken_aside=rebuild)
-    return open_service(
+    service = open_service(
         article,
         client=client,
         embeddings=embeddings_from_settings(settings),
@@ -31,6 +31,11 @@ def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: b
         progress=progress,
         rebuild=rebuild,
     )
+    if progress:
+        # `index` and `serve`: store what is derived from the article (word vectors, starter
+        # questions) with the index now, so later starts and one-off questions only read it.
+        service.warm_up()
+    return service
 
 
 def embeddings_from_settings(settings: Settings) -> Embeddings:

@@ -66,3 +66,47 @@ def test_embed_queries_falls_back_to_one_call_per_text(fake_embeddings: Any) -> 
         fake_embeddings.embed_query("a"),
         fake_embeddings.embed_query("b"),
     ]
+
+
+class Batching:
+    """Real (fake) vectors, and a record of each model call."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.calls: list[list[str]] = []
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        return self.inner.embed_documents(list(texts))
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_queries([text])[0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+
+def test_a_follow_up_embeds_the_query_and_the_previous_question_in_one_call(
+    make_index: Any, tiny_text: str, fake_embeddings: Any
+) -> None:
+    from bot.retrieval import HybridRetriever
+
+    batching = Batching(fake_embeddings)
+    index = make_index(tiny_text, embeddings=batching)
+    batching.calls.clear()
+    ranked = HybridRetriever(index=index).rank("Who built it?", topic="What about the ferry?")
+    assert batching.calls == [["Who built it?", "What about the ferry?"]]
+    assert any(s.topic for s in ranked)
+
+
+def test_unknown_words_are_embedded_together(tiny_article: Any, fake_embeddings: Any) -> None:
+    from bot.grounding import Grounding
+
+    batching = Batching(fake_embeddings)
+    grounding = Grounding(
+        tiny_article, embeddings=batching, vocabulary_vectors=fake_embeddings.embed_documents
+    )
+    unknown = grounding.unknown_words("zebras giraffes pelicans")
+    assert set(unknown) == {"zebras", "giraffes", "pelicans"}
+    assert batching.calls == [["zebras", "giraffes", "pelicans"]]
