@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class Grounding:
         index, see ``index.derived``); by default they are embedded at the first ``prepare``."""
         self.embeddings = embeddings
         self._vocabulary_source = vocabulary_vectors or embeddings.embed_documents
+        self._prepare_lock = threading.Lock()  # answers run in parallel threads
         body = " ".join(s.text for s in article.sentences)
         self._words = {w for w in words(body) if w not in STOPWORDS}
         self._stems = {stem(w) for w in self._words}
@@ -173,8 +175,9 @@ class Grounding:
 
     def prepare(self) -> None:
         """Load (or embed) the article's vocabulary now rather than on the first unusual question."""
-        if self._vocabulary_vectors is None:
-            self._vocabulary_vectors = np.asarray(self._vocabulary_source(self._vocabulary))
+        with self._prepare_lock:
+            if self._vocabulary_vectors is None:
+                self._vocabulary_vectors = np.asarray(self._vocabulary_source(self._vocabulary))
 
     def _nearest_similarity(self, candidates: list[str]) -> list[float]:
         self.prepare()
