@@ -93,7 +93,8 @@ def test_a_follow_up_embeds_the_query_and_the_previous_question_in_one_call(
     from bot.retrieval import HybridRetriever
 
     batching = Batching(fake_embeddings)
-    index = make_index(tiny_text, embeddings=batching)
+    # Its own text: an index with the shared tiny index's fingerprint would be dropped with it.
+    index = make_index(tiny_text + "\n\nOnly the batching test has this paragraph.\n", embeddings=batching)
     batching.calls.clear()
     ranked = HybridRetriever(index=index).rank("Who built it?", topic="What about the ferry?")
     assert batching.calls == [["Who built it?", "What about the ferry?"]]
