@@ -164,7 +164,8 @@ def table(report: dict[str, Any]) -> str:
         f"server: ready in {p['server']['ready_s']} s, RSS {p['server']['rss_ready_mb']} MB, "
         f"{p['server']['rss_after_mb']} MB after {p['server']['answers_served']} answers",
         *(
-            f"  {t['clients']:>3d} clients: {t['answers_per_s']} answers/s, p95 {t['p95_ms']} ms"
+            f"  {t['clients']:>3d} clients: {t['answers_per_s']} answers/s, p95 {t['p95_ms']} ms, "
+            f"{t['errors']} errors"
             for t in p["server"]["throughput"]
         ),
         f"index a {p['large_index']['bytes']:,}-byte article: {p['large_index']['seconds']} s, "

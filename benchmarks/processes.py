@@ -127,11 +127,17 @@ def ask(port: int, question: str) -> float:
 def throughput(port: int, questions: Sequence[str], *, clients: int, per_client: int) -> dict[str, Any]:
     """``clients`` threads each asking ``per_client`` questions back to back."""
     latencies: list[float] = []
+    errors: list[str] = []
     lock = threading.Lock()
 
     def client(offset: int) -> None:
         for i in range(per_client):
-            ms = ask(port, questions[(offset + i) % len(questions)])
+            try:
+                ms = ask(port, questions[(offset + i) % len(questions)])
+            except (OSError, RuntimeError) as exc:
+                with lock:
+                    errors.append(str(exc))
+                continue
             with lock:
                 latencies.append(ms)
 
@@ -145,6 +151,7 @@ def throughput(port: int, questions: Sequence[str], *, clients: int, per_client:
     return {
         "clients": clients,
         "answers": len(latencies),
+        "errors": len(errors),
         "answers_per_s": round(len(latencies) / seconds, 1),
         "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1),

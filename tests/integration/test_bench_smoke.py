@@ -37,5 +37,5 @@ def test_the_benchmark_smoke_run_writes_its_report(tmp_path: Path) -> None:
         processes
     )
     assert [t["clients"] for t in processes["server"]["throughput"]] == report["settings"]["levels"]
-    assert all(t["answers"] > 0 for t in processes["server"]["throughput"])
+    assert all(t["answers"] > 0 and t["errors"] == 0 for t in processes["server"]["throughput"])
     assert processes["large_index"]["bytes"] >= report["settings"]["large_bytes"]
