@@ -294,7 +294,7 @@ def main() -> int:
         args.answer_rate = args.answer_rate[0]
         print(f"\n2. answerability (answer rate {args.answer_rate}), with the ranking kept above")
         print(
-            f"{'held-out article':30s} {'answerable':>10s} {'answered':>9s} {'unanswerable':>12s} {'refused':>8s}"
+            f"{'held-out article':30s} {'answerable':>10s} {'answered':>9s} {'unanswerable':>12s}", "refused"
         )
         for name in names:
             model = fit([r for r in training if r["article"] != name], answer_rate=args.answer_rate)

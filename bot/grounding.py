@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from bot.guard import is_injection, is_other_task
 from bot.question import Question
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 from index.article import Article
+from index.query_cache import embed_queries
 
 if TYPE_CHECKING:
     from bot.retrieval import Scored
@@ -52,10 +54,22 @@ class Verdict:
 class Grounding:
     """Answerability from the question's own words and the best passage's scores."""
 
-    def __init__(self, article: Article, *, embeddings: Embeddings, model: Model | None = None):
+    def __init__(
+        self,
+        article: Article,
+        *,
+        embeddings: Embeddings,
+        model: Model | None = None,
+        vocabulary_vectors: Callable[[list[str]], Any] | None = None,
+    ):
+        """``model`` weighs the answerability features (default: the fitted one shipped);
+        ``vocabulary_vectors(words)`` gives the words' vectors, one row each (stored with the
+        index, see ``index.derived``); by default they are embedded at the first ``prepare``."""
         self.embeddings = embeddings
         self.model = model or default_model()
         self.aligner = Aligner([s.text for s in article.sentences])
+        self._vocabulary_source = vocabulary_vectors or embeddings.embed_documents
+        self._prepare_lock = threading.Lock()  # answers run in parallel threads
         body = " ".join(s.text for s in article.sentences)
         self._words = {w for w in words(body) if w not in STOPWORDS}
         self._stems = {stem(w) for w in self._words}
@@ -163,14 +177,16 @@ class Grounding:
         return any(_same_name(w, word) for w in self._words)
 
     def prepare(self) -> None:
-        """Embed the article's vocabulary now rather than on the first unusual question."""
-        if self._vocabulary_vectors is None:
-            self._vocabulary_vectors = np.asarray(self.embeddings.embed_documents(self._vocabulary))
+        """Load (or embed) the article's vocabulary now rather than on the first unusual question."""
+        with self._prepare_lock:
+            if self._vocabulary_vectors is None:
+                self._vocabulary_vectors = np.asarray(self._vocabulary_source(self._vocabulary))
 
     def _nearest_similarity(self, candidates: list[str]) -> list[float]:
         self.prepare()
         assert self._vocabulary_vectors is not None
-        vectors = np.asarray(self.embeddings.embed_documents(candidates))
+        # All unknown words in one model run; a word seen before comes from the query cache.
+        vectors = np.asarray(embed_queries(self.embeddings, candidates))
         if not len(self._vocabulary_vectors):
             return [0.0] * len(candidates)
         return list((vectors @ self._vocabulary_vectors.T).max(axis=1))

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from bot.text import tokens_for_bm25
 from index.chunks import Chunk
+from index.query_cache import embed_queries
 from index.store import ArticleIndex
 
 DEFAULT_K = 4
@@ -62,7 +63,11 @@ class HybridRetriever(BaseRetriever):
         """
         index: ArticleIndex = self.index
         limit = limit or self.candidates
-        hits = index.search(query, k=limit)
+        # The query and the previous question in one model run (cached when asked before).
+        embeddings = getattr(index, "embeddings", None)
+        texts = [query, topic] if topic else [query]
+        vectors: list[Any] = embed_queries(embeddings, texts) if embeddings is not None else list(texts)
+        hits = index.search(vectors[0], k=limit)
         lexical = self._lexical_scores(query)
         best_lexical = float(lexical.max()) if len(lexical) else 0.0
         by_position = {c.id: i for i, c in enumerate(index.chunks)}
@@ -79,7 +84,7 @@ class HybridRetriever(BaseRetriever):
             norm = float(lexical[by_position[cid]]) / best_lexical if best_lexical > 0 else 0.0
             scored.append(Scored(chunk, dense.get(cid, 0.0), norm, fused))
         if topic:
-            topical = {h.chunk.id: h.similarity for h in index.search(topic, k=limit)}
+            topical = {h.chunk.id: h.similarity for h in index.search(vectors[1], k=limit)}
             for item in scored:
                 item.topic = topical.get(item.chunk.id, 0.0)
         scored.sort(key=lambda s: s.fused, reverse=True)

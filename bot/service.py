@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -78,18 +79,27 @@ class ChatService:
         prepare = getattr(self.extractive, "prepare", None)
         if prepare:
             prepare()
+        self.starters()
         self._quick.invoke({"messages": [{"role": "user", "content": "What is the article about?"}]})
 
     def starters(self, n: int = 4) -> list[str]:
-        """Up to ``n`` questions derived from the article that the bot does answer."""
+        """Up to ``n`` questions derived from the article that the bot does answer (found once per
+        index version and stored with it, see ``index.derived``)."""
         if self._starters is None:
-            self._starters = []
-            for question in starter_candidates(self.index.chunks, author=self.article.author):
-                if len(self._starters) >= MAX_STARTERS:
-                    break
-                if not self._quick.invoke({"messages": [{"role": "user", "content": question}]})["refused"]:
-                    self._starters.append(question)
+            derived = self.index.derived
+            self._starters = (
+                derived.strings("starters", self._find_starters) if derived else self._find_starters()
+            )
         return self._starters[:n]
+
+    def _find_starters(self) -> list[str]:
+        found: list[str] = []
+        for question in starter_candidates(self.index.chunks, author=self.article.author):
+            if len(found) >= MAX_STARTERS:
+                break
+            if not self._quick.invoke({"messages": [{"role": "user", "content": question}]})["refused"]:
+                found.append(question)
+        return found
 
 
 def open_service(
@@ -128,7 +138,15 @@ def extractive_answerer(index: ArticleIndex) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(
         index.article,
         index.chunks,
-        grounding=Grounding(index.article, embeddings=index.embeddings),
+        grounding=Grounding(
+            index.article,
+            embeddings=index.embeddings,
+            vocabulary_vectors=(
+                partial(index.derived.vectors, "vocabulary", embed=index.embeddings.embed_documents)
+                if index.derived
+                else None
+            ),
+        ),
         whole=WholeArticle(index.article, index.chunks, index.article_map),
     )
 

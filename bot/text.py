@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -35,9 +36,16 @@ QUESTION_WORDS = frozenset(
 _TYPOGRAPHY = str.maketrans("’‘“”–—", "''\"\"--")
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+    """One stemmer per thread: a Snowball stemmer keeps the word it is working on, so answers
+    running in parallel must not share one."""
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def normalize(text: str) -> str:
@@ -57,6 +65,7 @@ def words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65_536)  # an article's and its questions' words, stemmed once
 def stem(word: str) -> str:
     return str(_stemmer().stemWord(word.lower()))
 

@@ -32,6 +32,10 @@ _ABBREVIATIONS = {
 _CLOSERS = "\"'”’)]»"
 # A sentence ends at . ! ? or … (plus closing quotes) followed by space and a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s+[\"'“‘(\[«A-Z0-9])")
+# A citation stays citation-sized even in a text without sentence punctuation: a longer run is
+# cut at the last clause break (; : then , then a space) in the second half of the window.
+MAX_SENTENCE_CHARS = 400
+_SOFT_BREAKS = (re.compile(r"[;:]\s"), re.compile(r",\s"), re.compile(r"\s"))
 _PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t]*\r?\n\s*")
 _BIO = re.compile(
     r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s+(?:is|was)\s+(?:a|an|the)\s+[^.]*?\b"
@@ -199,7 +203,24 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         spans.append((cursor, match.end()))
         cursor = match.end()
     spans.append((cursor, end))
-    return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
+    trimmed = [t for s, e in spans if (t := _trim(text, s, e))]
+    return [t for s, e in trimmed for piece in _cap(text, s, e) if (t := _trim(text, *piece))]
+
+
+def _cap(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """``text[start:end]`` in pieces of at most ``limit`` characters, cut at clause breaks."""
+    pieces = []
+    while end - start > limit:
+        cut = start + limit
+        for pattern in _SOFT_BREAKS:
+            breaks = [m.end() for m in pattern.finditer(text, start + limit // 2, start + limit)]
+            if breaks:
+                cut = breaks[-1]
+                break
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:

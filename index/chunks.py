@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "9"
+CHUNKER_VERSION = "10"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"

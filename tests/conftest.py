@@ -67,11 +67,13 @@ def _unit_tests_stay_offline(
         yield
         return
     from index.embeddings import SentenceEmbeddings
+    from index.onnx_embeddings import OnnxEmbeddings
 
     def refuse(self: Any) -> Any:
         raise AssertionError("a unit test tried to load the real sentence-transformer; use a fake")
 
     monkeypatch.setattr(SentenceEmbeddings, "_load", refuse)
+    monkeypatch.setattr(OnnxEmbeddings, "_load", refuse)
     try:
         import pytest_socket
     except ImportError:  # pragma: no cover - langchain-tests depends on it

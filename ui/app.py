@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from ui.settings import Settings
 STATIC = Path(__file__).with_name("static")
 DEFAULT_STREAM_DELAY = 0.02  # seconds between streamed chunks: quick, but visibly streaming
 WHOLE_ANSWER_CHARS = 80  # a delta this long came in one piece: type it out
-CHAT_CONCURRENCY = 8  # answers stream at once; the model call itself is serialized by ChatDesk
+CHAT_CONCURRENCY = 8  # answers computed and streamed at once
 QUEUE_SIZE = 4 * CHAT_CONCURRENCY  # jobs waiting past this get "queue is full" at once, not a long wait
 DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
 _FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
@@ -45,7 +44,6 @@ class ChatDesk:
     def __init__(self, service: Any, store: FeedbackStore):
         self.service = service
         self.store = store
-        self._lock = threading.Lock()  # one question at a time through the model and Chroma
 
     def ask(self, question: Any, history: Any = (), *, source: str) -> tuple[dict[str, Any], int]:
         """The answer JSON contract and its row id; raises ``InputError`` for a bad question."""
@@ -53,8 +51,9 @@ class ChatDesk:
             history = []
         if not isinstance(history, list | tuple):
             raise InputError('history must be a list of {"role", "content"} objects')
-        with self._lock:
-            result: dict[str, Any] = self.service.ask(question, list(history))
+        # No lock: the answer path is safe in parallel (ONNX Runtime sessions and Chroma queries
+        # are thread-safe, the query cache has its own lock, the rest only reads).
+        result: dict[str, Any] = self.service.ask(question, list(history))
         return result, self.store.record_question(result, source=source)
 
     def stream(self, question: Any, history: Any = (), *, source: str) -> Iterator[Any]:
@@ -62,12 +61,11 @@ class ChatDesk:
         if not isinstance(history or [], list | tuple):
             raise InputError('history must be a list of {"role", "content"} objects')
         result: dict[str, Any] = {}
-        with self._lock:
-            for event in self.service.stream(question, list(history or [])):
-                if isinstance(event, dict):
-                    result = event
-                else:
-                    yield event
+        for event in self.service.stream(question, list(history or [])):
+            if isinstance(event, dict):
+                result = event
+            else:
+                yield event
         yield result, self.store.record_question(result, source=source)
 
 
@@ -204,7 +202,7 @@ def build_app(
 ) -> gr.Blocks:
     """The chat page (built, never launched): chat, article pane, starters, feedback, download, ``/ask``.
 
-    ``desk`` shares the feedback store and the model lock with the HTTP API; by default it is
+    ``desk`` shares the feedback store with the HTTP API; by default it is
     made from ``settings.feedback_db``.
     """
     desk = desk or ChatDesk(service, FeedbackStore(settings.feedback_db))

@@ -110,6 +110,8 @@ def parse_rate(value: str) -> tuple[int, float] | None:
 def _rate(value: str) -> str:
     parse_rate(value)  # a bad value stops the server at start, not at the first question
     return value
+
+
 def _seconds(value: str | None, default: float, name: str) -> float:
     if value is None:
         return default

@@ -239,3 +239,20 @@ def test_fingerprint_follows_the_text(tiny_text: str) -> None:
     changed = parse_article(tiny_text.replace("nine to four", "ten to three"), source="a.md")
     assert same.fingerprint == again.fingerprint
     assert same.fingerprint != changed.fingerprint
+
+
+def test_text_without_sentence_punctuation_is_cut_into_citation_sized_pieces() -> None:
+    from index.article import MAX_SENTENCE_CHARS
+
+    words = " ".join(f"word{i}" for i in range(3000))
+    clauses = "; ".join(" ".join(f"w{i}x{j}" for j in range(12)) for i in range(200))
+    for text in (words, clauses, "x" * 5000, "Intro here. " + words + ". The end."):
+        article = parse_article(text)
+        sentences = article.sentences
+        assert len(sentences) > 1
+        assert all(0 < len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+        assert all(s.text == text[s.start : s.end] for s in sentences)
+        covered = "".join(text[s.start : s.end] for s in sentences)
+        assert covered.replace(" ", "") == text.replace(" ", "")
+    pieces = parse_article(clauses).sentences
+    assert all(p.text.endswith(";") for p in pieces[:-1]), "cut at clause breaks when there are some"
