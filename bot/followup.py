@@ -64,7 +64,7 @@ def _without_carried(query: str) -> str:
 def _names_its_person(question: str, people: Collection[str]) -> bool:
     """ "Who is Sistani and why does he matter?": the pronoun points back into the question itself."""
     pronoun = _PERSON_PRONOUN.search(question)
-    return bool(pronoun) and _first_person([question[: pronoun.start()]], people) is not None
+    return pronoun is not None and _first_person([question[: pronoun.start()]], people) is not None
 
 
 def _first_person(texts: Sequence[str], people: Collection[str]) -> str | None:
