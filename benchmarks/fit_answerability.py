@@ -245,6 +245,9 @@ def main() -> int:
     )
     parser.add_argument("--write", action="store_true", help="write bot/answerability.json")
     parser.add_argument(
+        "--features", type=Path, help="also save the answerability features here (JSON lines), to refit later"
+    )
+    parser.add_argument(
         "--answer-rate", type=float, nargs="+", default=[0.95],
         help="share of answerable questions the threshold keeps answering (the first is written; "
         "others are only reported)",
@@ -286,6 +289,11 @@ def main() -> int:
             print(f"{label:30s} {len(held):9d} {top1(held, HAND_WEIGHTS):9.3f} {top1(held, ranking):7.3f}")
 
         with_features(records, ranking)
+        if args.features:
+            kept = ("article", "id", "answerable", "features", "refused")
+            args.features.write_text(
+                "".join(json.dumps({k: r[k] for k in kept}) + "\n" for r in records), encoding="utf-8"
+            )
         for rate in args.answer_rate[1:]:
             print(f"\n(answer rate {rate}, not written)")
             for name in names:
