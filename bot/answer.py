@@ -178,10 +178,14 @@ class ExtractiveAnswerer:
         return answer
 
     def _speaks(self, person: str) -> bool:
-        """Whether the article gives ``person``'s words: a quote, or "X said/told/argued that"."""
+        """Whether the article may give ``person``'s words: a quote attributed to them, "X said/told
+        that", or a paragraph naming them that holds a quote (its "he says" may be theirs)."""
         wanted = {w for w in words(person) if w not in STOPWORDS}
+        named = {c.paragraph for c in self._chunks if wanted & set(words(c.text))}
         for chunk in self._chunks:
             if any(wanted & set(words(s)) for s in chunk.speakers):
+                return True
+            if chunk.paragraph in named and chunk.quotes:
                 return True
             for name in chunk.people:
                 if wanted & set(words(name)) and re.search(

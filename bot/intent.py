@@ -13,7 +13,10 @@ MAX_POINTS = 10
 MAX_TARGET_WORDS = 4  # "the United States", "the city council": whom a proposal is for
 _NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
 
-_DOCUMENT = r"(?:article|author|writer|essay|piece|op-?ed|text|story|column|report|entry|passage)"
+_DOCUMENT = (
+    r"(?:article|author|writer|essay|piece|op-?ed|text|story|column|report|entry|passage|interview|"
+    r"feature|profile|reading)"
+)
 _AUTHOR = re.compile(
     r"\bwho\b.{0,20}\b(wrote|writes|written|authored|penned)\b|\bwho is the (author|writer)\b|"
     r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b",
@@ -94,6 +97,7 @@ _FRAME = {
     stem(w)
     for w in """what who whom which why how is are was were be been do does did done the a an of to in on
     for about this that these those it its article author writer text essay piece op ed oped column story
+    interview feature profile reading
     report entry passage main central key core overall basic primary principal chief big underlying
     argument arguments argue argues point points claim claims idea ideas thesis message contention
     conclusion conclude theme takeaway takeaways thrust premise position stance view views opinion case

@@ -385,6 +385,8 @@ def _name_in(key: str, have: set[str], have_text: str) -> bool:
     for group in _ALIASES:
         if key in group and any(a in have or f" {a} " in f" {have_text} " for a in group):
             return True
+    if " " in key:
+        return False  # a whole name ("Colin Rumsfeld") is never a near-spelling of one word ("Colin")
     root = stem(key)
     for other in have:
         if _same_stem(root, stem(other)):

@@ -178,7 +178,7 @@ def _is_plain_heading(chunk: str) -> bool:
         "\n" not in line
         and len(line) <= PLAIN_HEADING_MAX_CHARS
         and not re.search(r"[.!?:;,\"”’)]$", line)
-        and line[:1].isupper()
+        and line.lstrip("\"'“‘([").strip()[:1].isupper()
     )
 
 

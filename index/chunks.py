@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "10"
+CHUNKER_VERSION = "12"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -39,6 +39,14 @@ _TITLES = {
     "ambassador", "chairman", "chairwoman", "director", "commissioner", "councillor",
     "councilor", "chief", "officer", "spokesman", "spokeswoman", "spokesperson",
 }  # fmt: skip
+PROTAGONIST_MENTIONS = 5  # a person named this often is who an unattributed "she says" means
+_FEMALE_KIN = {"mother", "wife", "daughter", "sister", "aunt", "grandmother", "niece", "mrs", "ms", "widow"}
+_KIN = re.compile(
+    r"\b(father|husband|son|brother|uncle|grandfather|nephew|mr|widower|"
+    + "|".join(_FEMALE_KIN)
+    + r")\b\.?,?\s*$",
+    re.IGNORECASE,
+)
 _PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 # A sentence opening like this leans on the one before ("His latest book is ...").
 _ANAPHORIC_START = re.compile(
@@ -99,14 +107,27 @@ class Chunk:
 def chunk_article(article: Article) -> list[Chunk]:
     """One chunk per sentence: the unit a user wants cited, small enough to verify at a glance."""
     chunks: list[Chunk] = []
-    last_person: str | None = None
+    genders = _genders(article)
+    protagonist = _protagonist(article)
+    if protagonist and (pronoun := _protagonist_pronoun(article)):
+        genders.setdefault(protagonist, pronoun)
+    recent: list[tuple[str, int]] = []  # (person, paragraph) named so far, most recent last
     for paragraph in article.paragraphs:
         previous = ""
         last_speaker: str | None = None
         for sentence in paragraph.sentences:
             names = find_names(sentence.text)
             quotes = tuple(
-                find_quotes(sentence, fallback_speaker=last_person, continuing_speaker=last_speaker)
+                find_quotes(
+                    sentence,
+                    fallback_speaker=_referent(
+                        sentence.text,
+                        [p for p, n in recent if n >= paragraph.number - 1],
+                        genders,
+                        protagonist,
+                    ),
+                    continuing_speaker=last_speaker,
+                )
             )
             if (
                 not quotes
@@ -122,8 +143,8 @@ def chunk_article(article: Article) -> list[Chunk]:
                     + [n for n in names if _looks_like_person(n, sentence.text)]
                 )
             )
-            if people:
-                last_person = people[-1]
+            for person in people:
+                recent = [(p, n) for p, n in recent if p != person] + [(person, paragraph.number)]
             chunks.append(
                 Chunk(
                     id=f"s{sentence.index}",
@@ -141,6 +162,59 @@ def chunk_article(article: Article) -> list[Chunk]:
             # A run of "It ... It ..." sentences all point back to the sentence that opened it.
             previous = chunks[-1].context or sentence.text
     return chunks
+
+
+def _genders(article: Article) -> dict[str, str]:
+    """ "he" or "she" for people the article marks plainly with a kinship word or title before
+    the name ("her father, Arne Halvorsen", "Mrs Dunn")."""
+    genders: dict[str, str] = {}
+    for sentence in article.sentences:
+        people = [n for n in find_names(sentence.text) if _looks_like_person(n, sentence.text)]
+        for name in people:
+            kin = _KIN.search(sentence.text[: sentence.text.find(name)][-40:])
+            if kin:
+                genders[name] = "she" if kin.group(1).lower() in _FEMALE_KIN else "he"
+    return genders
+
+
+def _protagonist(article: Article) -> str | None:
+    """The person the article is most about: the most often named surname of a full name."""
+    counts: dict[str, int] = {}
+    full: dict[str, str] = {}
+    text = " ".join(s.text for s in article.sentences)
+    for sentence in article.sentences:
+        for name in find_names(sentence.text):
+            words = name.split()
+            if 2 <= len(words) <= 3 and all(w.isalpha() for w in words):
+                full.setdefault(words[-1], name)
+    for surname in full:
+        counts[surname] = len(re.findall(rf"\b{re.escape(surname)}\b", text))
+    if not counts:
+        return None
+    best = max(counts, key=lambda s: counts[s])
+    return full[best] if counts[best] >= PROTAGONIST_MENTIONS else None
+
+
+def _protagonist_pronoun(article: Article) -> str | None:
+    """The pronoun the article uses most outside quotations: most often its protagonist's."""
+    text = _QUOTE.sub(" ", " ".join(s.text for s in article.sentences))
+    he = len(re.findall(r"\b(he|him|his)\b", text, re.IGNORECASE))
+    she = len(re.findall(r"\b(she|her|hers)\b", text, re.IGNORECASE))
+    return None if he == she else ("she" if she > he else "he")
+
+
+def _referent(text: str, recent: list[str], genders: dict[str, str], protagonist: str | None) -> str | None:
+    """Who "he"/"she" in ``text`` is: the latest person named nearby (``recent``: this paragraph
+    and the one before) whose known pronoun does not contradict it, else the person the article
+    is about."""
+    pronoun = _PRONOUN_SUBJECT.search(_QUOTE.sub(" ", text))  # "she says", not a "he" she quotes
+    wanted = pronoun.group(0).lower() if pronoun else None
+    for person in reversed(recent):
+        if wanted not in {"he", "she"} or genders.get(person, wanted) == wanted:
+            return person
+    if protagonist and (wanted not in {"he", "she"} or genders.get(protagonist, wanted) == wanted):
+        return protagonist
+    return recent[-1] if recent else None
 
 
 def find_names(text: str) -> list[str]:

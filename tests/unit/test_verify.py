@@ -413,3 +413,11 @@ def test_an_empty_article_still_checks() -> None:
         verifier.check("Powell said “a hornet’s nest.”", ["Powell said “a hornet’s nest.”"]), "article"
     )
     assert_caught(verifier.check("Powell opposed it.", []), "cites no passage")
+
+
+def test_a_swapped_surname_beside_the_right_first_name_is_caught() -> None:
+    passage = "Colin Powell recalled later opposing the intervention."
+    verifier = Verifier("Colin Powell recalled later opposing the intervention. Rumsfeld said little.")
+    check = verifier.check("Colin Rumsfeld recalled opposing the intervention.", [passage])
+    assert not check.supported
+    assert "Rumsfeld" in check.reason
