@@ -45,6 +45,7 @@ HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.25, 1.0, 0.1, 0.05, 0.1
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
+_PRONOUN_SAYS = re.compile(rf"\b(he|she|they)\s+({SPEECH_VERBS})\b", re.IGNORECASE)
 _CAUSAL = re.compile(
     r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
     r"reason|consequence|means|therefore|thus|caused?|so)\b",
@@ -179,14 +180,14 @@ class ExtractiveAnswerer:
 
     def _speaks(self, person: str) -> bool:
         """Whether the article may give ``person``'s words: a quote attributed to them, "X said/told
-        that", or a paragraph naming them that holds a quote (its "he says" may be theirs)."""
+        that", or a paragraph naming them with a quote a pronoun speaks ("..., he says")."""
         wanted = {w for w in words(person) if w not in STOPWORDS}
         named = {c.paragraph for c in self._chunks if wanted & set(words(c.text))}
         for chunk in self._chunks:
             if any(wanted & set(words(s)) for s in chunk.speakers):
                 return True
-            if chunk.paragraph in named and chunk.quotes:
-                return True
+            if chunk.paragraph in named and chunk.quotes and _PRONOUN_SAYS.search(chunk.text):
+                return True  # "..., he says" beside X's name: the quote may well be X's
             for name in chunk.people:
                 if wanted & set(words(name)) and re.search(
                     rf"{re.escape(name.split()[-1])}\W+(?:\w+\W+){{0,12}}?({SPEECH_VERBS})\b", chunk.text
