@@ -12,6 +12,8 @@ from bot.text import normalize
 
 COMMON_WORDS = 3000  # the most frequent English words are candidates for any typo
 RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit away is a typo of it
+MAX_REMEMBERED = 50_000  # corrections kept per article
+COMMON_COUNT = 10_000_000  # a word this frequent is meant as typed ("wet", "iran"): no search
 MIN_LENGTH = 3  # shorter words are left alone: too many neighbours
 _TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*")
 
@@ -46,6 +48,7 @@ class Speller:
                 if known is None or known[0].isupper() and word[0].islower():
                     self._forms[word.lower()] = word  # lower case wins: capitals may start a sentence
         self.vocabulary = set(self._forms)
+        self._fixed: dict[str, str | None] = {}  # word -> its correction (None: none); a class repeats words
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced, case and punctuation kept."""
@@ -55,17 +58,26 @@ class Speller:
         word = token.lower()
         if len(word) < MIN_LENGTH or word in self.vocabulary or "'" in word or "’" in word:
             return token
-        counts = english_frequencies()
-        best = self._nearest(word)
+        if word not in self._fixed:
+            if len(self._fixed) >= MAX_REMEMBERED:
+                self._fixed.clear()  # bounded, whatever strings clients send
+            self._fixed[word] = self._correction(word)
+        best = self._fixed[word]
         if best is None:
             return token
-        if word in counts:
-            # A real word is only a typo of a far more common neighbour ("wat" of "what"); two
-            # ordinary words ("Iran", "Iraq") are both meant.
-            if counts[word] >= RARE_RATIO * counts.get(best, 0):
-                return token
         form = self._forms.get(best, best)
         return form if form[0].isupper() else _same_case(token, best)
+
+    def _correction(self, word: str) -> str | None:
+        counts = english_frequencies()
+        if counts.get(word, 0) >= COMMON_COUNT:
+            return None
+        best = self._nearest(word)
+        # A real word is only a typo of a far more common neighbour ("wat" of "what"); two
+        # ordinary words ("Iran", "Iraq") are both meant.
+        if best is None or word in counts and counts[word] >= RARE_RATIO * counts.get(best, 0):
+            return None
+        return best
 
     def _nearest(self, word: str) -> str | None:
         """The closest word within the edit limit: the article's own first, then common English,

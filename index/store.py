@@ -104,6 +104,8 @@ class ArticleIndex:
         self._by_id = {c.id: c for c in chunks}
         # Word vectors and starter questions, stored beside the index (see index.derived).
         self.derived = derived
+        # What a complete collection holds (ensure_index checks it): no count() round trip per query.
+        self._records = len(_records(chunks))
 
     @property
     def name(self) -> str:
@@ -115,7 +117,7 @@ class ArticleIndex:
         try:
             result = self.collection.query(
                 query_embeddings=[vector],
-                n_results=max(1, min(2 * k, self.collection.count())),
+                n_results=max(1, min(2 * k, self._records)),
                 include=["distances"],
             )
         except Exception as exc:  # noqa: BLE001
