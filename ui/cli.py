@@ -21,19 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="article-chat", description="Chat with one article: cited answers from its own text."
     )
-    parser.add_argument(
-        "--article", type=Path, help="article file (UTF-8 text or Markdown) [ARTICLE_CHAT_ARTICLE]"
-    )
-    parser.add_argument("--home", type=Path, help="data dir for the index and feedback [ARTICLE_CHAT_HOME]")
-    parser.add_argument("--model", help="embedding model name or path [ARTICLE_CHAT_EMBEDDING_MODEL]")
-    parser.add_argument(
-        "--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 [ARTICLE_CHAT_CHROMA_URL]"
-    )
-    parser.add_argument(
-        "--llm",
-        help="answerer: extractive, provider:model (e.g. openai:gpt-4o-mini, ollama:llama3.2) or "
-        "llamacpp:PATH.gguf [ARTICLE_CHAT_LLM, default extractive]",
-    )
+    _add_global_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", help="build or refresh the index of the article")
@@ -55,7 +43,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the web chat")
     serve.add_argument("--host", help="bind address [ARTICLE_CHAT_HOST, default 127.0.0.1]")
     serve.add_argument("--port", type=int, help="port [ARTICLE_CHAT_PORT, default 7860]")
+    for command in (index, ask, evaluate, serve):
+        # "article-chat serve --article F" as well as "article-chat --article F serve"; given after
+        # the command they win, absent there they leave the value given before it alone.
+        _add_global_options(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument(
+        "--article",
+        type=Path,
+        default=default,
+        help="article file (UTF-8 text or Markdown) [ARTICLE_CHAT_ARTICLE]",
+    )
+    parser.add_argument(
+        "--home", type=Path, default=default, help="data dir for the index and feedback [ARTICLE_CHAT_HOME]"
+    )
+    parser.add_argument(
+        "--model", default=default, help="embedding model name or path [ARTICLE_CHAT_EMBEDDING_MODEL]"
+    )
+    parser.add_argument(
+        "--chroma-url",
+        default=default,
+        help="use a Chroma server, e.g. http://127.0.0.1:8000 [ARTICLE_CHAT_CHROMA_URL]",
+    )
+    parser.add_argument(
+        "--llm",
+        default=default,
+        help="answerer: extractive, provider:model (e.g. openai:gpt-4o-mini, ollama:llama3.2) or "
+        "llamacpp:PATH.gguf [ARTICLE_CHAT_LLM, default extractive]",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

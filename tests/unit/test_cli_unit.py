@@ -457,3 +457,26 @@ def test_an_article_that_grows_past_the_limit_while_read_is_cut_off(tmp_path: Pa
         pytest.skip("needs Linux /proc")
     with pytest.raises(ArticleError, match="is over the limit of 10 bytes"):
         read_article(status, max_bytes=10)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--article", "reading.md", "--home", "/data", "serve"],
+        ["serve", "--article", "reading.md", "--home", "/data"],
+        ["--home", "/data", "serve", "--article", "reading.md"],
+    ],
+)
+def test_global_options_work_before_or_after_the_command(argv: list[str]) -> None:
+    from ui.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert args.command == "serve"
+    assert str(args.article) == "reading.md" and str(args.home) == "/data"
+
+
+def test_an_option_after_the_command_wins_over_one_before() -> None:
+    from ui.cli import build_parser
+
+    args = build_parser().parse_args(["--article", "old.md", "ask", "Why?", "--article", "new.md"])
+    assert str(args.article) == "new.md" and args.question == "Why?"
