@@ -131,9 +131,8 @@ class Grounding:
             )
         if probability >= self.model.threshold:
             return Verdict(True, "", details)
-        if features["type_missing"] and question.wants:
-            kind = {"number": "number", "time": "date", "name": "name"}[question.wants]
-            return Verdict(False, f"It gives no {kind} for that.", details)
+        if features["type_missing"]:  # numbers and dates were refused above: a name is wanted
+            return Verdict(False, "It gives no name for that.", details)
         if unknown:
             return Verdict(
                 False, f"No passage answers this. It says nothing about {_join(list(unknown))}.", details
