@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -49,6 +50,12 @@ class ArticleChain:
         self.people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
         written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
         self.speller = Speller(written)
+
+    def with_answerer(self, answerer: Answerer) -> ArticleChain:
+        """The same pipeline (people, speller and its remembered corrections) with another answerer."""
+        chain = copy.copy(self)
+        chain.answerer = answerer
+        return chain
 
     def invoke(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """``{"messages": [...]}`` -> the answer JSON."""

@@ -44,7 +44,7 @@ class ChatService:
         self.chain: Runnable[dict[str, Any], dict[str, Any]] = RunnableLambda(
             self.pipeline.invoke, name="article_chat"
         )
-        self._quick = ArticleChain(retriever=self.retriever, answerer=self.extractive, max_chars=max_chars)
+        self._quick = self.pipeline.with_answerer(self.extractive)
 
     @property
     def answerer_name(self) -> str:
