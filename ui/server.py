@@ -176,18 +176,25 @@ class RateLimit:
         self.app = app
         self.buckets = buckets
         self.limit = limit
+        # Clients refused since their last accepted question: logged once per streak, so an
+        # abuser firing thousands of requests writes one line, not thousands.
+        self.refusing: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_question(scope):
             client = (scope.get("client") or ("unknown",))[0]
             wait = self.buckets.take(client)
-            if wait:
+            if not wait:
+                self.refusing.discard(client)
+            else:
                 seconds = math.ceil(wait)
                 message = (
                     f"too many questions from your address (the limit is {self.limit}); "
                     f"try again in {seconds} s"
                 )
-                log.warning("rate limit: %s refused for %d s", client, seconds)
+                if client not in self.refusing and len(self.refusing) < MAX_TRACKED_CLIENTS:
+                    self.refusing.add(client)
+                    log.warning("rate limit: %s refused (the limit is %s)", client, self.limit)
                 response = JSONResponse(
                     {"error": message, "detail": message},
                     status_code=429,
