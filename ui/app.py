@@ -45,8 +45,8 @@ class ChatDesk:
         self.service = service
         self.store = store
 
-    def ask(self, question: Any, history: Any = (), *, source: str) -> tuple[dict[str, Any], int]:
-        """The answer JSON contract and its row id; raises ``InputError`` for a bad question."""
+    def ask(self, question: Any, history: Any = (), *, source: str) -> tuple[dict[str, Any], int | None]:
+        """The answer JSON and its row id (None: not stored); raises ``InputError`` for a bad question."""
         if history is None:
             history = []
         if not isinstance(history, list | tuple):
@@ -203,9 +203,9 @@ def build_app(
     """The chat page (built, never launched): chat, article pane, starters, feedback, download, ``/ask``.
 
     ``desk`` shares the feedback store with the HTTP API; by default it is
-    made from ``settings.feedback_db``.
+    made from ``settings.database``.
     """
-    desk = desk or ChatDesk(service, FeedbackStore(settings.feedback_db))
+    desk = desk or ChatDesk(service, FeedbackStore(settings.database))
     handlers = ChatHandlers(
         desk, downloads=Path(tempfile.mkdtemp(prefix="article-chat-")), stream_delay=stream_delay
     )

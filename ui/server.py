@@ -291,7 +291,7 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     from ui.app import DEFAULT_STREAM_DELAY, ChatDesk, build_app, page_assets
     from ui.instructor import build_instructor
 
-    store = FeedbackStore(settings.feedback_db)
+    store = FeedbackStore(settings.database)
     desk = ChatDesk(service, store)
     app = FastAPI(title="article-chat", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(
