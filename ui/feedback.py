@@ -149,12 +149,12 @@ class FeedbackStore:
                         db.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
             one_vote.create(db, checkfirst=True)
 
-    def _write(self, statement: Any) -> Any:
+    def _write(self, statement: Any, *, returning: bool = False) -> Any:
         """Run one write and return its RETURNING value; on a database failure log it (once per outage)."""
         try:
             with self.engine.begin() as db:
                 result = db.execute(statement)
-                written = result.scalar_one() if result.returns_rows else 0  # read before commit
+                written = result.scalar_one() if returning else 0  # read before the commit
         except SQLAlchemyError as exc:
             with self._down_lock:
                 first = self._dropped is None
@@ -195,7 +195,7 @@ class FeedbackStore:
             )
             .returning(questions_table.c.id)
         )
-        written = self._write(statement)
+        written = self._write(statement, returning=True)
         return None if written is None else int(written)
 
     def record_feedback(
