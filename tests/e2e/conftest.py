@@ -7,6 +7,7 @@ browser started here is stopped at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -87,15 +88,25 @@ def _command() -> list[str]:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("article-chat-home")
+    env = {
+        "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{course_port}",
+        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
+    }
+    with running_server(home, env) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running_server(home: Path, env: dict[str, str]) -> Iterator[Server]:
+    """`article-chat serve` on a free loopback port with ``home`` as its data dir; stopped on exit."""
     log = home / "server.log"
     port = free_port()
     env = {
         **os.environ,
         "ARTICLE_CHAT_HOME": str(home),
-        "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{course_port}",
-        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
+        **env,
     }
     env.pop("ARTICLE_CHAT_ARTICLE", None)
     with log.open("wb") as out:
