@@ -123,12 +123,17 @@ def running_server(home: Path, env: dict[str, str]) -> Iterator[Server]:
         _wait_ready(url, process, log)
         yield Server(url=url, home=home, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import PASSWORD, Server, free_port, running_server
+from .conftest import PASSWORD, Server, free_port, running_server, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -55,12 +55,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
 
 
 @pytest.fixture(scope="module")
