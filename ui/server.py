@@ -384,4 +384,5 @@ def serve(service: Any, settings: Settings) -> None:
         log_level="warning",
         timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        root_path=settings.root_path,  # behind a proxy that strips the prefix
     )

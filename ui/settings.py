@@ -34,6 +34,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # ARTICLE_CHAT_ALLOWED_ORIGINS, comma-separated
     instructor_password: str | None = None  # ARTICLE_CHAT_INSTRUCTOR_PASSWORD
     database_url: str | None = None  # ARTICLE_CHAT_DATABASE_URL, e.g. postgresql://chat@db/chat
+    root_path: str = (
+        ""  # ARTICLE_CHAT_ROOT_PATH: the prefix a reverse proxy serves the chat under, e.g. /chat
+    )
     secret: str | None = None  # ARTICLE_CHAT_SECRET: signs instructor sessions; None: kept in the database
     trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
     rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
@@ -77,6 +80,7 @@ class Settings:
             instructor_password=get("INSTRUCTOR_PASSWORD"),
             database_url=get("DATABASE_URL"),
             secret=get("SECRET"),
+            root_path=(get("ROOT_PATH") or "").rstrip("/"),
             trusted_hosts=tuple(
                 h.strip().lower() for h in (get("TRUSTED_HOSTS") or "").split(",") if h.strip()
             ),

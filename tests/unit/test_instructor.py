@@ -43,7 +43,7 @@ def store(tmp_path: Path) -> Iterator[FeedbackStore]:
     store.close()
 
 
-def gated(store: FeedbackStore, **settings: Any) -> tuple[TestClient, InstructorAccess]:
+def gated(store: FeedbackStore, root_path: str = "", **settings: Any) -> tuple[TestClient, InstructorAccess]:
     """The gate in front of a stand-in for the Gradio page (any path under /instructor/ answers "page")."""
     access = InstructorAccess(Settings(**settings), store)
 
@@ -52,7 +52,8 @@ def gated(store: FeedbackStore, **settings: Any) -> tuple[TestClient, Instructor
 
     app = Starlette(routes=[Route("/instructor/{rest:path}", page), Route("/", page)])
     wrapped = InstructorGate(app, access=access, store=store)
-    return TestClient(wrapped, base_url="http://127.0.0.1"), access  # type: ignore[arg-type]
+    client = TestClient(wrapped, base_url="http://127.0.0.1", root_path=root_path)  # type: ignore[arg-type]
+    return client, access
 
 
 @pytest.fixture
@@ -178,3 +179,19 @@ def test_database_and_secret_settings_from_env() -> None:
     settings = Settings.from_env(env)
     assert settings.database == "postgresql://chat@db/chat" and settings.secret == "x" * 40
     assert Settings.from_env({"ARTICLE_CHAT_HOME": "/srv/c"}).database == Path("/srv/c/feedback.sqlite3")
+
+
+def test_behind_a_proxy_prefix_redirects_and_cookies_keep_the_prefix(store: FeedbackStore) -> None:
+    client, _ = gated(store, root_path="/chat", instructor_password=PASSWORD)
+    page = client.get("/instructor/", follow_redirects=False)
+    assert page.headers["location"] == "/chat/instructor/login"
+    signed_in = login(client)
+    assert "Path=/chat/instructor" in signed_in.headers["set-cookie"]
+    # The browser asks for /chat/instructor/; the test client's URLs lack the prefix, so send it by hand.
+    session = {"Cookie": f"{SESSION_COOKIE}={signed_in.cookies[SESSION_COOKIE]}"}
+    assert client.get("/instructor/", headers=session).text == "page"
+
+
+def test_root_path_from_env() -> None:
+    assert Settings.from_env({"ARTICLE_CHAT_ROOT_PATH": "/chat/"}).root_path == "/chat"
+    assert Settings.from_env({}).root_path == ""
