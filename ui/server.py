@@ -376,9 +376,10 @@ def serve(service: Any, settings: Settings) -> None:
     """Run the server until interrupted (the one place that starts uvicorn)."""
     import uvicorn
 
+    app = create_server(service, settings)  # a database that is down stops here, before "serving"
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(
-        create_server(service, settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
