@@ -195,3 +195,16 @@ def test_behind_a_proxy_prefix_redirects_and_cookies_keep_the_prefix(store: Feed
 def test_root_path_from_env() -> None:
     assert Settings.from_env({"ARTICLE_CHAT_ROOT_PATH": "/chat/"}).root_path == "/chat"
     assert Settings.from_env({}).root_path == ""
+
+
+def test_the_server_puts_the_whole_instructor_app_behind_the_gate(tiny_service: Any, tmp_path: Path) -> None:
+    from ui.server import create_server
+
+    settings = Settings(home=tmp_path, instructor_password=PASSWORD, rate_limit="off")
+    client = TestClient(create_server(tiny_service, settings, stream_delay=0), base_url="http://127.0.0.1")
+    for path in ("/instructor/config", "/instructor/gradio_api/file=/etc/hostname", "/instructor/export.csv"):
+        assert client.get(path).status_code == 401, path
+    assert client.get("/config").status_code == 200  # the chat page stays open
+    login(client)
+    config = client.get("/instructor/config")
+    assert config.status_code == 200 and "ac-questions-table" in config.text
