@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.errors import ArticleChatError
 
@@ -119,7 +120,10 @@ class FeedbackStore:
         self._down_lock = threading.Lock()
         self._dropped: int | None = None  # writes lost since the database went down, None while up
         try:
-            self._create_schema()
+            try:
+                self._create_schema()
+            except SQLAlchemyError:  # another process upgraded an old SQLite file at the same moment
+                self._create_schema()
         except SQLAlchemyError as exc:
             self.engine.dispose()
             raise StoreUnavailable(
@@ -138,7 +142,8 @@ class FeedbackStore:
         with self.engine.begin() as db:
             if db.dialect.name == "postgresql":
                 db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-            metadata.create_all(db)
+            for created in metadata.sorted_tables:  # IF NOT EXISTS: two processes on one SQLite file
+                db.execute(CreateTable(created, if_not_exists=True))
             existing = sa.inspect(db)
             for table, names in _ADDED_COLUMNS.items():
                 have = {c["name"] for c in existing.get_columns(table)}
@@ -147,7 +152,7 @@ class FeedbackStore:
                         column = metadata.tables[table].c[name]
                         kind = column.type.compile(db.dialect)
                         db.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
-            one_vote.create(db, checkfirst=True)
+            db.execute(CreateIndex(one_vote, if_not_exists=True))
 
     def _write(self, statement: Any, *, returning: bool = False) -> Any:
         """Run one write and return its RETURNING value; on a database failure log it (once per outage)."""

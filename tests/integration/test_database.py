@@ -32,14 +32,21 @@ for _name in _contract.CONTRACT:  # type: ignore[attr-defined]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FeedbackStore]:
-    location = request.getfixturevalue("postgres_database") if request.param == "postgresql" else None
-    store = FeedbackStore(location or tmp_path / "feedback.sqlite3")
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """A fresh SQLite file, or a fresh database on our own PostgreSQL."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_database"))
+    return tmp_path / "feedback.sqlite3"
+
+
+@pytest.fixture
+def store(database: str | Path) -> Iterator[FeedbackStore]:
+    store = FeedbackStore(database)
     yield store
     store.close()
 
 
-def test_replicas_starting_together_create_the_schema_once(postgres_database: str) -> None:
+def test_replicas_starting_together_create_the_schema_once(database: str | Path) -> None:
     stores: list[FeedbackStore] = []
     errors: list[BaseException] = []
     start = threading.Barrier(4)
@@ -47,7 +54,7 @@ def test_replicas_starting_together_create_the_schema_once(postgres_database: st
     def open_store() -> None:
         start.wait()
         try:
-            stores.append(FeedbackStore(postgres_database))
+            stores.append(FeedbackStore(database))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
