@@ -14,7 +14,8 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,8 @@ DEFAULT_READING = "default"
 EXPORT_FIELDS = (
     "id", "asked_at", "source", "question", "query", "refused", "answer", "citations", "up", "down",
 )  # fmt: skip
-CONNECT_TIMEOUT_S = 10  # a database that does not answer stops start-up, or one write, after this
+CONNECT_TIMEOUT_S = 5  # a database that does not answer stops start-up, or one write, after this
+RETRY_AFTER_S = 10.0  # while the database is down, writes are dropped at once; one try per this often
 _SCHEMA_LOCK = 0x61C4A7  # PostgreSQL advisory lock key held while the schema is created
 log = logging.getLogger("article-chat")
 
@@ -108,10 +110,11 @@ class FeedbackStore:
 
     Writes on the answer path (``record_question``, ``record_feedback``) never fail the answer:
     while the database is down they are dropped, logged once when it goes down and once with the
-    number dropped when it comes back. Reads for the instructor raise ``StoreUnavailable``.
+    number dropped when it comes back (tried again every ``RETRY_AFTER_S``). Reads for the
+    instructor raise ``StoreUnavailable``.
     """
 
-    def __init__(self, location: str | Path):
+    def __init__(self, location: str | Path, *, clock: Callable[[], float] = time.monotonic):
         self.url = database_url(location)
         self.path = Path(self.url.database or "") if self.url.get_backend_name() == "sqlite" else None
         if self.path is not None:
@@ -119,6 +122,8 @@ class FeedbackStore:
         self.engine = _engine(self.url)
         self._down_lock = threading.Lock()
         self._dropped: int | None = None  # writes lost since the database went down, None while up
+        self._retry_at = 0.0  # while down, no write waits on the database before this
+        self._clock = clock
         try:
             try:
                 self._create_schema()
@@ -155,7 +160,15 @@ class FeedbackStore:
             db.execute(CreateIndex(one_vote, if_not_exists=True))
 
     def _write(self, statement: Any, *, returning: bool = False) -> Any:
-        """Run one write and return its RETURNING value; on a database failure log it (once per outage)."""
+        """Run one write and return its RETURNING value; on a database failure log it (once per outage).
+
+        While the database is down only one write per ``RETRY_AFTER_S`` tries it, so answers are not
+        held up by a connection timeout each.
+        """
+        with self._down_lock:
+            if self._dropped is not None and self._clock() < self._retry_at:
+                self._dropped += 1
+                return None
         try:
             with self.engine.begin() as db:
                 result = db.execute(statement)
@@ -164,6 +177,7 @@ class FeedbackStore:
             with self._down_lock:
                 first = self._dropped is None
                 self._dropped = (self._dropped or 0) + 1
+                self._retry_at = self._clock() + RETRY_AFTER_S
             if first:
                 log.error(
                     "feedback database %s is unavailable (%s): answers still go out, but questions and "

@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ui.feedback import EXPORT_FIELDS, FeedbackStore, StoreUnavailable, database_url, to_csv, to_jsonl
+from ui.feedback import (
+    EXPORT_FIELDS,
+    RETRY_AFTER_S,
+    FeedbackStore,
+    StoreUnavailable,
+    database_url,
+    to_csv,
+    to_jsonl,
+)
 
 
 def result(question: str = "What did Powell say?", *, refused: bool = False) -> dict[str, Any]:
@@ -81,21 +89,30 @@ def test_a_database_that_cannot_open_stops_start_with_a_clear_message(tmp_path: 
 
 
 def test_a_database_lost_while_serving_drops_writes_and_logs_once(
-    store: FeedbackStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    now = [0.0]
+    store = FeedbackStore(tmp_path / "f.sqlite3", clock=lambda: now[0])
     working = store.engine
-    store.engine = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")  # cannot open
+    broken = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")  # cannot open
+    tries: list[object] = []
+    sa.event.listen(broken, "do_connect", lambda *args: tries.append(args))
+    store.engine = broken
     with caplog.at_level(logging.WARNING, logger="article-chat"):
         assert store.record_question(result(), source="web") is None
         store.record_feedback(result(), "up", question_id=None, browser="b")
+        assert len(tries) == 1, "while down, writes are dropped without waiting on the database"
         assert [r.levelname for r in caplog.records] == ["ERROR"]
         assert "not recorded until it is back" in caplog.records[0].getMessage()
         with pytest.raises(StoreUnavailable, match="unavailable"):
             store.summary()
         store.engine = working
+        assert store.record_question(result(), source="web") is None  # not tried again yet
+        now[0] += RETRY_AFTER_S
         assert store.record_question(result(), source="web") is not None
-    assert "2 questions or votes were not recorded" in caplog.records[-1].getMessage()
+    assert "3 questions or votes were not recorded" in caplog.records[-1].getMessage()
     assert store.summary()["asked"] == 1
+    store.close()
 
 
 def test_counts_questions_refusals_and_ratings(store: FeedbackStore) -> None:
