@@ -237,8 +237,7 @@ class FeedbackStore:
             "citations": json.dumps(result["citations"], ensure_ascii=False),
             "browser": browser or None,
         }
-        insert = (postgresql if self.url.get_backend_name() == "postgresql" else sqlite).insert
-        statement = insert(feedback_table).values(**values)
+        statement = self._insert(feedback_table).values(**values)
         if question_id is not None and browser:
             statement = statement.on_conflict_do_update(
                 index_elements=["question_id", "browser"],
@@ -248,12 +247,15 @@ class FeedbackStore:
 
     def shared_secret(self, name: str) -> str:
         """A random secret made once and kept in the database, so every replica signs alike."""
-        insert = (postgresql if self.url.get_backend_name() == "postgresql" else sqlite).insert
-        statement = insert(secrets_table).values(name=name, value=secrets.token_urlsafe(32))
+        statement = self._insert(secrets_table).values(name=name, value=secrets.token_urlsafe(32))
         with self._reading() as db:
             db.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
             value = db.execute(sa.select(secrets_table.c.value).where(secrets_table.c.name == name))
             return str(value.scalar_one())
+
+    def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that can say ON CONFLICT (both dialects spell it alike)."""
+        return (postgresql if self.url.get_backend_name() == "postgresql" else sqlite).insert(table)
 
     @contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
