@@ -209,7 +209,10 @@ def postgres_server() -> Iterator[str]:
     as_user: list[str] = []
     data = Path(tempfile.mkdtemp(prefix="article-chat-pg-"))  # not under pytest's 0700 dirs
     if os.geteuid() == 0:
-        owner = pwd.getpwnam("postgres")
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("PostgreSQL refuses to run as root and there is no postgres user to run it as")
         os.chown(data, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     with socket.socket() as s:
