@@ -296,11 +296,13 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     import gradio as gr
 
     from ui.app import DEFAULT_STREAM_DELAY, ChatDesk, build_app, page_assets
-    from ui.instructor import build_instructor
+    from ui.instructor import InstructorAccess, InstructorGate, build_instructor
 
-    store = FeedbackStore(settings.feedback_db)
+    store = FeedbackStore(settings.database)
     desk = ChatDesk(service, store)
+    access = InstructorAccess(settings, store)
     app = FastAPI(title="article-chat", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(InstructorGate, access=access, store=store)  # innermost: after the checks below
     app.add_middleware(
         CORSMiddleware,  # also tells Gradio not to add its own, looser CORS headers
         allow_origins=list(settings.allowed_origins),
@@ -372,7 +374,7 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
     chat = build_app(service, settings, desk=desk, stream_delay=delay)
     mount = dict(footer_links=["api"], run_history=False, ssr_mode=False, **page_assets())
-    gr.mount_gradio_app(app, build_instructor(store, settings), path="/instructor", **mount)
+    gr.mount_gradio_app(app, build_instructor(store, access), path="/instructor", **mount)
     gr.mount_gradio_app(app, chat, path="/", **mount)
     return app
 
@@ -381,12 +383,14 @@ def serve(service: Any, settings: Settings) -> None:
     """Run the server until interrupted (the one place that starts uvicorn)."""
     import uvicorn
 
+    app = create_server(service, settings)  # a database that is down stops here, before "serving"
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(
-        create_server(service, settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
         timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        root_path=settings.root_path,  # behind a proxy that strips the prefix
     )
