@@ -219,6 +219,21 @@ def render_embed_bar(article: Article) -> str:
     )
 
 
+def render_blocked_embed(origin: str) -> str:
+    """A whole page for a frame on a site that may not embed the chat: what happened and the fix."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chat not available here</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<style>body{font:15px/1.5 system-ui,sans-serif;color:#374151;margin:16px}"
+        "code{background:#f3f4f6;padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}</style></head>"
+        '<body><h1 style="font-size:1.1rem">This chat can\'t be shown on this site</h1>'
+        f"<p>The chat server does not allow pages on <code>{esc(origin)}</code> to embed it.</p>"
+        "<p>Whoever runs the chat server can allow it: add <code>"
+        f"{esc(origin)}</code> to <code>ARTICLE_CHAT_ALLOWED_ORIGINS</code> (comma-separated, "
+        "scheme://host[:port] with no path) and restart the server.</p></body></html>"
+    )
+
+
 def render_queued(questions: Sequence[str]) -> str:
     """The questions sent while an answer streams, waiting their turn (empty when none)."""
     if not questions:
