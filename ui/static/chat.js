@@ -14,16 +14,16 @@ const embedded = params.get("embed") === "1" || hosted.length > 0;
 if (embedded) {
   // Compact layout for a small box: chat only, passages expand inline. In an iframe the chat
   // fills the frame; a web component cannot see its box, so it takes a 600px-box size.
-  const chatHeight = hosted.length ? "470px" : "max(240px, calc(100vh - 130px))";
+  const chatHeight = hosted.length ? "440px" : "max(240px, calc(100vh - 175px))";
   const style = document.createElement("style");
   style.id = "ac-embed-style";
   style.textContent = `
     #ac-article-col, #ac-header, .gradio-container footer { display: none !important; }
-    .gradio-container #ac-embed-bar { display: block !important; }
     #ac-chatbot { height: ${chatHeight} !important; max-height: ${chatHeight} !important; }
     #ac-root, #ac-chat-col { gap: 6px !important; }
     .gradio-container > .main { padding: 6px 8px !important; }`;
   document.head.appendChild(style);
+  document.documentElement.classList.add("ac-embedded"); // shows the title line and its link
 }
 
 // Python counts code points, JavaScript counts UTF-16 units: convert within one paragraph.
