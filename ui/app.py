@@ -421,7 +421,7 @@ def build_app(
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ac-send")
                     queued = gr.HTML("", elem_id="ac-queued")
-                    with gr.Row(elem_id="ac-tools"):
+                    with gr.Row(elem_id="ac-tools", equal_height=True):
                         download = gr.DownloadButton(
                             "Download conversation (.md)", interactive=False, size="sm", elem_id="ac-download"
                         )

@@ -215,6 +215,11 @@ def test_instructor_page_needs_password_and_exports(
 
 def test_a_question_sent_while_an_answer_streams_is_asked_next(context: Any, server: Any) -> None:
     page, _ = open_chat(context, server)
+    page.evaluate(
+        """() => new MutationObserver(() => {
+             if (document.querySelector('#ac-queued .ac-queued')) window.__sawQueued = true;
+           }).observe(document.body, {childList: true, subtree: true})"""
+    )
     box = page.locator("#ac-question textarea")
     box.fill("What did Rumsfeld say?")
     box.press("Enter")
@@ -228,6 +233,8 @@ def test_a_question_sent_while_an_answer_streams_is_asked_next(context: Any, ser
     assert page.locator("#ac-chatbot .ac-q").all_inner_texts() == ["What did Rumsfeld say?", POWELL]
     assert "Powell" in answers.nth(1).locator(".ac-text").inner_text()
     assert box.input_value() == "half typed"
+    assert page.evaluate("() => window.__sawQueued === true"), "it was shown as waiting its turn"
+    assert page.locator("#ac-queued .ac-queued").count() == 0, "and the waiting line went when it was asked"
 
 
 def test_the_conversation_survives_a_reload_and_can_be_cleared(context: Any, server: Any, ask: Any) -> None:
