@@ -69,7 +69,9 @@ def test_web_component_embed_answers_with_citations(
     course_page.screenshot(path=str(screenshots / "embedded-webcomponent.png"))
 
 
-def test_origin_not_on_the_allow_list_is_refused(course_page: Any, foreign_site: Any, server: Any) -> None:
+def test_origin_not_on_the_allow_list_is_refused(
+    course_page: Any, foreign_site: Any, server: Any, screenshots: Path
+) -> None:
     blocked: list[str] = []
     course_page.on("response", lambda r: r.status == 403 and blocked.append(r.url))
     course_page.on("requestfailed", lambda r: blocked.append(r.url))
@@ -81,6 +83,7 @@ def test_origin_not_on_the_allow_list_is_refused(course_page: Any, foreign_site:
     text = explanation.inner_text()
     assert foreign_site.origin in text and "ARTICLE_CHAT_ALLOWED_ORIGINS" in text
     assert frame.locator("#ac-question").count() == 0 and frame.locator("script").count() == 0, "no chat"
+    course_page.screenshot(path=str(screenshots / "embed-refused.png"))
     course_page.reload(wait_until="load")  # a second visit: no second log line
 
     course_page.goto(foreign_site.url + "webcomponent.html", wait_until="load")
