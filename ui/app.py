@@ -104,7 +104,7 @@ class ChatHandlers:
         self.fingerprint = article.fingerprint
         self.lock = threading.Lock()
         self.waiting: dict[str, deque[tuple[str, str]]] = {}  # session -> (sent, shown) questions
-        self.answering: set[str] = set()  # sessions with a respond running
+        self.answering: dict[str, object] = {}  # session -> the token of its running respond
 
     def submit(self, message: str, request: gr.Request) -> tuple[Any, str]:
         """Queue a sent question for this tab and empty the box; a bad one stays typed, with a warning."""
@@ -131,48 +131,66 @@ class ChatHandlers:
         self,
         chat: list[dict[str, Any]],
         turns: list[dict[str, Any]],
-        saved: Any,
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         """Answer this tab's queued questions in order, streaming each into the chat.
 
-        Yields (chat, turns, download, queued, saved); a second respond for a tab that is
+        Yields (chat, turns, download, queued); a second respond for a tab that is
         already answering (the running one asks its question next), or one with nothing queued,
-        leaves everything as it is.
+        leaves everything as it is. "Clear conversation" stops it where it is.
         """
-        session = _session(request)
+        session, token = _session(request), object()
         with self.lock:
             idle = session in self.answering or not self.waiting.get(session)
             if not idle:
-                self.answering.add(session)
+                self.answering[session] = token
         if idle:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         chat, turns = list(chat or []), list(turns or [])
         try:
-            while (sent := self._next(session)) is not None:
+            while (sent := self._next(session, token)) is not None:
                 for shown, shown_turns, done in self._answer(*sent, chat, turns):
+                    if self.answering.get(session) is not token:
+                        return  # cleared meanwhile: nothing more goes into the chat
                     queued = self._queued_view(session)
                     if not done:
-                        yield shown, shown_turns, gr.skip(), queued, gr.skip()
+                        yield shown, shown_turns, gr.skip(), queued
                         continue
                     chat, turns = shown, shown_turns
-                    yield chat, turns, self.download(turns), queued, self.save(saved, turns)
+                    yield chat, turns, self.download(turns), queued
         except BaseException:  # an error, or the tab went away: the rest is not asked behind it
-            with self.lock:
-                self.answering.discard(session)
-                self.waiting.pop(session, None)
+            self._stop(session, token)
             raise
 
-    def _next(self, session: str) -> tuple[str, str] | None:
+    def respond_page(
+        self, chat: list[dict[str, Any]], turns: list[dict[str, Any]], request: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
+        """``respond`` for the page, with "Clear conversation" off while this tab has an answer
+        streaming: an update already on its way could otherwise put a cleared chat back."""
+        session = _session(request)
+        for outputs in self.respond(chat, turns, request):
+            yield (*outputs, gr.Button(interactive=False) if session in self.answering else gr.skip())
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Button(interactive=session not in self.answering)
+
+    def _next(self, session: str, token: object) -> tuple[str, str] | None:
         """The tab's next question; when there is none the tab stops answering, in the same step,
         so a question queued just after is picked up by its own ``respond``."""
         with self.lock:
+            if self.answering.get(session) is not token:
+                return None  # cleared: the tab may already have a new respond
             if waiting := self.waiting.get(session):
                 return waiting.popleft()
+            del self.answering[session]
             self.waiting.pop(session, None)
-            self.answering.discard(session)
             return None
+
+    def _stop(self, session: str, token: object | None = None) -> None:
+        """The tab's respond (only the one holding ``token``, if given) is done; its queue goes."""
+        with self.lock:
+            if token is None or self.answering.get(session) is token:
+                self.answering.pop(session, None)
+                self.waiting.pop(session, None)
 
     def _queued_view(self, session: str) -> str:
         return render_queued([shown for _, shown in self.waiting.get(session, ())])
@@ -215,7 +233,9 @@ class ChatHandlers:
 
     def save(self, saved: Any, turns: list[dict[str, Any]]) -> dict[str, Any]:
         """The browser's stored conversations with this reading's replaced by ``turns``."""
-        stored = dict(saved) if isinstance(saved, dict) else {}
+        stored = (
+            {k: v for k, v in saved.items() if k.startswith("reading:")} if isinstance(saved, dict) else {}
+        )
         key = conversation_key(self.reading)
         if turns:
             kept = [{**t, "result": _stored_result(t["result"])} for t in turns[-MAX_STORED_TURNS:]]
@@ -252,9 +272,11 @@ class ChatHandlers:
             return [], [], self.download([])
         return chat, turns, self.download(turns)
 
-    def clear(self, saved: Any) -> tuple[Any, ...]:
-        """ "Clear conversation": the chat, its download and what the browser stored for this reading."""
-        return [], [], self.download([]), self.save(saved, [])
+    def clear(self, saved: Any, request: gr.Request) -> tuple[Any, ...]:
+        """ "Clear conversation": the chat, its download, what the browser stored for this reading,
+        and any answer still streaming or waiting."""
+        self._stop(_session(request))
+        return [], [], self.download([]), self.save(saved, []), ""
 
     def like(self, turns: list[dict[str, Any]], data: gr.LikeData) -> list[dict[str, Any]]:
         """Store a thumbs up/down with the question, answer and citations of that message."""
@@ -441,23 +463,24 @@ def build_app(
             trigger_mode="multiple",
         )
         answer = dict(
-            fn=handlers.respond,
-            inputs=[chatbot, turns, saved],
-            outputs=[chatbot, turns, download, queued, saved],
+            fn=handlers.respond_page,
+            inputs=[chatbot, turns],
+            outputs=[chatbot, turns, download, queued, clear],
             api_visibility="private",
             concurrency_limit=CHAT_CONCURRENCY,
             trigger_mode="multiple",
             show_progress="hidden",
         )
-        question.submit(inputs=[question], **queue_it).then(**answer)  # type: ignore[arg-type]
-        send.click(inputs=[question], **queue_it).then(**answer)  # type: ignore[arg-type]
-        picked = chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False)
-        picked.then(inputs=[question], **queue_it).then(**answer)  # type: ignore[arg-type]
-        chatbot.like(handlers.like, [turns], [turns], api_visibility="private").then(
-            handlers.save, [saved, turns], [saved], api_visibility="private", queue=False
+        # The browser's copy is written once the answers are in (a streamed skip would reach it as data).
+        keep = dict(
+            fn=handlers.save, inputs=[saved, turns], outputs=[saved], api_visibility="private", queue=False
         )
-        forget = dict(fn=handlers.clear, inputs=[saved], outputs=[chatbot, turns, download, saved])
-        chatbot.clear(api_visibility="private", **forget)  # type: ignore[arg-type]
+        question.submit(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        send.click(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        picked = chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False)
+        picked.then(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        chatbot.like(handlers.like, [turns], [turns], api_visibility="private").then(**keep)  # type: ignore[arg-type]
+        forget = dict(fn=handlers.clear, inputs=[saved], outputs=[chatbot, turns, download, saved, queued])
         clear.click(api_visibility="private", **forget)  # type: ignore[arg-type]
         app.load(handlers.restore, [saved], [chatbot, turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)

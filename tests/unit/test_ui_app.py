@@ -249,16 +249,18 @@ def ask(
     """What the page does on Enter: queue the question, then answer the tab's queue."""
     request = gr.Request(session_hash=tab)
     handlers.submit(message, request)
-    return list(handlers.respond(list(chat), list(turns), saved, request))
+    steps = list(handlers.respond(list(chat), list(turns), request))
+    return [(*step, handlers.save(saved, step[1])) for step in steps]  # the page then stores it
 
 
 def test_respond_streams_then_renders_citations(handlers: ChatHandlers, desk: ChatDesk) -> None:
     assert handlers.submit("What did Powell say?", gr.Request(session_hash="tab")) == ("", ANY_QUEUED)
-    steps = list(handlers.respond([], [], None, gr.Request(session_hash="tab")))
+    steps = list(handlers.respond([], [], gr.Request(session_hash="tab")))
     assert len(steps) > 2, "the answer arrives in several steps"
     assert "ac-pending" in steps[0][0][-1]["content"], "the question shows at once, before the answer"
     assert all("ac-caret" in step[0][-1]["content"] for step in steps[1:-1])
-    chat, turns, download, queued, saved = steps[-1]
+    chat, turns, download, queued = steps[-1]
+    saved = handlers.save(None, turns)
     assert queued == ""
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "ac-chip" in chat[1]["content"] and "ac-caret" not in chat[1]["content"]
@@ -283,8 +285,8 @@ def test_bad_question_warns_and_stays_typed(handlers: ChatHandlers, desk: ChatDe
     with pytest.warns(UserWarning, match="empty"):
         box, queued = handlers.submit("   ", gr.Request(session_hash="tab"))
     assert box == "   " and isinstance(queued, type(gr.skip()))
-    steps = list(handlers.respond([], [], None, gr.Request(session_hash="tab")))
-    assert steps == [(gr.skip(),) * 5], "nothing asked, the chat left as it is"
+    steps = list(handlers.respond([], [], gr.Request(session_hash="tab")))
+    assert steps == [(gr.skip(),) * 4], "nothing asked, the chat left as it is"
     assert desk.store.summary()["asked"] == 0
 
 
@@ -293,21 +295,22 @@ def test_a_question_sent_while_an_answer_streams_is_asked_next(
 ) -> None:
     tab = gr.Request(session_hash="tab")
     handlers.submit("What did Powell say?", tab)
-    first = handlers.respond([], [], None, tab)
+    first = handlers.respond([], [], tab)
     next(first), next(first)  # the first answer is streaming
     box, queued = handlers.submit("What did Rumsfeld say?", tab)
     assert box == "" and "What did Rumsfeld say?" in queued
-    assert list(handlers.respond([], [], None, tab)) == [(gr.skip(),) * 5], "the running respond asks it"
+    assert list(handlers.respond([], [], tab)) == [(gr.skip(),) * 4], "the running respond asks it"
     other = ask(handlers, "Weather in Paris?", tab="other tab")  # another tab has its own queue
     assert len(other[-1][0]) == 2
     steps = list(first)
-    chat, turns, _, queued, saved = steps[-1]
+    chat, turns, _, queued = steps[-1]
+    saved = handlers.save({}, turns)
     assert [t["result"]["question"] for t in turns] == ["What did Powell say?", "What did Rumsfeld say?"]
     assert [t["index"] for t in turns] == [1, 3] and len(chat) == 4
     assert queued == "" and len(saved[conversation_key("fake.md")]["turns"]) == 2
     assert any("What did Rumsfeld say?" in step[3] for step in steps if isinstance(step[3], str))
     assert service.calls[-1][1] == history_of(turns[:1]), "the queued question is a follow-up of the first"
-    assert handlers.waiting == {} and handlers.answering == set(), "nothing is kept for a finished tab"
+    assert handlers.waiting == {} and handlers.answering == {}, "nothing is kept for a finished tab"
 
 
 def test_a_full_queue_keeps_the_question_typed(handlers: ChatHandlers) -> None:
@@ -379,9 +382,23 @@ def test_a_stored_answer_is_still_shown_as_text(handlers: ChatHandlers) -> None:
 
 def test_clear_forgets_only_this_reading(handlers: ChatHandlers) -> None:
     *_, (_, _, _, _, saved) = ask(handlers, "What did Powell say?", saved={"reading:other": {"x": 1}})
-    chat, turns, download, kept = handlers.clear(saved)
-    assert chat == [] and turns == [] and kept == {"reading:other": {"x": 1}}
+    chat, turns, download, kept, queued = handlers.clear(saved, gr.Request(session_hash="tab"))
+    assert chat == [] and turns == [] and kept == {"reading:other": {"x": 1}} and queued == ""
     assert handlers.restore(kept)[0] == []
+    assert handlers.save({"__type__": "update", "reading:other": 1}, []) == {"reading:other": 1}, "ours only"
+
+
+def test_clear_stops_the_answer_streaming_and_drops_the_queue(handlers: ChatHandlers) -> None:
+    tab = gr.Request(session_hash="tab")
+    handlers.submit("What did Powell say?", tab)
+    running = handlers.respond([], [], tab)
+    next(running), next(running)
+    handlers.submit("What did Rumsfeld say?", tab)
+    handlers.clear({}, tab)
+    assert list(running) == [], "nothing more goes into the cleared chat"
+    assert handlers.waiting == {} and handlers.answering == {}
+    chat = ask(handlers, "Weather in Paris?")[-1][0]
+    assert [m["role"] for m in chat] == ["user", "assistant"], "the tab answers again"
 
 
 def test_api_ask_returns_contract_and_turns_input_errors_into_gr_error(handlers: ChatHandlers) -> None:
