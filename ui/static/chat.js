@@ -14,7 +14,7 @@ const embedded = params.get("embed") === "1" || hosted.length > 0;
 if (embedded) {
   // Compact layout for a small box: chat only, passages expand inline. In an iframe the chat
   // fills the frame; a web component cannot see its box, so it takes a 600px-box size.
-  const chatHeight = hosted.length ? "440px" : "max(240px, calc(100vh - 175px))";
+  const chatHeight = hosted.length ? "440px" : "max(240px, calc(100vh - 140px))";
   const style = document.createElement("style");
   style.id = "ac-embed-style";
   style.textContent = `
