@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,12 @@ from ui.render import (
     history_of,
     render_answer,
     render_article,
+    render_embed_bar,
     render_header,
     render_outline,
     render_pending,
     render_question,
+    render_queued,
     stream_prefixes,
 )
 from ui.settings import Settings
@@ -35,6 +39,13 @@ WHOLE_ANSWER_CHARS = 80  # a delta this long came in one piece: type it out
 CHAT_CONCURRENCY = 8  # answers computed and streamed at once
 QUEUE_SIZE = 4 * CHAT_CONCURRENCY  # jobs waiting past this get "queue is full" at once, not a long wait
 DOWNLOAD_TTL_S = 86_400  # conversation files older than a day are deleted
+MAX_QUEUED = 5  # questions one tab may send ahead while an answer streams
+MAX_STORED_TURNS = 100  # turns kept in the browser's storage per reading (a few KB each)
+STORAGE_KEY = "article-chat-conversations"  # the browser's localStorage entry
+# Gradio's BrowserState encrypts with a key it sends to the page, so this hides nothing; it is
+# fixed so that a server restart can still read what the browser stored.
+STORAGE_SECRET = "article-chat"
+_RESULT_KEYS = ("question", "query", "answer", "refused", "citations", "closest")
 _FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 
 
@@ -70,28 +81,126 @@ class ChatDesk:
 
 
 class ChatHandlers:
-    """The page's event handlers, callable directly from tests."""
+    """The page's event handlers, callable directly from tests.
 
-    def __init__(self, desk: ChatDesk, *, downloads: Path, stream_delay: float = DEFAULT_STREAM_DELAY):
+    A question sent while an answer is still streaming is queued per browser tab (Gradio's
+    session) and asked when that answer is done: ``submit`` queues, ``respond`` drains the queue,
+    one ``respond`` per tab at a time.
+    """
+
+    def __init__(
+        self,
+        desk: ChatDesk,
+        *,
+        downloads: Path,
+        stream_delay: float = DEFAULT_STREAM_DELAY,
+        reading: str | None = None,
+    ):
         self.desk = desk
         self.downloads = downloads
         self.stream_delay = stream_delay
+        article: Article = desk.service.article
+        self.reading = reading or article.source
+        self.fingerprint = article.fingerprint
+        self.lock = threading.Lock()
+        self.waiting: dict[str, deque[tuple[str, str]]] = {}  # session -> (sent, shown) questions
+        self.answering: dict[str, object] = {}  # session -> the token of its running respond
 
-    def respond(
-        self, message: str, chat: list[dict[str, Any]], turns: list[dict[str, Any]]
-    ) -> Iterator[tuple[Any, ...]]:
-        """Ask, then stream the answer into the chat; yields (textbox, chat, turns, download)."""
-        before, turns = list(chat or []), list(turns or [])
+    def submit(self, message: str, request: gr.Request) -> tuple[Any, str]:
+        """Queue a sent question for this tab and empty the box; a bad one stays typed, with a warning."""
         try:
             shown = clean_question(
                 message, max_chars=getattr(self.desk.service, "max_chars", DEFAULT_MAX_CHARS)
             )
-        except InputError as exc:  # nothing to show yet: say why, keep what they typed
+        except InputError as exc:
             gr.Warning(str(exc))
-            yield scrub(message) if isinstance(message, str) else "", before, turns, gr.skip()
+            return (scrub(message) if isinstance(message, str) else ""), gr.skip()
+        session = _session(request)
+        with self.lock:
+            waiting = self.waiting.setdefault(session, deque())
+            if len(waiting) >= MAX_QUEUED:
+                gr.Warning(
+                    f"{MAX_QUEUED} questions are already waiting; send this one when they are answered."
+                )
+                return gr.skip(), gr.skip()
+            waiting.append((message, shown))
+            view = self._queued_view(session)
+        return "", view
+
+    def respond(
+        self,
+        chat: list[dict[str, Any]],
+        turns: list[dict[str, Any]],
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Answer this tab's queued questions in order, streaming each into the chat.
+
+        Yields (chat, turns, download, queued); a second respond for a tab that is
+        already answering (the running one asks its question next), or one with nothing queued,
+        leaves everything as it is. "Clear conversation" stops it where it is.
+        """
+        session, token = _session(request), object()
+        with self.lock:
+            idle = session in self.answering or not self.waiting.get(session)
+            if not idle:
+                self.answering[session] = token
+        if idle:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        chat, turns = list(chat or []), list(turns or [])
+        try:
+            while (sent := self._next(session, token)) is not None:
+                for shown, shown_turns, done in self._answer(*sent, chat, turns):
+                    if self.answering.get(session) is not token:
+                        return  # cleared meanwhile: nothing more goes into the chat
+                    queued = self._queued_view(session)
+                    if not done:
+                        yield shown, shown_turns, gr.skip(), queued
+                        continue
+                    chat, turns = shown, shown_turns
+                    yield chat, turns, self.download(turns), queued
+        except BaseException:  # an error, or the tab went away: the rest is not asked behind it
+            self._stop(session, token)
+            raise
+
+    def respond_page(
+        self, chat: list[dict[str, Any]], turns: list[dict[str, Any]], request: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
+        """``respond`` for the page, with "Clear conversation" off while this tab has an answer
+        streaming: an update already on its way could otherwise put a cleared chat back."""
+        session = _session(request)
+        for outputs in self.respond(chat, turns, request):
+            yield (*outputs, gr.Button(interactive=False) if session in self.answering else gr.skip())
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Button(interactive=session not in self.answering)
+
+    def _next(self, session: str, token: object) -> tuple[str, str] | None:
+        """The tab's next question; when there is none the tab stops answering, in the same step,
+        so a question queued just after is picked up by its own ``respond``."""
+        with self.lock:
+            if self.answering.get(session) is not token:
+                return None  # cleared: the tab may already have a new respond
+            if waiting := self.waiting.get(session):
+                return waiting.popleft()
+            del self.answering[session]
+            self.waiting.pop(session, None)
+            return None
+
+    def _stop(self, session: str, token: object | None = None) -> None:
+        """The tab's respond (only the one holding ``token``, if given) is done; its queue goes."""
+        with self.lock:
+            if token is None or self.answering.get(session) is token:
+                self.answering.pop(session, None)
+                self.waiting.pop(session, None)
+
+    def _queued_view(self, session: str) -> str:
+        return render_queued([shown for _, shown in self.waiting.get(session, ())])
+
+    def _answer(
+        self, message: str, shown: str, before: list[dict[str, Any]], turns: list[dict[str, Any]]
+    ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], bool]]:
+        """One question: (chat, turns, finished) as its answer streams in."""
         chat = [*before, {"role": "user", "content": render_question(shown)}, _assistant(render_pending())]
-        yield "", list(chat), turns, gr.skip()
+        yield list(chat), turns, False
         partial = {"question": shown, "query": shown, "refused": False, "citations": [], "closest": []}
         written = ""
         try:
@@ -105,19 +214,69 @@ class ChatHandlers:
                 pieces = stream_prefixes(event.text) if len(event.text) > WHOLE_ANSWER_CHARS else []
                 for prefix in [*pieces, event.text]:
                     chat[-1] = _assistant(render_answer(partial, partial=written + prefix))
-                    yield "", list(chat), turns, gr.skip()
+                    yield list(chat), turns, False
                     if pieces:
                         time.sleep(self.stream_delay)
                 written += event.text
-        except InputError as exc:
+        except InputError as exc:  # the service's own checks: the question goes, the chat stays
             gr.Warning(str(exc))
-            yield scrub(message), before, turns, gr.skip()
+            yield list(before), turns, True
             return
         except ArticleChatError as exc:
             raise gr.Error(f"The chat is unavailable: {exc}") from exc
         chat[-1] = _assistant(render_answer(result))
-        turns.append({"result": result, "question_id": question_id, "index": len(chat) - 1, "rating": None})
-        yield "", list(chat), turns, self.download(turns)
+        turns = [
+            *turns,
+            {"result": result, "question_id": question_id, "index": len(chat) - 1, "rating": None},
+        ]
+        yield list(chat), turns, True
+
+    def save(self, saved: Any, turns: list[dict[str, Any]]) -> dict[str, Any]:
+        """The browser's stored conversations with this reading's replaced by ``turns``."""
+        stored = (
+            {k: v for k, v in saved.items() if k.startswith("reading:")} if isinstance(saved, dict) else {}
+        )
+        key = conversation_key(self.reading)
+        if turns:
+            kept = [{**t, "result": _stored_result(t["result"])} for t in turns[-MAX_STORED_TURNS:]]
+            stored[key] = {"fingerprint": self.fingerprint, "turns": kept}
+        else:
+            stored.pop(key, None)
+        return stored
+
+    def restore(self, saved: Any) -> tuple[Any, ...]:
+        """On load: this reading's stored conversation back in the chat, citations live again.
+
+        What the browser stored is only trusted to be text: anything malformed, or stored for
+        another version of the article (offsets would point elsewhere), is dropped.
+        """
+        entry = saved.get(conversation_key(self.reading)) if isinstance(saved, dict) else None
+        chat: list[dict[str, Any]] = []
+        turns: list[dict[str, Any]] = []
+        try:
+            if not isinstance(entry, dict) or entry.get("fingerprint") != self.fingerprint:
+                raise ValueError("nothing stored for this version of the reading")
+            for turn in entry["turns"][-MAX_STORED_TURNS:]:
+                result = _stored_result(turn["result"])
+                chat += [
+                    {"role": "user", "content": render_question(str(result["question"]))},
+                    _assistant(render_answer(result)),
+                ]
+                rating = turn.get("rating") if turn.get("rating") in ("up", "down") else None
+                question_id = turn.get("question_id")
+                question_id = question_id if isinstance(question_id, int) else None
+                turns.append(
+                    {"result": result, "question_id": question_id, "index": len(chat) - 1, "rating": rating}
+                )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return [], [], self.download([])
+        return chat, turns, self.download(turns)
+
+    def clear(self, saved: Any, request: gr.Request) -> tuple[Any, ...]:
+        """ "Clear conversation": the chat, its download, what the browser stored for this reading,
+        and any answer still streaming or waiting."""
+        self._stop(_session(request))
+        return [], [], self.download([]), self.save(saved, []), ""
 
     def like(self, turns: list[dict[str, Any]], data: gr.LikeData, browser: str = "") -> list[dict[str, Any]]:
         """Store a thumbs up/down with the question, answer and citations; one vote per browser."""
@@ -189,6 +348,42 @@ def prune(folder: Path, *, older_than: float) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def conversation_key(reading: str) -> str:
+    """The key of a reading's conversation among those the browser stores (one per reading)."""
+    return f"reading:{reading}"
+
+
+def _stored_result(result: dict[str, Any]) -> dict[str, Any]:
+    """What the page and the download need of an answer; raises ``KeyError``/``TypeError`` if malformed."""
+    kept = {key: result[key] for key in _RESULT_KEYS}
+    kept |= {key: result[key] for key in ("unsupported", "notice") if key in result}
+    for key in ("question", "query", "answer"):
+        kept[key] = str(kept[key])
+    for key in ("citations", "closest"):
+        kept[key] = [_citation(c) for c in kept[key]]
+    kept["refused"] = bool(kept["refused"])
+    kept["unsupported"] = [
+        {"sentence": str(u["sentence"]), "reason": str(u["reason"])} for u in kept.get("unsupported") or []
+    ]
+    kept["notice"] = str(kept["notice"]) if kept.get("notice") else None
+    return kept
+
+
+def _citation(citation: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "n": int(citation["n"]),
+        "paragraph": int(citation["paragraph"]),
+        "start": int(citation["start"]),
+        "end": int(citation["end"]),
+        "text": str(citation["text"]),
+    }
+
+
+def _session(request: gr.Request | None) -> str:
+    """The browser tab an event came from (Gradio's session hash)."""
+    return str(getattr(request, "session_hash", None) or "")
+
+
 def _assistant(content: str) -> dict[str, str]:
     return {"role": "assistant", "content": content}
 
@@ -221,10 +416,12 @@ def build_app(
         turns = gr.State([])
         # One vote per answer per browser. The id is not a secret; a fixed key lets every replica read it.
         browser = gr.BrowserState("", storage_key="article-chat-browser", secret="article-chat-browser-id")
+        saved = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
         with gr.Column(elem_id="ac-root"):
             gr.HTML(
                 render_header(article, getattr(service, "answerer_name", "extractive")), elem_id="ac-header"
             )
+            gr.HTML(render_embed_bar(article), elem_id="ac-embed-bar")
             with gr.Row(elem_id="ac-main", equal_height=False):
                 with gr.Column(scale=5, min_width=300, elem_id="ac-chat-col"):
                     chatbot = gr.Chatbot(
@@ -248,33 +445,53 @@ def build_app(
                             placeholder="Ask about the article…",
                             max_lines=4,
                             scale=8,
-                            autofocus=True,
+                            autofocus=False,  # chat.js focuses it on wide screens: a phone opens at the top
                             container=False,
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ac-send")
-                    with gr.Row(elem_id="ac-tools"):
+                    queued = gr.HTML("", elem_id="ac-queued")
+                    with gr.Row(elem_id="ac-tools", equal_height=True):
                         download = gr.DownloadButton(
                             "Download conversation (.md)", interactive=False, size="sm", elem_id="ac-download"
                         )
+                        clear = gr.Button("Clear conversation", size="sm", elem_id="ac-clear")
                 with gr.Column(scale=4, min_width=300, elem_id="ac-article-col"):
                     if outline := render_outline(service.outline() if hasattr(service, "outline") else []):
                         gr.HTML(outline, elem_id="ac-outline-html")
                     gr.HTML(render_article(article), elem_id="ac-article-html")
 
-        ask = dict(
-            fn=handlers.respond,
-            inputs=[question, chatbot, turns],
-            outputs=[question, chatbot, turns, download],
+        # Sending only queues the question (at once, even while an answer streams); respond then
+        # answers the tab's queue. Both may fire while one is pending: nothing typed is dropped.
+        queue_it = dict(
+            fn=handlers.submit,
+            outputs=[question, queued],
+            api_visibility="private",
+            queue=False,
+            trigger_mode="multiple",
+        )
+        answer = dict(
+            fn=handlers.respond_page,
+            inputs=[chatbot, turns],
+            outputs=[chatbot, turns, download, queued, clear],
             api_visibility="private",
             concurrency_limit=CHAT_CONCURRENCY,
+            trigger_mode="multiple",
+            show_progress="hidden",
         )
-        question.submit(**ask)  # type: ignore[arg-type]
-        send.click(**ask)  # type: ignore[arg-type]
+        # The browser's copy is written once the answers are in (a streamed skip would reach it as data).
+        keep = dict(
+            fn=handlers.save, inputs=[saved, turns], outputs=[saved], api_visibility="private", queue=False
+        )
+        question.submit(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        send.click(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
         picked = chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False)
-        picked.then(**ask)  # type: ignore[arg-type]
-        chatbot.like(handlers.like, [turns, browser], [turns], api_visibility="private")
+        picked.then(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        liked = chatbot.like(handlers.like, [turns, browser], [turns], api_visibility="private")
+        liked.then(**keep)  # type: ignore[arg-type]
+        forget = dict(fn=handlers.clear, inputs=[saved], outputs=[chatbot, turns, download, saved, queued])
+        clear.click(api_visibility="private", **forget)  # type: ignore[arg-type]
         app.load(browser_id, [browser], [browser], api_visibility="private", queue=False)
-        chatbot.clear(lambda: ([], handlers.download([])), None, [turns, download], api_visibility="private")
+        app.load(handlers.restore, [saved], [chatbot, turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)
     app.queue(max_size=QUEUE_SIZE)

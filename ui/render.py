@@ -177,14 +177,18 @@ def render_outline(items: Sequence[dict[str, Any]], *, per_label: int = OUTLINE_
     return "".join(parts)
 
 
+def reading_title(article: Article) -> str:
+    """The reading's title, or its opening words in quotes when the text has none."""
+    if article.title:
+        return article.title
+    first = article.body[0].text if article.body else article.text
+    return "“" + (first if len(first) <= 90 else first[:87].rstrip() + "…") + "”"
+
+
 def render_header(article: Article, answerer: str = "extractive") -> str:
     """The page header: the article's title (or opening words), author, who answers and how to
     read answers."""
-    if article.title:
-        about = esc(article.title)
-    else:
-        first = article.body[0].text if article.body else article.text
-        about = "“" + esc(first if len(first) <= 90 else first[:87].rstrip() + "…") + "”"
+    about = esc(reading_title(article))
     byline = f'<span class="ac-muted"> · by {esc(article.author)}</span>' if article.author else ""
     if answerer == "extractive":
         how = "Answers quote the article word for word."
@@ -203,10 +207,53 @@ def render_header(article: Article, answerer: str = "extractive") -> str:
     )
 
 
+def render_embed_bar(article: Article) -> str:
+    """The embedded view's title line: the reading and a link to the full page (chat.js points it
+    at the page without ``embed=1``, in a new tab, since the frame is too small to read in)."""
+    title = reading_title(article)
+    byline = f" · by {article.author}" if article.author else ""
+    return (
+        '<div class="ac-embed-bar">'
+        f'<span class="ac-embed-title" title="{esc(title + byline)}">{esc(title)}</span>'
+        '<a class="ac-open-article" href="?" target="_blank" rel="noopener">Read the article ↗</a></div>'
+    )
+
+
+def render_blocked_embed(origin: str) -> str:
+    """A whole page for a frame on a site that may not embed the chat: what happened and the fix."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Chat not available here</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<style>body{font:15px/1.5 system-ui,sans-serif;color:#374151;margin:16px}"
+        "code{background:#f3f4f6;padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}</style></head>"
+        '<body><h1 style="font-size:1.1rem">This chat can\'t be shown on this site</h1>'
+        f"<p>The chat server does not allow pages on <code>{esc(origin)}</code> to embed it.</p>"
+        "<p>Whoever runs the chat server can allow it: add <code>"
+        f"{esc(origin)}</code> to <code>ARTICLE_CHAT_ALLOWED_ORIGINS</code> (comma-separated, "
+        "scheme://host[:port] with no path) and restart the server.</p></body></html>"
+    )
+
+
+def render_queued(questions: Sequence[str]) -> str:
+    """The questions sent while an answer streams, waiting their turn (empty when none)."""
+    if not questions:
+        return ""
+    items = "".join(f"<li>{esc(q)}</li>" for q in questions)
+    return f'<div class="ac-queued" role="status">Asked next, when this answer is done:<ol>{items}</ol></div>'
+
+
 def conversation_markdown(turns: Sequence[dict[str, Any]], article: Article) -> str:
-    """The conversation as Markdown, every citation written out with its paragraph and span."""
-    name = article.title or article.source
-    lines = [f"# Conversation about {name}", "", f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", ""]
+    """The conversation as Markdown, named for the reading, every citation written out with its
+    paragraph and span."""
+    byline = f" by {article.author}" if article.author else ""
+    lines = [
+        f"# Conversation about {reading_title(article)}",
+        "",
+        f"Reading: {reading_title(article)}{byline} ({article.source})",
+        "",
+        f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+    ]
     for number, turn in enumerate(turns, start=1):
         result = turn["result"]
         lines += [f"## {number}. {result['question']}", ""]

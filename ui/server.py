@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
@@ -29,12 +29,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.errors import ArticleChatError, InputError
 from bot.validate import parse_json
 from ui.feedback import FeedbackStore
+from ui.render import render_blocked_embed
 from ui.settings import Settings, parse_rate
 
 MAX_BODY_BYTES = 256_000  # POST /api/ask: a 2,000-character question with 50 turns of history fits easily
 MAX_REQUEST_BYTES = 2_000_000  # any other request: the chat page sends its whole rendered conversation
 BODY_TIMEOUT_S = 30.0  # a body still arriving after this is a stalled or hostile client
 MAX_TRACKED_CLIENTS = 10_000  # rate-limit buckets kept before full ones are forgotten
+MAX_REPORTED_ORIGINS = 1_000  # refused origins logged once each; past this, no more are logged
 GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
 KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
 _QUESTION_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
@@ -45,6 +47,7 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_EXPLANATION_CSP = "frame-ancestors *; default-src 'none'; style-src 'unsafe-inline'"
 _SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
 
 
@@ -96,6 +99,7 @@ class OriginGuard:
         self.headers = [(b"content-security-policy", frame_ancestors(sorted(self.allowed)).encode())]
         self.headers += _SECURITY_HEADERS
         self.replaced = {name for name, _ in self.headers}
+        self.reported: set[str] = set()  # refused origins already logged
 
     def allows(self, origin: str, host: str | None, scheme: str) -> bool:
         return origin.rstrip("/") in self.allowed or same_origin(origin, host, scheme)
@@ -108,11 +112,36 @@ class OriginGuard:
                 "(comma-separated) on the server"
             )
         if origin is not None and not self.allows(origin, host, scheme):
+            self.report(origin)
             return 403, (
                 f"origin {origin[:200]} is not allowed; add it to ARTICLE_CHAT_ALLOWED_ORIGINS "
                 "(comma-separated) on the server"
             )
         return None
+
+    def framed_by(self, headers: Headers, scheme: str) -> str | None:
+        """The site framing this page when it is not allowed to (from ``Referer``), else None.
+
+        Without this the browser's frame-ancestors refusal is a sad face; with it the frame gets a
+        page that says why. A frame whose parent sends no ``Referer`` still gets the plain refusal.
+        """
+        if headers.get("sec-fetch-dest") not in ("iframe", "frame"):
+            return None
+        parts = urlsplit(headers.get("referer", ""))
+        if not parts.scheme or not parts.netloc:
+            return None
+        parent = f"{parts.scheme}://{parts.netloc}"
+        return None if self.allows(parent, headers.get("host"), scheme) else parent
+
+    def report(self, origin: str) -> None:
+        """Log a refused origin the first time it is seen, not on each of its requests."""
+        if origin in self.reported or len(self.reported) >= MAX_REPORTED_ORIGINS:
+            return
+        self.reported.add(origin)
+        log.warning(
+            "refused requests from %s: not in ARTICLE_CHAT_ALLOWED_ORIGINS (add it there to embed the chat)",
+            origin[:200],
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -125,8 +154,17 @@ class OriginGuard:
                 message["headers"] = [*kept, *self.headers]
             await send(message)
 
-        refused = self.refusal(Headers(scope=scope), scope.get("scheme", "http"))
-        if refused is None:
+        headers = Headers(scope=scope)
+        scheme = scope.get("scheme", "http")
+        refused = self.refusal(headers, scheme)
+        parent = self.framed_by(headers, scheme) if refused is None and scope["type"] == "http" else None
+        if parent is not None:
+            self.report(parent)
+            # Only an explanation, no chat and no script: it may show in any frame.
+            page = HTMLResponse(render_blocked_embed(parent), status_code=403)
+            page.headers["content-security-policy"] = _EXPLANATION_CSP
+            await page(scope, receive, send)
+        elif refused is None:
             await self.app(scope, receive, send_with_headers)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})

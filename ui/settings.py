@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.errors import InputError
 
@@ -75,7 +76,7 @@ class Settings:
             host=get("HOST") or defaults.host,
             port=_int(get("PORT"), defaults.port, "PORT"),
             allowed_origins=tuple(
-                o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()
+                _origin(o.strip()) for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()
             ),
             instructor_password=get("INSTRUCTOR_PASSWORD"),
             database_url=get("DATABASE_URL"),
@@ -123,6 +124,19 @@ def parse_rate(value: str) -> tuple[int, float] | None:
 def _rate(value: str) -> str:
     parse_rate(value)  # a bad value stops the server at start, not at the first question
     return value
+
+
+def _origin(value: str) -> str:
+    """An allowed origin exactly as a browser sends it: ``scheme://host[:port]``, nothing after."""
+    parts = urlsplit(value)
+    right = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+    if right == value:
+        return value
+    hint = f"write {right!r}" if right else "write it like 'https://lms.example.edu'"
+    raise InputError(
+        f"ARTICLE_CHAT_ALLOWED_ORIGINS entry {value!r} is not an origin (scheme://host[:port], "
+        f"no path or trailing slash): {hint}"
+    )
 
 
 def _seconds(value: str | None, default: float, name: str) -> float:

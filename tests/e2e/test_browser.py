@@ -61,6 +61,8 @@ def test_cited_answer_click_highlights_passage(
     card.wait_for()
     assert card.inner_text() == f"¶{citation['paragraph']}: {citation['text']}"
 
+    marker.click()
+    assert not card_shown(page), "the card goes away after a click"
     page.mouse.move(5, 5)
     answer.locator("a.ac-chip").first.click()  # the chip under the answer does the same
     assert "".join(mark.all_inner_texts()) == citation["text"]
@@ -136,6 +138,7 @@ def test_feedback_and_markdown_download(context: Any, server: Any, ask: Any, pow
         page.locator("#ac-download").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
     citation = powell["citations"][0]
+    assert text.startswith("# Conversation about “While the news media")
     assert f"## 1. {POWELL}" in text
     assert f"> [1] ¶{citation['paragraph']} (characters {citation['start']}–{citation['end']}): " in text
 
@@ -147,15 +150,37 @@ def test_narrow_screen_folds_the_article(browser: Any, server: Any, ask: Any, sc
         page.goto(server.url, wait_until="load")
         page.locator("#ac-question textarea").wait_for()
         page.wait_for_function("() => !document.querySelector('#ac-article').open")
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.scrollY") == 0, "the page opens at the top"
+        assert in_view(page, page.locator(".ac-h1")), "the header is visible"
         answer = ask(page, POWELL)
-        answer.locator("a.ac-marker").first.click()
+        answer.locator("a.ac-marker").first.tap()
         passage = answer.locator(".ac-passage.ac-open")
         passage.wait_for()
         assert "Powell" in passage.inner_text()
-        page.mouse.move(0, 0)
+        assert not card_shown(page), "the hover card goes away after a tap"
         page.screenshot(path=str(screenshots / "narrow.png"), full_page=True)
+
+        page.locator("#ac-article summary").tap()  # the student opens the article, then taps [1]
+        marker = answer.locator("a.ac-marker").first
+        marker.scroll_into_view_if_needed()
+        marker.tap()
+        mark = page.locator("#ac-article mark.ac-hl").first
+        page.wait_for_timeout(1200)  # smooth scrolling, of the pane and of the page
+        assert in_view(page, mark), "the highlighted passage is scrolled into view"
+        assert not card_shown(page)
     finally:
         context.close()
+
+
+def in_view(page: Any, locator: Any) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return bool(box) and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+
+
+def card_shown(page: Any) -> bool:
+    return bool(page.evaluate("() => [...document.querySelectorAll('.ac-card')].some(c => c.offsetParent)"))
 
 
 def test_instructor_page_needs_password_and_exports(
@@ -186,3 +211,48 @@ def test_instructor_page_needs_password_and_exports(
     with page.expect_download() as download:
         page.locator("#ac-export-jsonl").click()
     assert '"refused": true' in Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def test_a_question_sent_while_an_answer_streams_is_asked_next(context: Any, server: Any) -> None:
+    page, _ = open_chat(context, server)
+    page.evaluate(
+        """() => new MutationObserver(() => {
+             if (document.querySelector('#ac-queued .ac-queued')) window.__sawQueued = true;
+           }).observe(document.body, {childList: true, subtree: true})"""
+    )
+    box = page.locator("#ac-question textarea")
+    box.fill("What did Rumsfeld say?")
+    box.press("Enter")
+    page.locator("#ac-chatbot .ac-answer").first.wait_for()  # the first answer is on its way
+    box.fill(POWELL)
+    box.press("Enter")
+    page.wait_for_function("() => document.querySelector('#ac-question textarea').value === ''")
+    box.fill("half typed")  # typed while the answers stream: never cleared
+    answers = page.locator("#ac-chatbot .ac-answer:not(.ac-pending)")
+    answers.nth(1).locator(".ac-chip").first.wait_for()
+    assert page.locator("#ac-chatbot .ac-q").all_inner_texts() == ["What did Rumsfeld say?", POWELL]
+    assert "Powell" in answers.nth(1).locator(".ac-text").inner_text()
+    assert box.input_value() == "half typed"
+    assert page.evaluate("() => window.__sawQueued === true"), "it was shown as waiting its turn"
+    assert page.locator("#ac-queued .ac-queued").count() == 0, "and the waiting line went when it was asked"
+
+
+def test_the_conversation_survives_a_reload_and_can_be_cleared(context: Any, server: Any, ask: Any) -> None:
+    page, _ = open_chat(context, server)
+    ask(page, POWELL)
+    page.wait_for_timeout(500)  # the browser stores it after the answer
+    page.reload(wait_until="load")
+    restored = page.locator("#ac-chatbot .ac-answer .ac-chip")
+    restored.first.wait_for()
+    assert page.locator("#ac-chatbot .ac-q").all_inner_texts() == [POWELL]
+    page.locator("#ac-chatbot a.ac-marker").first.click()
+    page.locator("#ac-article mark.ac-hl").first.wait_for()  # its citations still work
+    assert page.locator("#ac-download").is_enabled()
+
+    page.locator("#ac-clear").click()
+    page.locator("#ac-chatbot .ac-q").first.wait_for(state="detached")
+    page.reload(wait_until="load")
+    page.locator("#ac-question textarea").wait_for()
+    page.locator("#ac-chatbot .example").first.wait_for()  # the empty chat's starters
+    page.wait_for_timeout(1000)
+    assert page.locator("#ac-chatbot .ac-q").count() == 0, "a cleared conversation stays cleared"

@@ -39,7 +39,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         "ARTICLE_CHAT_INDEX_BATCH_SIZE": "1",
         "ARTICLE_CHAT_HOST": "0.0.0.0",
         "ARTICLE_CHAT_PORT": "9000",
-        "ARTICLE_CHAT_ALLOWED_ORIGINS": "https://a.example/, https://b.example ,",
+        "ARTICLE_CHAT_ALLOWED_ORIGINS": "https://a.example, https://b.example:8443 ,",
     }
     settings = Settings.from_env(env)
     assert settings.article == tmp_path / "a.md"
@@ -50,7 +50,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.max_article_bytes == 1000
     assert settings.index_batch_size == 1
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
-    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+    assert settings.allowed_origins == ("https://a.example", "https://b.example:8443")
 
 
 def test_blank_values_mean_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -109,3 +109,19 @@ def test_rate_limits_parse_or_name_the_variable() -> None:
     for bad in ("30", "x/minute", "0/minute", "30/fortnight"):
         with pytest.raises(InputError, match="ARTICLE_CHAT_RATE_LIMIT must look like"):
             Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT": bad})
+
+
+@pytest.mark.parametrize(
+    ("value", "right"),
+    [
+        ("https://lms.example.edu/courses/1", "'https://lms.example.edu'"),
+        ("https://lms.example.edu/", "'https://lms.example.edu'"),
+        ("http://127.0.0.1:8000/?x=1", "'http://127.0.0.1:8000'"),
+        ("lms.example.edu", "'https://lms.example.edu'"),
+    ],
+)
+def test_an_allowed_origin_with_a_path_is_refused_with_the_right_form(value: str, right: str) -> None:
+    with pytest.raises(InputError) as error:
+        Settings.from_env({"ARTICLE_CHAT_ALLOWED_ORIGINS": f"https://ok.example, {value}"})
+    assert f"ARTICLE_CHAT_ALLOWED_ORIGINS entry {value!r}" in str(error.value)
+    assert right in str(error.value)

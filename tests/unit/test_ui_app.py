@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -19,7 +20,7 @@ import pytest
 from bot.chain import StreamDelta
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
-from ui.app import ChatDesk, ChatHandlers, build_app, prune
+from ui.app import MAX_QUEUED, ChatDesk, ChatHandlers, build_app, conversation_key, prune
 from ui.feedback import FeedbackStore
 from ui.instructor import InstructorAccess, build_instructor, instructor_report, password_ok
 from ui.render import (
@@ -27,8 +28,10 @@ from ui.render import (
     history_of,
     render_answer,
     render_article,
+    render_embed_bar,
     render_header,
     render_question,
+    render_queued,
     stream_prefixes,
 )
 from ui.settings import Settings
@@ -225,7 +228,8 @@ def test_conversation_markdown_writes_citations_out(service: FakeService) -> Non
         {"result": service.ask("Paris?")},
     ]
     text = conversation_markdown(turns, service.article)
-    assert text.startswith("# Conversation about A <script>alert('title')</script> Title")
+    assert text.startswith("# Conversation about A <script>alert('title')</script> Title\n")
+    assert "Reading: A <script>alert('title')</script> Title by Jane Roe (fake.md)" in text
     assert "## 1. What did Powell say?" in text and "## 2. Paris?" in text
     citation = turns[0]["result"]["citations"][0]
     assert (
@@ -239,41 +243,162 @@ def test_conversation_markdown_writes_citations_out(service: FakeService) -> Non
 # ---------------------------------------------------------------- handlers
 
 
+def ask(
+    handlers: ChatHandlers, message: str, chat: Any = (), turns: Any = (), saved: Any = None, tab: str = "tab"
+) -> list[tuple[Any, ...]]:
+    """What the page does on Enter: queue the question, then answer the tab's queue."""
+    request = gr.Request(session_hash=tab)
+    handlers.submit(message, request)
+    steps = list(handlers.respond(list(chat), list(turns), request))
+    return [(*step, handlers.save(saved, step[1])) for step in steps]  # the page then stores it
+
+
 def test_respond_streams_then_renders_citations(handlers: ChatHandlers, desk: ChatDesk) -> None:
-    steps = list(handlers.respond("What did Powell say?", [], []))
+    assert handlers.submit("What did Powell say?", gr.Request(session_hash="tab")) == ("", ANY_QUEUED)
+    steps = list(handlers.respond([], [], gr.Request(session_hash="tab")))
     assert len(steps) > 2, "the answer arrives in several steps"
-    assert "ac-pending" in steps[0][1][-1]["content"], "the question shows at once, before the answer"
-    assert all("ac-caret" in step[1][-1]["content"] for step in steps[1:-1])
-    textbox, chat, turns, download = steps[-1]
-    assert textbox == ""
+    assert "ac-pending" in steps[0][0][-1]["content"], "the question shows at once, before the answer"
+    assert all("ac-caret" in step[0][-1]["content"] for step in steps[1:-1])
+    chat, turns, download, queued = steps[-1]
+    saved = handlers.save(None, turns)
+    assert queued == ""
     assert [m["role"] for m in chat] == ["user", "assistant"]
     assert "ac-chip" in chat[1]["content"] and "ac-caret" not in chat[1]["content"]
     assert turns[0]["index"] == 1 and turns[0]["result"]["citations"]
     assert "¶3" in Path(download.value["path"]).read_text(encoding="utf-8")
+    assert saved[conversation_key("fake.md")]["turns"][0]["result"]["question"] == "What did Powell say?"
     assert desk.store.summary()["asked"] == 1
 
 
+ANY_QUEUED = render_queued(["What did Powell say?"])
+
+
 def test_follow_up_sends_earlier_turns(handlers: ChatHandlers, service: FakeService) -> None:
-    *_, (_, chat, turns, _) = handlers.respond("What did Powell say?", [], [])
-    *_, (_, chat, turns, _) = handlers.respond("And why?", chat, turns)
+    *_, (chat, turns, *_) = ask(handlers, "What did Powell say?")
+    *_, (chat, turns, *_) = ask(handlers, "And why?", chat, turns)
     assert service.calls[-1][1] == history_of(turns[:1])
     assert len(chat) == 4 and turns[1]["index"] == 3
     assert "Searched for" in chat[3]["content"]
 
 
-def test_bad_question_warns_and_keeps_the_chat(handlers: ChatHandlers, desk: ChatDesk) -> None:
+def test_bad_question_warns_and_stays_typed(handlers: ChatHandlers, desk: ChatDesk) -> None:
     with pytest.warns(UserWarning, match="empty"):
-        steps = list(handlers.respond("   ", [], []))
-    assert len(steps) == 1 and steps[0][0] == "   " and steps[0][1] == []
+        box, queued = handlers.submit("   ", gr.Request(session_hash="tab"))
+    assert box == "   " and isinstance(queued, type(gr.skip()))
+    steps = list(handlers.respond([], [], gr.Request(session_hash="tab")))
+    assert steps == [(gr.skip(),) * 4], "nothing asked, the chat left as it is"
     assert desk.store.summary()["asked"] == 0
 
 
+def test_a_question_sent_while_an_answer_streams_is_asked_next(
+    handlers: ChatHandlers, service: FakeService
+) -> None:
+    tab = gr.Request(session_hash="tab")
+    handlers.submit("What did Powell say?", tab)
+    first = handlers.respond([], [], tab)
+    next(first), next(first)  # the first answer is streaming
+    box, queued = handlers.submit("What did Rumsfeld say?", tab)
+    assert box == "" and "What did Rumsfeld say?" in queued
+    assert list(handlers.respond([], [], tab)) == [(gr.skip(),) * 4], "the running respond asks it"
+    other = ask(handlers, "Weather in Paris?", tab="other tab")  # another tab has its own queue
+    assert len(other[-1][0]) == 2
+    steps = list(first)
+    chat, turns, _, queued = steps[-1]
+    saved = handlers.save({}, turns)
+    assert [t["result"]["question"] for t in turns] == ["What did Powell say?", "What did Rumsfeld say?"]
+    assert [t["index"] for t in turns] == [1, 3] and len(chat) == 4
+    assert queued == "" and len(saved[conversation_key("fake.md")]["turns"]) == 2
+    assert any("What did Rumsfeld say?" in step[3] for step in steps if isinstance(step[3], str))
+    assert service.calls[-1][1] == history_of(turns[:1]), "the queued question is a follow-up of the first"
+    assert handlers.waiting == {} and handlers.answering == {}, "nothing is kept for a finished tab"
+
+
+def test_a_full_queue_keeps_the_question_typed(handlers: ChatHandlers) -> None:
+    tab = gr.Request(session_hash="tab")
+    for n in range(MAX_QUEUED):
+        assert handlers.submit(f"Question {n}?", tab)[0] == ""
+    with pytest.warns(UserWarning, match="already waiting"):
+        box, _ = handlers.submit("One more?", tab)
+    assert isinstance(box, type(gr.skip())), "the box keeps what was typed"
+
+
+def test_the_textbox_is_no_output_of_the_answer(service: FakeService, tmp_path: Path) -> None:
+    """Whatever the student types while an answer streams stays in the box."""
+    app = build_app(service, Settings(home=tmp_path), stream_delay=0)
+    box = next(c for c in app.blocks.values() if getattr(c, "elem_id", None) == "ac-question")
+    answering = [d for d in app.config["dependencies"] if "respond" in str(d.get("api_name"))]
+    assert answering and all(box._id not in d["outputs"] for d in answering)
+    assert all(d["trigger_mode"] == "multiple" for d in answering)
+
+
 def test_like_stores_rating_with_the_answer(handlers: ChatHandlers, desk: ChatDesk) -> None:
-    *_, (_, chat, turns, _) = handlers.respond("What did Powell say?", [], [])
+    *_, (chat, turns, *_) = ask(handlers, "What did Powell say?")
     turns = handlers.like(turns, gr.LikeData(None, {"index": 1, "value": chat[1], "liked": False}))
     assert turns[0]["rating"] == "down"
     assert desk.store.summary() == {"asked": 1, "refused": 0, "up": 0, "down": 1}
     assert desk.store.questions()[0]["down"] == 1
+    assert handlers.save({}, turns)[conversation_key("fake.md")]["turns"][0]["rating"] == "down"
+
+
+def test_a_stored_conversation_comes_back_with_live_citations(handlers: ChatHandlers) -> None:
+    *_, (chat, turns, _, _, saved) = ask(handlers, "What did Powell say?", saved={"reading:other": {"x": 1}})
+    *_, (chat, turns, _, _, saved) = ask(handlers, "Weather in Paris?", chat, turns, saved)
+    saved = json.loads(json.dumps(saved))  # what the browser keeps is JSON
+    restored_chat, restored_turns, download = handlers.restore(saved)
+    assert restored_chat == chat, "the same messages, with the same citation links"
+    assert 'href="#ac-cite-' in restored_chat[1]["content"]
+    assert [t["index"] for t in restored_turns] == [1, 3]
+    assert restored_turns[0]["question_id"] == turns[0]["question_id"]
+    assert "## 2. Weather in Paris?" in Path(download.value["path"]).read_text(encoding="utf-8")
+    assert saved["reading:other"] == {"x": 1}, "other readings' conversations are kept"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda entry: entry | {"fingerprint": "another version of the text"},
+        lambda entry: entry | {"turns": [{"result": {"question": "only a question"}}]},
+        lambda entry: entry | {"turns": "not a list"},
+        lambda entry: entry | {"turns": [{"result": entry["turns"][0]["result"] | {"closest": [{"n": 1}]}}]},
+    ],
+)
+def test_a_spoiled_stored_conversation_is_dropped(handlers: ChatHandlers, spoil: Any) -> None:
+    *_, (_, _, _, _, saved) = ask(handlers, "What did Powell say?")
+    key = conversation_key("fake.md")
+    chat, turns, _ = handlers.restore({key: spoil(saved[key])})
+    assert chat == [] and turns == []
+    assert handlers.restore("not a dict")[0] == [] and handlers.restore(None)[0] == []
+
+
+def test_a_stored_answer_is_still_shown_as_text(handlers: ChatHandlers) -> None:
+    *_, (_, _, _, _, saved) = ask(handlers, "What did Powell say?")
+    entry = saved[conversation_key("fake.md")]
+    entry["turns"][0]["result"]["answer"] = "<img src=x onerror=alert(1)>"
+    entry["turns"][0]["question_id"] = "1; DROP TABLE"
+    chat, turns, _ = handlers.restore(saved)
+    assert "&lt;img src=x" in chat[1]["content"] and "<img" not in chat[1]["content"]
+    assert turns[0]["question_id"] is None
+
+
+def test_clear_forgets_only_this_reading(handlers: ChatHandlers) -> None:
+    *_, (_, _, _, _, saved) = ask(handlers, "What did Powell say?", saved={"reading:other": {"x": 1}})
+    chat, turns, download, kept, queued = handlers.clear(saved, gr.Request(session_hash="tab"))
+    assert chat == [] and turns == [] and kept == {"reading:other": {"x": 1}} and queued == ""
+    assert handlers.restore(kept)[0] == []
+    assert handlers.save({"__type__": "update", "reading:other": 1}, []) == {"reading:other": 1}, "ours only"
+
+
+def test_clear_stops_the_answer_streaming_and_drops_the_queue(handlers: ChatHandlers) -> None:
+    tab = gr.Request(session_hash="tab")
+    handlers.submit("What did Powell say?", tab)
+    running = handlers.respond([], [], tab)
+    next(running), next(running)
+    handlers.submit("What did Rumsfeld say?", tab)
+    handlers.clear({}, tab)
+    assert list(running) == [], "nothing more goes into the cleared chat"
+    assert handlers.waiting == {} and handlers.answering == {}
+    chat = ask(handlers, "Weather in Paris?")[-1][0]
+    assert [m["role"] for m in chat] == ["user", "assistant"], "the tab answers again"
 
 
 def test_api_ask_returns_contract_and_turns_input_errors_into_gr_error(handlers: ChatHandlers) -> None:
@@ -304,7 +429,7 @@ def test_api_ask_stream_grows_the_answer_then_gives_the_checked_one(handlers: Ch
 
 def test_respond_shows_each_streamed_piece(handlers: ChatHandlers, service: FakeService) -> None:
     words = len(service.ask("What did Powell say?")["answer"].split())
-    steps = list(handlers.respond("What did Powell say?", [], []))
+    steps = ask(handlers, "What did Powell say?")
     assert len(steps) == words + 2  # pending, one per word, the final render
 
 
@@ -360,3 +485,26 @@ def test_header_names_the_answerer(service: FakeService) -> None:
     assert "Answerer: <code>extractive</code>" in render_header(service.article)
     with_model = render_header(service.article, "openai:gpt-4o-mini")
     assert "<code>openai:gpt-4o-mini</code>" in with_model and "checked" in with_model
+
+
+def test_markdown_of_an_untitled_reading_names_its_opening_words() -> None:
+    article = parse_article("Powell said no to the plan. Rumsfeld said yes.\n", source="week3.txt")
+    text = conversation_markdown([], article)
+    assert text.startswith("# Conversation about “Powell said no to the plan. Rumsfeld said yes.”\n")
+    assert "(week3.txt)" in text
+
+
+def test_embed_bar_names_the_reading_and_links_out(service: FakeService) -> None:
+    markup = render_embed_bar(service.article)
+    parsed = Tags(markup)
+    assert "script" not in {tag for tag, _ in parsed.tags}
+    assert "A &lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt; Title</span>" in markup
+    link = parsed.links()[0]
+    assert link["class"] == "ac-open-article" and link["target"] == "_blank"
+    assert "noopener" in (link["rel"] or "")
+
+
+def test_queued_questions_are_text() -> None:
+    assert render_queued([]) == ""
+    markup = render_queued(["<b>why</b>?", "and then?"])
+    assert "<li>&lt;b&gt;why&lt;/b&gt;?</li><li>and then?</li>" in markup

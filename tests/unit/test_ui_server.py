@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -339,9 +340,8 @@ def test_chat_handler_with_a_surrogate_warns_and_sends_back_encodable_text(home:
         ChatDesk(FakeService(), FeedbackStore(home / "h.sqlite3")), downloads=home / "dl", stream_delay=0
     )
     with pytest.warns(UserWarning, match="invalid character"):
-        steps = list(handlers.respond("What did \ud800 say?", [], []))
-    assert len(steps) == 1
-    steps[0][0].encode("utf-8")  # Gradio sends this back to the page: it must encode
+        box, _ = handlers.submit("What did \ud800 say?", gr.Request(session_hash="tab"))
+    box.encode("utf-8")  # Gradio sends this back to the page: it must encode
     with pytest.raises(gr.Error, match="invalid character"):
         handlers.api_ask("\ud800", [])
     with pytest.raises(gr.Error, match="role that is list"):
@@ -412,3 +412,49 @@ def test_serve_times_out_idle_connections_and_shuts_down_promptly(
     serve(FakeService(), Settings(home=home))
     assert 0 < seen["timeout_keep_alive"] <= 10
     assert 0 < seen["timeout_graceful_shutdown"] <= 10, "SIGTERM must not wait for open browser tabs"
+
+
+# ---------------------------------------------------------------- a blocked embed explains itself
+
+
+def framed_from(site: str) -> dict[str, str]:
+    """What a browser sends when a page on ``site`` opens the chat in an iframe."""
+    return {"sec-fetch-dest": "iframe", "sec-fetch-mode": "navigate", "referer": f"{site}/week3.html"}
+
+
+def test_a_frame_on_a_site_not_allowed_gets_an_explanation_and_no_chat(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    foreign = "https://elsewhere.example"
+    with caplog.at_level(logging.WARNING, logger="article-chat"):
+        pages = [client.get("/?embed=1", headers=framed_from(foreign)) for _ in range(3)]
+    page = pages[0]
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors *" in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"], "the explanation runs nothing"
+    assert foreign in page.text and "ARTICLE_CHAT_ALLOWED_ORIGINS" in page.text
+    assert "gradio" not in page.text.lower() and "<script" not in page.text
+    logged = [r.getMessage() for r in caplog.records if foreign in r.getMessage()]
+    assert len(logged) == 1 and "ARTICLE_CHAT_ALLOWED_ORIGINS" in logged[0], "logged once, not per request"
+
+
+def test_allowed_and_own_frames_and_plain_visits_get_the_chat(client: TestClient) -> None:
+    for headers in (
+        framed_from(COURSE),
+        framed_from("http://chat.test"),
+        {},
+        {"referer": "https://x.example/"},
+    ):
+        page = client.get("/?embed=1", headers=headers)
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"] == f"frame-ancestors 'self' {COURSE}"
+    no_referer = client.get("/?embed=1", headers={"sec-fetch-dest": "iframe"})  # nothing to explain with
+    assert no_referer.headers["content-security-policy"] == f"frame-ancestors 'self' {COURSE}"
+
+
+def test_a_refused_origin_is_logged_once(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    origin = "https://once.example"
+    with caplog.at_level(logging.WARNING, logger="article-chat"):
+        for _ in range(3):
+            assert client.get("/gradio.js", headers={"origin": origin}).status_code == 403
+    assert len([r for r in caplog.records if origin in r.getMessage()]) == 1

@@ -21,9 +21,9 @@ def vote(handlers: ChatHandlers, turns: list[dict[str, Any]], liked: bool, brows
     return handlers.like(turns, gr.LikeData(None, {"index": 1, "value": "", "liked": liked}), browser)
 
 
-def test_a_browser_voting_again_replaces_its_vote(tmp_path: Path) -> None:
+def test_a_browser_voting_again_replaces_its_vote(tiny_service: Any, tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "f.sqlite3")
-    handlers = ChatHandlers(ChatDesk(None, store), downloads=tmp_path / "dl", stream_delay=0)
+    handlers = ChatHandlers(ChatDesk(tiny_service, store), downloads=tmp_path / "dl", stream_delay=0)
     qid = store.record_question(turn(None)["result"], source="web")
     turns = [turn(qid)]
     vote(handlers, turns, True, "browser-1")
@@ -41,8 +41,12 @@ def test_browser_id_is_made_once() -> None:
 
 def test_the_page_sends_the_browser_id_with_each_vote(tiny_service: Any, tmp_path: Path) -> None:
     app = build_app(tiny_service, Settings(home=tmp_path), stream_delay=0)
-    kept = [c for c in app.blocks.values() if isinstance(c, gr.BrowserState)]
-    assert len(kept) == 1 and kept[0].storage_key == "article-chat-browser"
+    kept = [
+        c
+        for c in app.blocks.values()
+        if isinstance(c, gr.BrowserState) and c.storage_key == "article-chat-browser"
+    ]
+    assert len(kept) == 1
     like = next(d for d in app.fns.values() if getattr(d.fn, "__name__", "") == "like")
     assert kept[0] in like.inputs
     load = next(d for d in app.fns.values() if d.fn is browser_id)

@@ -14,7 +14,7 @@ const embedded = params.get("embed") === "1" || hosted.length > 0;
 if (embedded) {
   // Compact layout for a small box: chat only, passages expand inline. In an iframe the chat
   // fills the frame; a web component cannot see its box, so it takes a 600px-box size.
-  const chatHeight = hosted.length ? "470px" : "max(240px, calc(100vh - 130px))";
+  const chatHeight = hosted.length ? "440px" : "max(240px, calc(100vh - 140px))";
   const style = document.createElement("style");
   style.id = "ac-embed-style";
   style.textContent = `
@@ -23,6 +23,7 @@ if (embedded) {
     #ac-root, #ac-chat-col { gap: 6px !important; }
     .gradio-container > .main { padding: 6px 8px !important; }`;
   document.head.appendChild(style);
+  document.documentElement.classList.add("ac-embedded"); // shows the title line and its link
 }
 
 // Python counts code points, JavaScript counts UTF-16 units: convert within one paragraph.
@@ -96,13 +97,23 @@ function showPassage(link) {
   for (const other of scope.querySelectorAll("a.ac-cite.ac-selected")) other.classList.remove("ac-selected");
   link.classList.add("ac-selected");
   if (mark && paneVisible(pane)) {
-    const top = mark.getBoundingClientRect().top - pane.getBoundingClientRect().top + pane.scrollTop;
-    pane.scrollTo({ top: Math.max(0, top - pane.clientHeight / 3), behavior: "smooth" });
-    const box = pane.getBoundingClientRect();
-    if (box.bottom < 0 || box.top > window.innerHeight) pane.scrollIntoView({ block: "nearest" }); // folded-open pane on a phone
+    const markTop = mark.getBoundingClientRect().top;
+    const paneTop = pane.getBoundingClientRect().top;
+    const target = Math.max(0, Math.min(markTop - paneTop + pane.scrollTop - pane.clientHeight / 3,
+      pane.scrollHeight - pane.clientHeight));
+    pane.scrollTo({ top: target, behavior: "smooth" });
+    // Where the passage will be once the pane has scrolled: on a phone the pane is stacked with
+    // the chat, so the page itself must scroll too for the passage to come into view.
+    const landed = markTop - (target - pane.scrollTop);
+    const height = mark.getBoundingClientRect().height;
+    if (landed < 0 || landed + height > window.innerHeight) {
+      window.scrollBy({ top: landed - window.innerHeight / 3, behavior: "smooth" });
+    }
     mark.classList.add("ac-flash");
   } else {
     toggleInline(link);
+    const passage = link.closest(".ac-answer")?.querySelector(".ac-passage.ac-open");
+    if (passage) passage.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 }
 
@@ -113,6 +124,7 @@ document.addEventListener(
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
+    hideCard(); // a tap is also a hover on a phone: the card must not stay over the article
     showPassage(link);
   },
   true,
@@ -122,6 +134,10 @@ document.addEventListener(
 // no-JavaScript fallback; it is moved aside so the browser's own tooltip does not double it).
 let card = null;
 let cardFor = null;
+function hideCard() {
+  if (card) card.style.display = "none";
+  cardFor = null;
+}
 function showCard(link) {
   cardFor = link;
   const tip = link.getAttribute("title") || link.dataset.tip;
@@ -150,19 +166,19 @@ function showCard(link) {
 
 document.addEventListener("mouseover", (event) => {
   const link = event.target instanceof Element && event.target.closest("a.ac-cite");
-  if (link) showCard(link);
-  else if (card) card.style.display = "none";
+  if (link && link !== cardFor) showCard(link);
+  else if (!link) hideCard();
 });
 document.addEventListener("mouseout", (event) => {
   const into = event.relatedTarget instanceof Element && event.relatedTarget.closest("a.ac-cite");
-  if (card && !into) card.style.display = "none";
+  if (!into) hideCard();
 });
 document.addEventListener(
   "scroll",
   (event) => {
     // The article pane scrolling to a passage does not move the link; the chat scrolling does.
     const moved = event.target instanceof Node && cardFor && event.target.contains(cardFor);
-    if (card && (moved || event.target === document)) card.style.display = "none";
+    if (moved || event.target === document) hideCard();
   },
   true,
 );
@@ -180,10 +196,29 @@ function fitPane() {
   }
 }
 wide.addEventListener("change", fitPane);
+
+// The page opens at its top, header in view. On a wide screen the question box takes the focus
+// without scrolling; a phone is left alone (focusing would scroll and open the keyboard).
+function opened() {
+  fitPane();
+  const box = document.querySelector("#ac-question textarea");
+  if (box && wide.matches && !embedded && !hosted.length) box.focus({ preventScroll: true });
+  if (!hosted.length && !window.location.hash) window.scrollTo(0, 0);
+}
+
+// The embedded view's "Read the article" opens the full page of the same reading in a new tab.
+function linkOut() {
+  const page = new URL(hosted.length ? hosted[0].getAttribute("src") : window.location.href, window.location.href);
+  page.searchParams.delete("embed");
+  page.hash = "";
+  for (const a of document.querySelectorAll("a.ac-open-article")) a.href = page.href;
+}
+
 const waitForPane = setInterval(() => {
   if (document.querySelector("#ac-article")) {
     clearInterval(waitForPane);
-    fitPane();
+    opened();
+    linkOut();
   }
 }, 100);
 setTimeout(() => clearInterval(waitForPane), 15000);
