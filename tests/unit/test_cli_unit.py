@@ -29,13 +29,13 @@ def opened(monkeypatch: pytest.MonkeyPatch, tiny_service: Any, tmp_path: Path) -
     """Every CLI command gets the fake service; records the settings it was opened with."""
     calls: list[Any] = []
 
-    def open_service(settings: Any, *, progress: bool = False, rebuild: bool = False) -> Any:
+    def open_service(settings: Any, *, progress: bool = False, rebuild: bool = False, **named: Any) -> Any:
         calls.append(settings)
         return tiny_service
 
     monkeypatch.setattr(ui.runtime, "open_from_settings", open_service)
     monkeypatch.setattr(
-        ui.runtime, "rebuild_from_settings", lambda settings: open_service(settings, rebuild=True)
+        ui.runtime, "rebuild_from_settings", lambda settings, **named: open_service(settings, rebuild=True)
     )
     monkeypatch.setenv("ARTICLE_CHAT_HOME", str(tmp_path / "home"))
     return calls
