@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.errors import ArticleChatError, ArticleError, InputError
+from index.catalog import check_name
 from index.errors import ReadingNameError, UnknownReading
 from ui.settings import Settings
 
@@ -108,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
         )
+        for name in (getattr(args, "name", None), getattr(args, "reading", None)):
+            if name is not None:
+                check_name(name)  # a bad name fails before anything is loaded
         if args.command == "ask" and not args.jsonl and args.question is None:
             raise InputError('give a question, e.g. article-chat ask "What did Powell say?", or use --jsonl')
         return COMMANDS[args.command](args, settings)

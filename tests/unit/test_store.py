@@ -10,8 +10,8 @@ from langchain_core.embeddings import Embeddings
 
 import index.store as store
 from index.article import parse_article, read_article
-from index.chunks import chunk_article
 from index.catalog import Catalog
+from index.chunks import chunk_article
 from index.errors import IndexUnavailable
 from index.store import COLLECTION_PREFIX, ensure_index, fingerprint
 
