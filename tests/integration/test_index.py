@@ -15,7 +15,7 @@ import pytest
 
 from bot.service import ChatService
 from index.article import parse_article, read_article
-from index.catalog import Catalog
+from index.catalog import CATALOG_NAME, Catalog
 from index.store import COLLECTION_PREFIX, ensure_index, open_client
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,7 @@ def collections(client: Any) -> dict[str, dict[str, Any]]:
     found = {}
     for item in client.list_collections():
         name = item if isinstance(item, str) else item.name
-        if name.startswith(COLLECTION_PREFIX):
+        if name.startswith(COLLECTION_PREFIX) and name != CATALOG_NAME:
             found[name] = client.get_collection(name).metadata or {}
     return found
 
