@@ -28,7 +28,7 @@ def collections(client: Any) -> dict[str, dict[str, Any]]:
     found = {}
     for item in client.list_collections():
         name = item if isinstance(item, str) else item.name
-        if name.startswith(COLLECTION_PREFIX) and name != CATALOG_NAME:
+        if name.startswith(COLLECTION_PREFIX) and name != CATALOG_NAME and not name.endswith("-derived"):
             found[name] = client.get_collection(name).metadata or {}
     return found
 
