@@ -23,15 +23,12 @@ OTHER = "Nurses walked out on Monday. The hospital said talks would resume.\n\nP
 
 
 @pytest.fixture
-def client() -> Iterator[Any]:
-    """A fresh in-memory Chroma per test: the catalog is shared by everything in a client."""
-    import chromadb
-    from chromadb.config import Settings
+def client(tmp_path: Path) -> Iterator[Any]:
+    """A Chroma of its own per test (on disk under tmp_path): the catalog is shared by everything
+    in a client, and in-memory clients are one shared store."""
+    from index.store import open_client
 
-    made = chromadb.EphemeralClient(settings=Settings(anonymized_telemetry=False))
-    yield made
-    for collection in made.list_collections():
-        made.delete_collection(collection if isinstance(collection, str) else collection.name)
+    yield open_client(path=tmp_path / "chroma")
 
 
 def names(client: Any) -> set[str]:
