@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 ANSWER_KEYS = {
     "question", "query", "answer", "refused", "citations", "closest", "answerer", "unsupported", "notice",
-    "timings_ms",
+    "timings_ms", "article",
 }  # fmt: skip
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
 METRICS = (
@@ -42,6 +42,7 @@ def paragraphs() -> dict[int, str]:
 
 def assert_answer_contract(result: dict[str, Any], original: str) -> None:
     assert set(result) == ANSWER_KEYS
+    assert result["article"] == "default", "the reading that answered"
     assert isinstance(result["refused"], bool)
     for citation in result["citations"] + result["closest"]:
         assert set(citation) == CITATION_KEYS
@@ -58,9 +59,9 @@ def assert_answer_contract(result: dict[str, Any], original: str) -> None:
 
 def test_index_builds_with_progress_and_reports_the_collection(cli_home: Any) -> None:
     first = cli_home.first_index
-    assert re.fullmatch(r"index article-chat-\w+: \d+ passages from article\.txt\n", first.stdout), (
-        first.stdout
-    )
+    assert re.fullmatch(
+        r"reading default: index article-chat-[\w-]+: \d+ passages from article\.txt\n", first.stdout
+    ), first.stdout
     assert "embedding" in first.stderr, "a progress bar while embedding"
     assert "Traceback" not in first.stderr
 
