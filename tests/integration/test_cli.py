@@ -252,3 +252,13 @@ def test_conflicting_flags_are_a_usage_error(cli: Any, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "not allowed with" in result.stderr
+
+
+def test_ask_with_no_index_builds_it_saying_so_on_stderr(cli: Any, tmp_path: Path, original: str) -> None:
+    result = cli(["ask", "--json", "What did Powell say?"], home=tmp_path / "fresh")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "article-chat: building article-chat-" in result.stderr and "for reading 'default'" in result.stderr
+    )
+    assert "embedding" in result.stderr, "a progress bar, never a silent re-embed"
+    assert_answer_contract(json.loads(result.stdout), original)
