@@ -9,7 +9,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test test-unit test-integration test-e2e lint bench browser clean
+.PHONY: setup run test test-unit test-integration test-e2e lint bench browser postgres clean
 
 setup: $(STAMP)
 
@@ -30,16 +30,22 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
+# Debian's PostgreSQL for the database tests; they start their own server in a tmp dir.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: setup browser postgres
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-unit: setup
 	$(BIN)/python -m pytest -p no:cacheprovider tests/unit
 
-test-integration: setup
+test-integration: setup postgres
 	$(BIN)/python -m pytest -p no:cacheprovider tests/integration
 
-test-e2e: setup browser
+test-e2e: setup browser postgres
 	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e
 
 lint: setup

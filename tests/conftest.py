@@ -168,3 +168,85 @@ def make_index(chroma_client: Any, fake_embeddings: UnitFakeEmbedding) -> Iterat
 
     yield build
     drop_collections(chroma_client, *made)
+
+
+# ---------------------------------------------------------------- PostgreSQL (integration and e2e tests)
+
+PG_START_TIMEOUT_S = 60
+
+
+def postgres_bin() -> Path | None:
+    """Debian's newest PostgreSQL (``/usr/lib/postgresql/N/bin``), else ``initdb`` on the PATH."""
+    import glob
+    import shutil
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    initdb = found[-1] if found else shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Our own PostgreSQL: initdb + pg_ctl in a tmp dir, on 127.0.0.1 and a free port; stopped at teardown.
+
+    Yields the server's URL without a database name. Skipped when PostgreSQL is not installed,
+    except in CI (``CI=true``), where that is a failure.
+    """
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        message = "PostgreSQL is not installed (Debian: apt-get install postgresql; .ci/run does it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    # PostgreSQL refuses to run as root: as root, run it as the package's postgres user.
+    as_user: list[str] = []
+    data = Path(tempfile.mkdtemp(prefix="article-chat-pg-"))  # not under pytest's 0700 dirs
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("PostgreSQL refuses to run as root and there is no postgres user to run it as")
+        os.chown(data, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cluster = data / "cluster"
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=PG_START_TIMEOUT_S)
+
+    run(str(bin_dir / "initdb"), "-D", str(cluster), "-U", "chat", "--auth=trust", "-E", "UTF8")
+    options = f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off"
+    try:
+        run(
+            str(bin_dir / "pg_ctl"), "-D", str(cluster), "-l", str(data / "log"), "-w", "-o", options, "start"
+        )
+        yield f"postgresql://chat@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(cluster), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            timeout=PG_START_TIMEOUT_S,
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on that server for one test; dropped after it."""
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name}")
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

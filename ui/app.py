@@ -45,8 +45,8 @@ class ChatDesk:
         self.service = service
         self.store = store
 
-    def ask(self, question: Any, history: Any = (), *, source: str) -> tuple[dict[str, Any], int]:
-        """The answer JSON contract and its row id; raises ``InputError`` for a bad question."""
+    def ask(self, question: Any, history: Any = (), *, source: str) -> tuple[dict[str, Any], int | None]:
+        """The answer JSON and its row id (None: not stored); raises ``InputError`` for a bad question."""
         if history is None:
             history = []
         if not isinstance(history, list | tuple):
@@ -119,15 +119,15 @@ class ChatHandlers:
         turns.append({"result": result, "question_id": question_id, "index": len(chat) - 1, "rating": None})
         yield "", list(chat), turns, self.download(turns)
 
-    def like(self, turns: list[dict[str, Any]], data: gr.LikeData) -> list[dict[str, Any]]:
-        """Store a thumbs up/down with the question, answer and citations of that message."""
+    def like(self, turns: list[dict[str, Any]], data: gr.LikeData, browser: str = "") -> list[dict[str, Any]]:
+        """Store a thumbs up/down with the question, answer and citations; one vote per browser."""
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         turns = list(turns or [])
         for turn in turns:
             if turn["index"] == index and data.liked in (True, False):
                 turn["rating"] = "up" if data.liked else "down"
                 self.desk.store.record_feedback(
-                    turn["result"], turn["rating"], question_id=turn["question_id"]
+                    turn["result"], turn["rating"], question_id=turn["question_id"], browser=browser
                 )
                 gr.Info("Thanks — your feedback was saved.")
         return turns
@@ -176,6 +176,11 @@ class ChatHandlers:
             raise gr.Error(str(exc)) from exc
 
 
+def browser_id(current: str | None) -> str:
+    """The page's random browser id (kept in localStorage), made on the first visit."""
+    return current or uuid.uuid4().hex
+
+
 def prune(folder: Path, *, older_than: float) -> None:
     """Delete the per-download subfolders of ``folder`` older than ``older_than`` seconds."""
     cutoff = time.time() - older_than
@@ -203,9 +208,9 @@ def build_app(
     """The chat page (built, never launched): chat, article pane, starters, feedback, download, ``/ask``.
 
     ``desk`` shares the feedback store with the HTTP API; by default it is
-    made from ``settings.feedback_db``.
+    made from ``settings.database``.
     """
-    desk = desk or ChatDesk(service, FeedbackStore(settings.feedback_db))
+    desk = desk or ChatDesk(service, FeedbackStore(settings.database))
     handlers = ChatHandlers(
         desk, downloads=Path(tempfile.mkdtemp(prefix="article-chat-")), stream_delay=stream_delay
     )
@@ -214,6 +219,8 @@ def build_app(
     title = f"Ask the article: {article.title}" if article.title else "Ask the article"
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)) as app:
         turns = gr.State([])
+        # One vote per answer per browser. The id is not a secret; a fixed key lets every replica read it.
+        browser = gr.BrowserState("", storage_key="article-chat-browser", secret="article-chat-browser-id")
         with gr.Column(elem_id="ac-root"):
             gr.HTML(
                 render_header(article, getattr(service, "answerer_name", "extractive")), elem_id="ac-header"
@@ -265,7 +272,8 @@ def build_app(
         send.click(**ask)  # type: ignore[arg-type]
         picked = chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False)
         picked.then(**ask)  # type: ignore[arg-type]
-        chatbot.like(handlers.like, [turns], [turns], api_visibility="private")
+        chatbot.like(handlers.like, [turns, browser], [turns], api_visibility="private")
+        app.load(browser_id, [browser], [browser], api_visibility="private", queue=False)
         chatbot.clear(lambda: ([], handlers.download([])), None, [turns, download], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)

@@ -1,120 +1,308 @@
-"""What students asked and how they rated the answers, in one SQLite file (WAL mode)."""
+"""What students asked and how they rated the answers: SQLite (WAL mode) by default, or PostgreSQL.
+
+One code path for both through SQLAlchemy Core. ``FeedbackStore(path)`` opens a SQLite file;
+``FeedbackStore("postgresql://...")`` a PostgreSQL database shared by several replicas. The
+schema is created on first use; on PostgreSQL under an advisory lock, so replicas that start
+together do not race to create it.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from bot.errors import ArticleChatError
+
 RATINGS = ("up", "down")
+DEFAULT_READING = "default"
 EXPORT_FIELDS = (
     "id", "asked_at", "source", "question", "query", "refused", "answer", "citations", "up", "down",
 )  # fmt: skip
+CONNECT_TIMEOUT_S = 5  # a database that does not answer stops start-up, or one write, after this
+RETRY_AFTER_S = 10.0  # while the database is down, writes are dropped at once; one try per this often
+_SCHEMA_LOCK = 0x61C4A7  # PostgreSQL advisory lock key held while the schema is created
+log = logging.getLogger("article-chat")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY,
-    asked_at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    question TEXT NOT NULL,
-    query TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    refused INTEGER NOT NULL,
-    citations TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    given_at TEXT NOT NULL,
-    question_id INTEGER REFERENCES questions(id),
-    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL
-);
-"""
+metadata = sa.MetaData()
+questions_table = sa.Table(
+    "questions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("asked_at", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("refused", sa.Integer, nullable=False),
+    sa.Column("citations", sa.Text, nullable=False),
+    sa.Column("reading", sa.Text, nullable=True, server_default=DEFAULT_READING),
+)
+feedback_table = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("given_at", sa.Text, nullable=False),
+    sa.Column("question_id", sa.Integer, sa.ForeignKey("questions.id"), nullable=True),
+    sa.Column("rating", sa.Text, sa.CheckConstraint("rating IN ('up', 'down')"), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("citations", sa.Text, nullable=False),
+    sa.Column("browser", sa.Text, nullable=True),  # a random id the page keeps: one vote per answer
+)
+one_vote = sa.Index("feedback_one_vote", feedback_table.c.question_id, feedback_table.c.browser, unique=True)
+secrets_table = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+# Columns added after the first release: an older SQLite file gets them on open.
+_ADDED_COLUMNS = {"questions": ("reading",), "feedback": ("browser",)}
+
+
+class StoreUnavailable(ArticleChatError):
+    """The feedback database cannot be reached or used."""
+
+
+def database_url(location: str | Path) -> sa.URL:
+    """A SQLite path or a ``postgresql://`` URL, as the SQLAlchemy URL for psycopg 3."""
+    text = str(location)
+    if "://" not in text:
+        return sa.URL.create("sqlite", database=text)
+    url = sa.make_url(text)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _engine(url: sa.URL) -> sa.Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": CONNECT_TIMEOUT_S})
+
+        @sa.event.listens_for(engine, "connect")
+        def _wal(dbapi_connection: Any, _record: Any) -> None:
+            # Readers (the instructor page) never block the chat; set on every new connection.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+        return engine
+    return sa.create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+    )  # SQLAlchemy's pool, checked before use, so a restarted database is found again
 
 
 class FeedbackStore:
-    """Questions asked and thumbs up/down, one short connection per call (handlers run in threads)."""
+    """Questions asked and thumbs up/down; safe from many threads and from several replicas.
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")  # readers (instructor page) never block the chat
-            db.executescript(_SCHEMA)
+    Writes on the answer path (``record_question``, ``record_feedback``) never fail the answer:
+    while the database is down they are dropped, logged once when it goes down and once with the
+    number dropped when it comes back (tried again every ``RETRY_AFTER_S``). Reads for the
+    instructor raise ``StoreUnavailable``.
+    """
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
-            db.row_factory = sqlite3.Row
-            yield db
+    def __init__(self, location: str | Path, *, clock: Callable[[], float] = time.monotonic):
+        self.url = database_url(location)
+        self.path = Path(self.url.database or "") if self.url.get_backend_name() == "sqlite" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _engine(self.url)
+        self._down_lock = threading.Lock()
+        self._dropped: int | None = None  # writes lost since the database went down, None while up
+        self._retry_at = 0.0  # while down, no write waits on the database before this
+        self._clock = clock
+        try:
+            try:
+                self._create_schema()
+            except SQLAlchemyError:  # another process upgraded an old SQLite file at the same moment
+                self._create_schema()
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StoreUnavailable(
+                f"cannot open the feedback database {self.describe()}: {_reason(exc)}; "
+                "check ARTICLE_CHAT_DATABASE_URL (or unset it to use SQLite in the data dir)"
+            ) from None
 
-    def record_question(self, result: dict[str, Any], *, source: str) -> int:
-        """Store one answered question (the answer JSON contract); returns its id."""
-        with self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO questions (asked_at, source, question, query, answer, refused, citations)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    _now(),
-                    source,
-                    result["question"],
-                    result["query"],
-                    result["answer"],
-                    int(bool(result["refused"])),
-                    json.dumps(result["citations"], ensure_ascii=False),
-                ),
+    def describe(self) -> str:
+        """The database, without its password."""
+        return self.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _create_schema(self) -> None:
+        with self.engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            for created in metadata.sorted_tables:  # IF NOT EXISTS: two processes on one SQLite file
+                db.execute(CreateTable(created, if_not_exists=True))
+            existing = sa.inspect(db)
+            for table, names in _ADDED_COLUMNS.items():
+                have = {c["name"] for c in existing.get_columns(table)}
+                for name in names:
+                    if name not in have:
+                        column = metadata.tables[table].c[name]
+                        kind = column.type.compile(db.dialect)
+                        db.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+            db.execute(CreateIndex(one_vote, if_not_exists=True))
+
+    def _write(self, statement: Any, *, returning: bool = False) -> Any:
+        """Run one write and return its RETURNING value; on a database failure log it (once per outage).
+
+        While the database is down only one write per ``RETRY_AFTER_S`` tries it, so answers are not
+        held up by a connection timeout each.
+        """
+        with self._down_lock:
+            if self._dropped is not None and self._clock() < self._retry_at:
+                self._dropped += 1
+                return None
+        try:
+            with self.engine.begin() as db:
+                result = db.execute(statement)
+                written = result.scalar_one() if returning else 0  # read before the commit
+        except SQLAlchemyError as exc:
+            with self._down_lock:
+                first = self._dropped is None
+                self._dropped = (self._dropped or 0) + 1
+                self._retry_at = self._clock() + RETRY_AFTER_S
+            if first:
+                log.error(
+                    "feedback database %s is unavailable (%s): answers still go out, but questions and "
+                    "votes are not recorded until it is back",
+                    self.describe(),
+                    _reason(exc),
+                )
+            return None
+        with self._down_lock:
+            dropped, self._dropped = self._dropped, None
+        if dropped:
+            log.warning(
+                "feedback database %s is back; %d questions or votes were not recorded while it was down",
+                self.describe(),
+                dropped,
             )
-            return int(cursor.lastrowid or 0)
+        return written
 
-    def record_feedback(self, result: dict[str, Any], rating: str, *, question_id: int | None = None) -> None:
-        """Store a thumbs up or down on one answer, with the question, answer and citations."""
+    def record_question(
+        self, result: dict[str, Any], *, source: str, reading: str = DEFAULT_READING
+    ) -> int | None:
+        """Store one answered question (the answer JSON contract); its id, or None if not stored."""
+        statement = (
+            questions_table.insert()
+            .values(
+                asked_at=_now(),
+                source=source,
+                question=result["question"],
+                query=result["query"],
+                answer=result["answer"],
+                refused=int(bool(result["refused"])),
+                citations=json.dumps(result["citations"], ensure_ascii=False),
+                reading=reading,
+            )
+            .returning(questions_table.c.id)
+        )
+        written = self._write(statement, returning=True)
+        return None if written is None else int(written)
+
+    def record_feedback(
+        self,
+        result: dict[str, Any],
+        rating: str,
+        *,
+        question_id: int | None = None,
+        browser: str | None = None,
+    ) -> None:
+        """Store a thumbs up or down on one answer; the same browser's later vote replaces its earlier one."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO feedback (given_at, question_id, rating, question, answer, citations)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    _now(),
-                    question_id,
-                    rating,
-                    result["question"],
-                    result["answer"],
-                    json.dumps(result["citations"], ensure_ascii=False),
-                ),
+        values = {
+            "given_at": _now(),
+            "question_id": question_id,
+            "rating": rating,
+            "question": result["question"],
+            "answer": result["answer"],
+            "citations": json.dumps(result["citations"], ensure_ascii=False),
+            "browser": browser or None,
+        }
+        statement = self._insert(feedback_table).values(**values)
+        if question_id is not None and browser:
+            statement = statement.on_conflict_do_update(
+                index_elements=["question_id", "browser"],
+                set_={"rating": rating, "given_at": values["given_at"]},
             )
+        self._write(statement)
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret made once and kept in the database, so every replica signs alike."""
+        statement = self._insert(secrets_table).values(name=name, value=secrets.token_urlsafe(32))
+        with self._reading() as db:
+            db.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
+            value = db.execute(sa.select(secrets_table.c.value).where(secrets_table.c.name == name))
+            return str(value.scalar_one())
+
+    def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that can say ON CONFLICT (both dialects spell it alike)."""
+        return (postgresql if self.url.get_backend_name() == "postgresql" else sqlite).insert(table)
+
+    @contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A transaction for the instructor's reads; a database failure becomes ``StoreUnavailable``."""
+        try:
+            with self.engine.begin() as db:
+                yield db
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(f"the feedback database is unavailable: {_reason(exc)}") from None
 
     def summary(self) -> dict[str, int]:
         """Counts for the instructor page."""
-        with self._connect() as db:
+        q, f = questions_table.c, feedback_table.c
+        with self._reading() as db:
             asked, refused = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(refused), 0) FROM questions"
-            ).fetchone()
-            counts = dict(db.execute("SELECT rating, COUNT(*) FROM feedback GROUP BY rating").fetchall())
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(q.refused), 0))
+            ).one()
+            counts: dict[str, int] = dict(
+                db.execute(sa.select(f.rating, sa.func.count()).group_by(f.rating)).tuples().all()
+            )
         return {"asked": asked, "refused": refused, "up": counts.get("up", 0), "down": counts.get("down", 0)}
 
     def questions(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Asked questions, newest first, each with its thumbs up/down counts."""
-        sql = (
-            "SELECT q.*,"
-            " (SELECT COUNT(*) FROM feedback f WHERE f.question_id = q.id AND f.rating = 'up') AS up,"
-            " (SELECT COUNT(*) FROM feedback f WHERE f.question_id = q.id AND f.rating = 'down') AS down"
-            " FROM questions q ORDER BY q.id DESC"
-        )
-        with self._connect() as db:
-            rows = db.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
+        q, f = questions_table.c, feedback_table.c
+
+        def votes(rating: str) -> Any:
+            return (
+                sa.select(sa.func.count())
+                .where(f.question_id == q.id, f.rating == rating)
+                .scalar_subquery()
+                .label(rating)
+            )
+
+        query = sa.select(questions_table, votes("up"), votes("down")).order_by(q.id.desc()).limit(limit)
+        with self._reading() as db:
+            rows = db.execute(query).mappings().all()
         return [
-            {**dict(row), "refused": bool(row["refused"]), "citations": json.loads(row["citations"])}
+            {**row, "refused": bool(row["refused"]), "citations": json.loads(row["citations"])}
             for row in rows
         ]
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's first line, without SQLAlchemy's links and SQL echo."""
+    original = getattr(exc, "orig", None) or exc
+    return (str(original).strip().splitlines() or [type(original).__name__])[0][:300]
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:

@@ -179,18 +179,25 @@ class RateLimit:
         self.app = app
         self.buckets = buckets
         self.limit = limit
+        # Clients refused since their last accepted question: logged once per streak, so an
+        # abuser firing thousands of requests writes one line, not thousands.
+        self.refusing: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_question(scope):
             client = (scope.get("client") or ("unknown",))[0]
             wait = self.buckets.take(client)
-            if wait:
+            if not wait:
+                self.refusing.discard(client)
+            else:
                 seconds = math.ceil(wait)
                 message = (
                     f"too many questions from your address (the limit is {self.limit}); "
                     f"try again in {seconds} s"
                 )
-                log.warning("rate limit: %s refused for %d s", client, seconds)
+                if client not in self.refusing and len(self.refusing) < MAX_TRACKED_CLIENTS:
+                    self.refusing.add(client)
+                    log.warning("rate limit: %s refused (the limit is %s)", client, self.limit)
                 response = JSONResponse(
                     {"error": message, "detail": message},
                     status_code=429,
@@ -298,14 +305,16 @@ def create_server(
     import gradio as gr
 
     from ui.app import DEFAULT_STREAM_DELAY, ChatDesk, build_app, page_assets
-    from ui.instructor import build_instructor
+    from ui.instructor import InstructorAccess, InstructorGate, build_instructor
 
-    store = FeedbackStore(settings.feedback_db)
+    store = FeedbackStore(settings.database)
     library = library or Library.of({getattr(service, "reading", None) or DEFAULT_READING: service})
     service = library.follow()  # the page and its API follow the default reading's current build
     desk = ChatDesk(service, store)
     desks: dict[str, ChatDesk] = {library.default: desk}
+    access = InstructorAccess(settings, store)
     app = FastAPI(title="article-chat", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(InstructorGate, access=access, store=store)  # innermost: after the checks below
     app.add_middleware(
         CORSMiddleware,  # also tells Gradio not to add its own, looser CORS headers
         allow_origins=list(settings.allowed_origins),
@@ -393,7 +402,7 @@ def create_server(
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
     chat = build_app(service, settings, desk=desk, stream_delay=delay)
     mount = dict(footer_links=["api"], run_history=False, ssr_mode=False, **page_assets())
-    gr.mount_gradio_app(app, build_instructor(store, settings), path="/instructor", **mount)
+    gr.mount_gradio_app(app, build_instructor(store, access), path="/instructor", **mount)
     gr.mount_gradio_app(app, chat, path="/", **mount)
     return app
 
@@ -402,12 +411,14 @@ def serve(service: Any, settings: Settings, *, library: Library | None = None) -
     """Run the server until interrupted (the one place that starts uvicorn)."""
     import uvicorn
 
+    app = create_server(service, settings, library=library)  # a database that is down stops here
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(
-        create_server(service, settings, library=library),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
         timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        root_path=settings.root_path,  # behind a proxy that strips the prefix
     )

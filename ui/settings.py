@@ -33,6 +33,11 @@ class Settings:
     port: int = 7860  # ARTICLE_CHAT_PORT
     allowed_origins: tuple[str, ...] = ()  # ARTICLE_CHAT_ALLOWED_ORIGINS, comma-separated
     instructor_password: str | None = None  # ARTICLE_CHAT_INSTRUCTOR_PASSWORD
+    database_url: str | None = None  # ARTICLE_CHAT_DATABASE_URL, e.g. postgresql://chat@db/chat
+    root_path: str = (
+        ""  # ARTICLE_CHAT_ROOT_PATH: the prefix a reverse proxy serves the chat under, e.g. /chat
+    )
+    secret: str | None = None  # ARTICLE_CHAT_SECRET: signs instructor sessions; None: kept in the database
     trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
     rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
     llm: str = "extractive"  # ARTICLE_CHAT_LLM: "extractive", "provider:model" or "llamacpp:PATH.gguf"
@@ -46,6 +51,11 @@ class Settings:
     @property
     def feedback_db(self) -> Path:
         return self.home / "feedback.sqlite3"
+
+    @property
+    def database(self) -> str | Path:
+        """Where questions and feedback go: ``ARTICLE_CHAT_DATABASE_URL``, else SQLite in the data dir."""
+        return self.database_url or self.feedback_db
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +78,9 @@ class Settings:
                 o.strip().rstrip("/") for o in (get("ALLOWED_ORIGINS") or "").split(",") if o.strip()
             ),
             instructor_password=get("INSTRUCTOR_PASSWORD"),
+            database_url=get("DATABASE_URL"),
+            secret=get("SECRET"),
+            root_path=(get("ROOT_PATH") or "").rstrip("/"),
             trusted_hosts=tuple(
                 h.strip().lower() for h in (get("TRUSTED_HOSTS") or "").split(",") if h.strip()
             ),

@@ -7,6 +7,7 @@ browser started here is stopped at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -87,15 +88,25 @@ def _command() -> list[str]:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("article-chat-home")
+    env = {
+        "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{course_port}",
+        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
+    }
+    with running_server(home, env) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running_server(home: Path, env: dict[str, str]) -> Iterator[Server]:
+    """`article-chat serve` on a free loopback port with ``home`` as its data dir; stopped on exit."""
     log = home / "server.log"
     port = free_port()
     env = {
         **os.environ,
         "ARTICLE_CHAT_HOME": str(home),
-        "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{course_port}",
-        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
+        **env,
     }
     env.pop("ARTICLE_CHAT_ARTICLE", None)
     with log.open("wb") as out:
@@ -112,12 +123,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterat
         _wait_ready(url, process, log)
         yield Server(url=url, home=home, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

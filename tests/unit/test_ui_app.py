@@ -21,7 +21,7 @@ from bot.validate import clean_history, clean_question
 from index.article import parse_article
 from ui.app import ChatDesk, ChatHandlers, build_app, prune
 from ui.feedback import FeedbackStore
-from ui.instructor import build_instructor, instructor_report, password_ok
+from ui.instructor import InstructorAccess, build_instructor, instructor_report, password_ok
 from ui.render import (
     conversation_markdown,
     history_of,
@@ -330,14 +330,14 @@ def test_password_check() -> None:
 def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp_path: Path) -> None:
     desk.ask("What did Powell say?", source="web")
     desk.ask("Weather in Paris?", source="api")
-    summary, table, refused, csv_path, jsonl_path = instructor_report(desk.store, tmp_path)
+    access = InstructorAccess(Settings(home=tmp_path, instructor_password="s3cret"), desk.store)
+    summary, table, refused, links = instructor_report(desk.store, access)
     assert "Questions asked: **2**" in summary and "cover them): **1**" in summary
     assert [row[1] for row in table] == ["Weather in Paris?", "What did Powell say?"]
     assert refused == [[table[0][0], "Weather in Paris?", "Weather in Paris?"]]
     assert len(table[0][0]) == 19 and table[0][0][10] == " ", "times read like 2025-01-31 14:05:00"
-    assert "Weather in Paris?" in Path(csv_path).read_text(encoding="utf-8")
-    assert len(Path(jsonl_path).read_text(encoding="utf-8").splitlines()) == 2
-    page = build_instructor(desk.store, Settings(home=tmp_path, instructor_password="s3cret"))
+    assert 'href="export.csv?t=' in links and 'href="export.jsonl?t=' in links  # no files written
+    page = build_instructor(desk.store, access)
     assert isinstance(page, gr.Blocks) and page.get_api_info()["named_endpoints"] == {}
 
 

@@ -380,6 +380,19 @@ def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None
     assert limited.get("/api/health").status_code == 200, "pages and health are not questions"
 
 
+def test_a_client_refused_many_times_is_logged_once(home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(home=home, rate_limit="1/minute")
+    limited = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    with caplog.at_level("WARNING", logger="article-chat"):
+        statuses = [limited.post("/api/ask", json={"question": "Who?"}).status_code for _ in range(6)]
+    assert statuses == [200, 429, 429, 429, 429, 429]
+    assert [r.getMessage() for r in caplog.records if "rate limit" in r.getMessage()] == [
+        "rate limit: testclient refused (the limit is 1/minute)"
+    ]
+
+
 def test_the_chat_queue_is_bounded(home: Path) -> None:
     from ui.app import QUEUE_SIZE, build_app
 
