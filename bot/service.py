@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -20,7 +20,8 @@ from bot.validate import DEFAULT_MAX_CHARS
 from bot.verify import Verifier
 from bot.whole_article import WholeArticle
 from index.article import Article
-from index.store import DEFAULT_BATCH_SIZE, ArticleIndex, ensure_index
+from index.lock import BuildLock
+from index.store import DEFAULT_BATCH_SIZE, ArticleIndex, ensure_index, open_reading
 
 MAX_STARTERS = 8
 
@@ -29,9 +30,15 @@ class ChatService:
     """Answers questions about one indexed article."""
 
     def __init__(
-        self, index: ArticleIndex, *, answerer: Answerer | None = None, max_chars: int = DEFAULT_MAX_CHARS
+        self,
+        index: ArticleIndex,
+        *,
+        answerer: Answerer | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        reading: str | None = None,
     ):
         self.index = index
+        self.reading = reading  # a named reading (see bot.library): answers carry it as "article"
         self.article: Article = index.article
         self.article_map = index.article_map  # the outline of the article: thesis, evidence, ...
         self.retriever = HybridRetriever(index=index)
@@ -62,17 +69,31 @@ class ChatService:
 
     def ask(self, question: str, history: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
         """Answer ``question`` given earlier ``{"role", "content"}`` turns; raises ``InputError``."""
-        return self.chain.invoke({"messages": [*history, {"role": "user", "content": question}]})
+        return self._named(self.chain.invoke({"messages": [*history, {"role": "user", "content": question}]}))
+
+    def _named(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The answer object with the reading that answered it."""
+        return {**result, "article": self.reading} if self.reading else result
+
+    def served(self) -> dict[str, Any]:
+        """What is really being served: reading, build, fingerprint, chunk count."""
+        return {
+            "reading": self.reading or self.index.reading,
+            "build": self.index.name,
+            "fingerprint": self.index.fingerprint,
+            "chunks": len(self.index.chunks),
+        }
 
     def stream(
         self, question: str, history: Sequence[dict[str, str]] = ()
     ) -> Iterator[StreamDelta | dict[str, Any]]:
         """``StreamDelta``s as the answer is written, then the answer object; raises ``InputError``."""
-        return self.pipeline.stream({"messages": [*history, {"role": "user", "content": question}]})
+        for event in self.pipeline.stream({"messages": [*history, {"role": "user", "content": question}]}):
+            yield self._named(event) if isinstance(event, dict) else event
 
     def ask_messages(self, messages: Any) -> dict[str, Any]:
         """Answer the last user message of an OpenAI-style message list."""
-        return self.chain.invoke({"messages": messages})
+        return self._named(self.chain.invoke({"messages": messages}))
 
     def warm_up(self) -> None:
         """Load the model and do one-off work now, so the first user does not wait for it."""
@@ -111,6 +132,9 @@ def open_service(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
     rebuild: bool = False,
+    reading: str | None = None,
+    lock: BuildLock | None = None,
+    on_status: Callable[[str], None] | None = None,
     model: Any = None,
     model_name: str = EXTRACTIVE,
     unsupported: str = MARK,
@@ -128,9 +152,29 @@ def open_service(
         batch_size=batch_size,
         progress=progress,
         rebuild=rebuild,
+        reading=reading,
+        lock=lock,
+        on_status=on_status,
     )
     answerer = build_answerer(index, model=model, name=model_name, unsupported=unsupported, timeout=timeout)
-    return ChatService(index, answerer=answerer, max_chars=max_chars)
+    return ChatService(index, answerer=answerer, max_chars=max_chars, reading=reading)
+
+
+def open_reading_service(
+    reading: str,
+    *,
+    client: Any,
+    embeddings: Embeddings,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    model: Any = None,
+    model_name: str = EXTRACTIVE,
+    unsupported: str = MARK,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> ChatService:
+    """The service of an indexed reading, opened from the catalog (raises ``UnknownReading``)."""
+    index = open_reading(reading, client=client, embeddings=embeddings)
+    answerer = build_answerer(index, model=model, name=model_name, unsupported=unsupported, timeout=timeout)
+    return ChatService(index, answerer=answerer, max_chars=max_chars, reading=reading)
 
 
 def extractive_answerer(index: ArticleIndex) -> ExtractiveAnswerer:

@@ -17,3 +17,15 @@ class IndexUnavailable(ArticleChatError):
 
 class EmbeddingError(ArticleChatError):
     """The embedding model cannot be found or loaded."""
+
+
+class ReadingNameError(ArticleChatError):
+    """A reading name that is not a short slug."""
+
+
+class UnknownReading(ArticleChatError):
+    """No reading of that name is indexed; the message lists the ones that are."""
+
+
+class IndexBusy(ArticleChatError):
+    """Another process holds the build lock of a reading past the wait; the message names it."""

@@ -1,27 +1,32 @@
-"""Chunks -> embeddings -> a Chroma collection, built once per article version and switched atomically.
+"""Chunks -> embeddings -> a Chroma collection per build, switched atomically in the catalog.
 
-A collection is named after a fingerprint of the article text, the embedding model and the
-chunker version, and carries ``complete=False`` until every chunk is in. Readers only use a
-complete collection, so a build that dies halfway never replaces the index that was serving.
+Each build of a reading goes into a new collection (named after a fingerprint of the article
+text, the embedding model and the chunker version, plus a build id) that carries
+``complete=False`` until every chunk is in; only then does the catalog (``index.catalog``) point
+the reading at it. What is being served is never deleted by a rebuild: the build it replaces is
+kept as ``previous`` for servers still on it, and only builds older than that are pruned.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from index.article import Article
+from index.article import Article, parse_article
 from index.article_map import ArticleMap, build_map
+from index.catalog import CATALOG_NAME, Catalog, Reading
 from index.chunks import CHUNKER_VERSION, Chunk, chunk_article
-from index.derived import DerivedStore, derived_name
-from index.errors import ArticleChatError, IndexUnavailable
+from index.derived import DERIVED_SUFFIX, DerivedStore, derived_name
+from index.errors import ArticleChatError, IndexUnavailable, UnknownReading
+from index.lock import BuildLock, Held, NoLock
 
 DEFAULT_BATCH_SIZE = 16
 COLLECTION_PREFIX = "article-chat-"
@@ -96,7 +101,9 @@ class ArticleIndex:
         collection: Any,
         embeddings: Embeddings,
         derived: DerivedStore | None = None,
+        reading: str = "",
     ):
+        self.reading = reading  # the catalog name it is served under
         self.article = article
         self.chunks = chunks
         self.collection = collection
@@ -109,7 +116,12 @@ class ArticleIndex:
 
     @property
     def name(self) -> str:
+        """The build: the collection's name."""
         return str(self.collection.name)
+
+    @property
+    def fingerprint(self) -> str:
+        return str((self.collection.metadata or {}).get("fingerprint", ""))
 
     def search(self, query: str | list[float], *, k: int = 8) -> list[Hit]:
         """Chunks nearest to ``query`` (text, or an embedding already computed), best first."""
@@ -155,30 +167,197 @@ def ensure_index(
     *,
     client: Any,
     embeddings: Embeddings,
+    reading: str | None = None,
+    lock: BuildLock | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     rebuild: bool = False,
     progress: bool = False,
     on_batch: Callable[[int, int], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
 ) -> ArticleIndex:
-    """Open the complete index for ``article``, building it first if it is missing or unfinished."""
-    from index.chroma_function import ChromaEmbeddingFunction
+    """Open the current build of ``reading`` if it holds ``article``, else build one and switch to it.
 
+    ``reading`` defaults to one per article file (its path). A build goes into a new collection
+    and the catalog is switched to it only once it is complete, so what is served is never
+    removed under a server; ``lock`` keeps two builders of one reading apart; an unfinished build
+    of the same article is resumed. ``on_status`` hears what is being done, in a sentence.
+    """
+    name = reading or _file_reading(article)
     model_id = str(getattr(embeddings, "model_id", type(embeddings).__name__))
     fp = fingerprint(article, model_id)
-    name = COLLECTION_PREFIX + fp[:32]
     chunks = chunk_article(article)
-    function = ChromaEmbeddingFunction(embeddings)
+    catalog = Catalog(client)
     try:
-        existing = _get(client, name, function)
-        records = _records(chunks)
-        derived = DerivedStore(client, name)
-        if existing is not None and not rebuild and _is_complete(existing, len(records)):
-            return ArticleIndex(
-                article=article, chunks=chunks, collection=existing, embeddings=embeddings, derived=derived
+        if not rebuild and (ready := _current(client, catalog, name, fp, article, chunks, embeddings)):
+            return ready
+        with (lock or NoLock()).hold(name, on_wait=on_status) as held:
+            # Re-read under the lock: the builder we waited for may have built just this.
+            if not rebuild and (ready := _current(client, catalog, name, fp, article, chunks, embeddings)):
+                return ready
+            return _build(
+                client,
+                catalog,
+                name,
+                fp,
+                model_id,
+                article,
+                chunks,
+                embeddings,
+                held,
+                batch_size=batch_size,
+                progress=progress,
+                on_batch=on_batch,
+                on_status=on_status,
             )
-        if existing is not None:
-            _delete(client, name)  # an unfinished or damaged build: start over
+    except ArticleChatError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise IndexUnavailable(f"building the index of reading {name} failed ({_short(exc)})") from None
+
+
+def open_reading(name: str, *, client: Any, embeddings: Embeddings) -> ArticleIndex:
+    """The current build of the reading ``name``, from the catalog alone (no article file needed)."""
+    catalog = Catalog(client)
+    entry = catalog.get(name)
+    if entry is None or not entry.build:
+        raise UnknownReading(unknown_reading_message(name, catalog))
+    return open_build(entry, client=client, embeddings=embeddings)
+
+
+def open_build(entry: Reading, *, client: Any, embeddings: Embeddings) -> ArticleIndex:
+    """The build ``entry`` points at, with the article it was made from."""
+    stored = Catalog(client).text(entry.build)
+    if stored is None:
+        raise IndexUnavailable(
+            f"reading {entry.name}: the text of build {entry.build} is missing; "
+            f"run `article-chat index FILE --name {entry.name}`"
+        )
+    text, source, location = stored
+    article = replace(parse_article(text, source=source), location=location)
+    model_id = str(getattr(embeddings, "model_id", type(embeddings).__name__))
+    if fingerprint(article, model_id) != entry.fingerprint:
+        raise IndexUnavailable(
+            f"reading {entry.name} was indexed with another model or chunker; "
+            f"run `article-chat index --rebuild --name {entry.name}`"
+        )
+    chunks = chunk_article(article)
+    collection = _get(client, entry.build, _function(embeddings))
+    if collection is None:
+        raise IndexUnavailable(f"reading {entry.name}: build {entry.build} is gone")
+    return ArticleIndex(
+        article=article,
+        chunks=chunks,
+        collection=collection,
+        embeddings=embeddings,
+        derived=DerivedStore(client, entry.build),
+        reading=entry.name,
+    )
+
+
+def remove_reading(name: str, *, client: Any, lock: BuildLock | None = None) -> Reading:
+    """Drop a reading from the catalog, then its builds (a server on it stops at its next check)."""
+    catalog = Catalog(client)
+    with (lock or NoLock()).hold(name):
+        entry = catalog.get(name)
+        if entry is None:
+            raise UnknownReading(unknown_reading_message(name, catalog))
+        catalog.remove(name)
+        for build in {entry.build, entry.previous, entry.building, *_builds_of(client, name)} - {""}:
+            _delete(client, build)
+            catalog.drop_text(build)
+    return entry
+
+
+def unknown_reading_message(name: str, catalog: Catalog) -> str:
+    known = [r.name for r in catalog.readings() if r.build]
+    listed = ", ".join(known) if known else "none yet"
+    return (
+        f"no reading named {name!r} is indexed (indexed: {listed}); "
+        f"add it with `article-chat index FILE --name {name}`"
+    )
+
+
+def _file_reading(article: Article) -> str:
+    """The reading of an article file when none is named: one per path (or source name)."""
+    return "file-" + hashlib.sha1((article.location or article.source).encode("utf-8")).hexdigest()[:12]
+
+
+def _current(
+    client: Any,
+    catalog: Catalog,
+    name: str,
+    fp: str,
+    article: Article,
+    chunks: list[Chunk],
+    embeddings: Embeddings,
+) -> ArticleIndex | None:
+    """The complete build of ``name`` holding this article version, switching back to the previous
+    build or adopting an index from before the catalog when that one holds it; else None."""
+    entry = catalog.get(name)
+    function = _function(embeddings)
+    expected = len(_records(chunks))
+    candidates = [b for b in (entry.build, entry.previous) if b] if entry else []
+    candidates.append(COLLECTION_PREFIX + fp[:32])  # how indexes were named before the catalog
+    for build in candidates:
+        collection = _get(client, build, function)
+        if collection is None or (collection.metadata or {}).get("fingerprint") != fp:
+            continue
+        if not _is_complete(collection, expected):
+            continue
+        if entry is None or entry.build != build:
+            if catalog.text(build) is None:
+                catalog.put_text(build, article.text, source=article.source, location=article.location)
+            _switch(catalog, entry, name, build, article, chunks, fp)
+        return ArticleIndex(
+            article=article,
+            chunks=chunks,
+            collection=collection,
+            embeddings=embeddings,
+            derived=DerivedStore(client, build),
+            reading=name,
+        )
+    return None
+
+
+def _build(
+    client: Any,
+    catalog: Catalog,
+    name: str,
+    fp: str,
+    model_id: str,
+    article: Article,
+    chunks: list[Chunk],
+    embeddings: Embeddings,
+    held: Held,
+    *,
+    batch_size: int,
+    progress: bool,
+    on_batch: Callable[[int, int], None] | None,
+    on_status: Callable[[str], None] | None,
+) -> ArticleIndex:
+    """Build into a new collection (or resume the unfinished one of this version), then switch."""
+    say = on_status or (lambda message: None)
+    entry = catalog.get(name) or Reading(name=name)
+    function = _function(embeddings)
+    records = _records(chunks)
+    pending = _get(client, entry.building, function) if entry.building else None
+    if pending is not None and (pending.metadata or {}).get("fingerprint") == fp:
+        done = set(pending.get(include=[])["ids"])
+        say(
+            f"resuming the unfinished build {entry.building} of reading {name!r} "
+            f"({len(done)} of {len(records)} passages already in)"
+        )
+        collection, build = pending, entry.building
+        records = [r for r in records if r[0] not in done]
+    else:
+        if entry.building:
+            say(f"restarting: the unfinished build {entry.building} of reading {name!r} is dropped")
+            _delete(client, entry.building)
+            catalog.drop_text(entry.building)
+        build = f"{COLLECTION_PREFIX}{fp[:12]}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        say(f"building {build} for reading {name!r} ({len(records)} passages)")
         metadata = {
+            "reading": name,
             "source": article.location or article.source,
             "fingerprint": fp,
             "model": model_id,
@@ -186,24 +365,89 @@ def ensure_index(
             "created": time.time(),
             "complete": False,
         }
+        catalog.put_text(build, article.text, source=article.source, location=article.location)
         collection = client.create_collection(
-            name,
-            embedding_function=function,
-            metadata=metadata,
-            configuration={"hnsw": {"space": "cosine"}},
+            build, embedding_function=function, metadata=metadata, configuration={"hnsw": {"space": "cosine"}}
         )
-        _add_records(collection, records, embeddings, batch_size, progress, on_batch)
-        built = ArticleIndex(article=article, chunks=chunks, collection=collection, embeddings=embeddings)
-        metadata["article_map"] = built.article_map.to_json()
-        collection.modify(metadata={**metadata, "complete": True})
-        _prune_older(client, keep=name, source=article.location or article.source)
-    except ArticleChatError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise IndexUnavailable(f"building index {name} failed ({_short(exc)})") from None
+        catalog.put(replace(entry, building=build))
+
+    def batch_done(done: int, total: int) -> None:
+        held.refresh()  # a lock record with an expiry stays ours while we make progress
+        if on_batch:
+            on_batch(done, total)
+
+    _add_records(collection, records, embeddings, batch_size, progress, batch_done)
+    built = ArticleIndex(article=article, chunks=chunks, collection=collection, embeddings=embeddings)
+    metadata = dict(collection.metadata or {})
+    metadata["article_map"] = built.article_map.to_json()
+    collection.modify(metadata={**metadata, "complete": True})
+    entry = catalog.get(name) or entry
+    _switch(catalog, entry, name, build, article, chunks, fp)
+    _prune(client, catalog, name)
     return ArticleIndex(
-        article=article, chunks=chunks, collection=collection, embeddings=embeddings, derived=derived
+        article=article,
+        chunks=chunks,
+        collection=collection,
+        embeddings=embeddings,
+        derived=DerivedStore(client, build),
+        reading=name,
     )
+
+
+def _switch(
+    catalog: Catalog,
+    entry: Reading | None,
+    name: str,
+    build: str,
+    article: Article,
+    chunks: list[Chunk],
+    fp: str,
+) -> None:
+    """Point ``name`` at ``build`` in one catalog write; the build it replaces becomes ``previous``."""
+    old = entry.build if entry else ""
+    catalog.put(
+        Reading(
+            name=name,
+            build=build,
+            fingerprint=fp,
+            title=article.title or "",
+            source=article.source,
+            chunks=len(chunks),
+            built_at=time.time(),
+            previous=old if old != build else (entry.previous if entry else ""),
+            building=entry.building if entry and entry.building != build else "",
+        )
+    )
+
+
+def _builds_of(client: Any, name: str) -> list[str]:
+    found = []
+    for collection in client.list_collections():
+        build = collection if isinstance(collection, str) else collection.name
+        if (
+            build.startswith(COLLECTION_PREFIX)
+            and not build.endswith(DERIVED_SUFFIX)
+            and build != CATALOG_NAME
+        ):
+            if (client.get_collection(build).metadata or {}).get("reading") == name:
+                found.append(build)
+    return found
+
+
+def _prune(client: Any, catalog: Catalog, name: str) -> None:
+    """Drop the builds of ``name`` that are neither current nor previous (nor under way)."""
+    entry = catalog.get(name)
+    keep = {entry.build, entry.previous, entry.building} if entry else set()
+    for build in _builds_of(client, name):
+        if build not in keep:
+            _delete(client, build)
+            catalog.drop_text(build)
+
+
+def _function(embeddings: Embeddings) -> Any:
+    from index.chroma_function import ChromaEmbeddingFunction  # imports chromadb: only when used
+
+    return ChromaEmbeddingFunction(embeddings)
 
 
 def _get(client: Any, name: str, function: Any) -> Any:
@@ -246,21 +490,6 @@ def _add_records(
         if on_batch:
             on_batch(start + len(batch), len(records))
     bar.close()
-
-
-def _prune_older(client: Any, *, keep: str, source: str) -> None:
-    """Drop finished indexes of earlier versions of the same article (same file path), except
-    the newest of them: a server started before this build may still be answering from it."""
-    older = []
-    for collection in client.list_collections():
-        name = collection if isinstance(collection, str) else collection.name
-        if name == keep or not name.startswith(COLLECTION_PREFIX):
-            continue
-        metadata = client.get_collection(name).metadata or {}
-        if metadata.get("source") == source and metadata.get("complete"):
-            older.append((float(metadata.get("created", 0)), name))
-    for _, name in sorted(older)[:-1]:
-        _delete(client, name)
 
 
 def _delete(client: Any, name: str) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.errors import ArticleChatError, ArticleError, InputError
+from index.catalog import check_name
+from index.errors import ReadingNameError, UnknownReading
 from ui.settings import Settings
 
 EXIT_USAGE = 2  # bad input: the user can fix it
@@ -29,21 +31,30 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--rebuild", action="store_true", help="rebuild even if up to date; moves a broken index aside"
     )
+    index.add_argument(
+        "--name", help="add or update the reading NAME (a short slug) instead of the default reading"
+    )
+
+    listing = commands.add_parser("list", help="list the indexed readings")
+    remove = commands.add_parser("remove", help="remove an indexed reading and its index")
+    remove.add_argument("name")
 
     ask = commands.add_parser("ask", help="answer a question about the article")
     ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     mode = ask.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print one JSON object")
     mode.add_argument("--jsonl", action="store_true", help='read {"messages": [...]} lines from stdin')
+    ask.add_argument("--reading", help="ask the indexed reading NAME (see `article-chat list`)")
 
     evaluate = commands.add_parser("eval", help="score answers on a question set (JSONL)")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument("--reading", help="score the indexed reading NAME")
 
     serve = commands.add_parser("serve", help="start the web chat")
     serve.add_argument("--host", help="bind address [ARTICLE_CHAT_HOST, default 127.0.0.1]")
     serve.add_argument("--port", type=int, help="port [ARTICLE_CHAT_PORT, default 7860]")
-    for command in (index, ask, evaluate, serve):
+    for command in (index, listing, remove, ask, evaluate, serve):
         # "article-chat serve --article F" as well as "article-chat --article F serve"; given after
         # the command they win, absent there they leave the value given before it alone.
         _add_global_options(command, default=argparse.SUPPRESS)
@@ -98,10 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
         )
+        for name in (getattr(args, "name", None), getattr(args, "reading", None)):
+            if name is not None:
+                check_name(name)  # a bad name fails before anything is loaded
         if args.command == "ask" and not args.jsonl and args.question is None:
             raise InputError('give a question, e.g. article-chat ask "What did Powell say?", or use --jsonl')
         return COMMANDS[args.command](args, settings)
-    except (InputError, ArticleError) as exc:
+    except (InputError, ArticleError, ReadingNameError, UnknownReading) as exc:
         print(f"article-chat: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ArticleChatError as exc:
@@ -115,29 +129,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _open(settings: Settings, *, progress: bool = False) -> Any:
+def _open(settings: Settings, *, progress: bool = False, reading: str | None = None) -> Any:
     from ui.runtime import open_from_settings
 
-    return open_from_settings(settings, progress=progress)
+    if reading is None:
+        return open_from_settings(settings, progress=progress)
+    return open_from_settings(settings, progress=progress, reading=reading)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from ui.runtime import rebuild_from_settings
+    from ui.runtime import open_from_settings, rebuild_from_settings
 
-    service = rebuild_from_settings(settings) if args.rebuild else _open(settings, progress=True)
-    print(f"index {service.index.name}: {len(service.index.chunks)} passages from {service.article.source}")
+    named = {"reading": args.name, "path": args.path} if args.name is not None else {}
+    if args.rebuild:
+        service = rebuild_from_settings(settings, **named)
+    else:
+        service = open_from_settings(settings, progress=True, **named)
+    reading = f"reading {service.reading}: " if service.reading else ""
+    print(
+        f"{reading}index {service.index.name}: {len(service.index.chunks)} passages "
+        f"from {service.article.source}"
+    )
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from ui.runtime import list_readings
+
+    readings = list_readings(settings)
+    if not readings:
+        print("no readings indexed yet; add one with `article-chat index FILE --name NAME`")
+        return 0
+    rows = [("NAME", "TITLE", "SOURCE", "CHUNKS", "BUILT AT (UTC)")]
+    for r in readings:
+        built = time.strftime("%Y-%m-%d %H:%M", time.gmtime(r.built_at)) if r.build else "(not built)"
+        if r.building:
+            built += " (a build is unfinished)"
+        rows.append((r.name, _cut(r.title or "-", 40), _cut(r.source, 30), str(r.chunks), built))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]]))
+    return 0
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.runtime import remove_from_settings
+
+    removed = remove_from_settings(settings, args.name)
+    print(f"removed reading {removed.name} ({removed.source}, {removed.chunks} passages)")
     return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
-        service = _open(settings)
+        service = _open(settings, reading=args.reading)
         service.warm_up()  # one-off work now, not inside the first answer
         return answer_lines(service, sys.stdin.buffer, sys.stdout)
     from bot.validate import clean_question
 
     question = clean_question(args.question, max_chars=settings.max_question_chars)  # fail before loading
-    service = _open(settings)
+    service = _open(settings, reading=args.reading)
     if args.json:
         print(json.dumps(service.ask(question), ensure_ascii=False))
     else:
@@ -224,7 +281,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.is_file():
         raise InputError(f"question set not found: {args.file}")
     rows = load_rows(args.file)
-    service = _open(settings)
+    service = _open(settings, reading=args.reading)
     service.warm_up()  # load the model before timing anything
     report = evaluate(rows, service.ask, service.article.text)
     summary = report.summary()
@@ -242,15 +299,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.runtime import open_library
     from ui.server import serve
 
     service = _open(settings, progress=True)
     service.warm_up()
-    serve(service, settings)
+    serve(service, settings, library=open_library(settings, service))
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+COMMANDS = {
+    "index": cmd_index,
+    "list": cmd_list,
+    "remove": cmd_remove,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+}
 
 
 if __name__ == "__main__":

@@ -2,36 +2,79 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from bot.chat_models import EXTRACTIVE, chat_model, model_name
-from bot.service import ChatService, open_service
+from bot.library import Library
+from bot.service import ChatService, open_reading_service, open_service
 from index.article import read_article
+from index.catalog import DEFAULT_READING, Catalog, Reading, check_name
 from index.embeddings import SentenceEmbeddings, resolve_model
-from index.errors import IndexUnavailable
+from index.errors import IndexUnavailable, UnknownReading
+from index.lock import BuildLock, CatalogLock, FileLock
 from index.onnx_embeddings import OnnxEmbeddings
 from index.onnx_export import exportable
 from index.query_cache import CachedEmbeddings
-from index.store import open_client
+from index.store import open_client, remove_reading
 from ui.settings import Settings
 
 
-def open_from_settings(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> ChatService:
-    """Read the article, open Chroma (on disk or a server), index if needed, return the service."""
+def say(message: str) -> None:
+    """What indexing is doing, on stderr (stdout stays the command's output)."""
+    print(f"article-chat: {message}", file=sys.stderr, flush=True)
+
+
+def open_from_settings(
+    settings: Settings,
+    *,
+    progress: bool = False,
+    rebuild: bool = False,
+    reading: str | None = None,
+    path: Path | None = None,
+) -> ChatService:
+    """The service of a reading: ``reading`` by name from the catalog, or (with none named, or
+    with ``path``) the article file indexed as that reading, built first if needed.
+
+    The default reading is ``settings.article`` (the packaged article unless set). A build
+    shows its progress on stderr, so `ask` never re-embeds silently; ``progress`` also stores
+    what is derived from the article (`index` and `serve`).
+    """
     answerer = _answerer(settings)  # a bad model spec fails before any indexing
-    article = read_article(settings.article, max_bytes=settings.max_article_bytes)
+    name = check_name(reading) if reading is not None else DEFAULT_READING
+    by_name = reading is not None and path is None
+    # A file is read (and refused if bad) before anything heavy is opened.
+    article = (
+        None if by_name else read_article(path or settings.article, max_bytes=settings.max_article_bytes)
+    )
     client = _client(settings, move_broken_aside=rebuild)
+    embeddings = embeddings_from_settings(settings)
+    if by_name and not rebuild:
+        return open_reading_service(
+            name, client=client, embeddings=embeddings, max_chars=settings.max_question_chars, **answerer
+        )
+    if article is None:  # `index --rebuild --name NAME`: from the file it was last indexed from
+        source = _stored_source(client, name)
+        if source is None:
+            raise UnknownReading(
+                f"reading {name!r} has no file to rebuild from; give it: index FILE --name {name}"
+            )
+        article = read_article(source, max_bytes=settings.max_article_bytes)
     service = open_service(
         article,
         client=client,
-        embeddings=embeddings_from_settings(settings),
+        embeddings=embeddings,
         max_chars=settings.max_question_chars,
         batch_size=settings.index_batch_size,
-        progress=progress,
+        progress=True,  # the bar shows only when something is embedded
         rebuild=rebuild,
+        reading=name,
+        lock=build_lock(settings, client),
+        on_status=say,
         **answerer,
     )
     if progress:
@@ -69,9 +112,53 @@ def _answerer(settings: Settings) -> dict[str, Any]:
     }
 
 
-def rebuild_from_settings(settings: Settings) -> ChatService:
+def rebuild_from_settings(
+    settings: Settings, *, reading: str | None = None, path: Path | None = None
+) -> ChatService:
     """Build the index afresh; a local index that cannot be opened is kept aside, not deleted."""
-    return open_from_settings(settings, progress=True, rebuild=True)
+    return open_from_settings(settings, progress=True, rebuild=True, reading=reading, path=path)
+
+
+def build_lock(settings: Settings, client: Any) -> BuildLock:
+    """A lock file under the data dir; with a Chroma server, a lock record in its catalog."""
+    return CatalogLock(Catalog(client)) if settings.chroma_url else FileLock(settings.home / "locks")
+
+
+def open_library(settings: Settings, default: ChatService) -> Library:
+    """Every indexed reading, ``default`` (already open) answering requests that name none."""
+    # The same client and model as the default reading: one ONNX session for every reading.
+    derived = default.index.derived
+    client = derived.client if derived else _client(settings, move_broken_aside=False)
+    embeddings = default.index.embeddings
+    answerer = _answerer(settings)
+
+    def open_entry(entry: Reading) -> ChatService:
+        return open_reading_service(
+            entry.name,
+            client=client,
+            embeddings=embeddings,
+            max_chars=settings.max_question_chars,
+            **answerer,
+        )
+
+    name = default.reading or DEFAULT_READING
+    return Library(catalog=Catalog(client), open_service=open_entry, default=name, services={name: default})
+
+
+def list_readings(settings: Settings) -> list[Reading]:
+    return Catalog(_client(settings, move_broken_aside=False)).readings()
+
+
+def remove_from_settings(settings: Settings, name: str) -> Reading:
+    client = _client(settings, move_broken_aside=False)
+    return remove_reading(check_name(name), client=client, lock=build_lock(settings, client))
+
+
+def _stored_source(client: Any, name: str) -> Path | None:
+    """The file a reading was last indexed from, to rebuild it by name alone."""
+    entry = Catalog(client).get(name)
+    stored = Catalog(client).text(entry.build) if entry and entry.build else None
+    return Path(stored[2]) if stored and stored[2] else None
 
 
 def _client(settings: Settings, *, move_broken_aside: bool) -> Any:

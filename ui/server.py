@@ -27,7 +27,10 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import ArticleChatError, InputError
+from bot.library import Library
 from bot.validate import parse_json
+from index.catalog import DEFAULT_READING
+from index.errors import UnknownReading
 from ui.feedback import FeedbackStore
 from ui.render import render_blocked_embed
 from ui.settings import Settings, parse_rate
@@ -328,8 +331,14 @@ class RequestLimits:
             await error(str(refused), refused.status)(scope, receive, send)
 
 
-def create_server(service: Any, settings: Settings, *, stream_delay: float | None = None) -> FastAPI:
-    """The FastAPI app with both Gradio pages mounted and the plain-HTTP API (never started here)."""
+def create_server(
+    service: Any, settings: Settings, *, library: Library | None = None, stream_delay: float | None = None
+) -> FastAPI:
+    """The FastAPI app with both Gradio pages mounted and the plain-HTTP API (never started here).
+
+    ``library`` offers every indexed reading (``"article"`` in ``POST /api/ask``); the page
+    shows its default reading. Without one, ``service`` is the only reading.
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is first imported
     import gradio as gr
 
@@ -337,7 +346,10 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     from ui.instructor import InstructorAccess, InstructorGate, build_instructor
 
     store = FeedbackStore(settings.database)
+    library = library or Library.of({getattr(service, "reading", None) or DEFAULT_READING: service})
+    service = library.follow()  # the page and its API follow the default reading's current build
     desk = ChatDesk(service, store)
+    desks: dict[str, ChatDesk] = {library.default: desk}
     access = InstructorAccess(settings, store)
     app = FastAPI(title="article-chat", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(InstructorGate, access=access, store=store)  # innermost: after the checks below
@@ -377,8 +389,17 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
             return error(f'the body is {exc}; it must be JSON like {{"question": "...", "history": []}}', 400)
         if not isinstance(data, dict) or "question" not in data:
             return error('the body must be a JSON object with a "question" (and optional "history")', 400)
+        name = data.get("article") or library.default
+        if not isinstance(name, str):
+            return error('"article" must be the name of a reading (GET /api/readings lists them)', 400)
         try:
-            result, _ = await run_in_threadpool(desk.ask, data["question"], data.get("history"), source="api")
+            await run_in_threadpool(library.service, name)  # opens it on first use; unknown: 404
+            reading = desks.setdefault(name, ChatDesk(library.follow(name), store))
+            result, _ = await run_in_threadpool(
+                reading.ask, data["question"], data.get("history"), source="api"
+            )
+        except UnknownReading as exc:
+            return error(str(exc), 404)
         except InputError as exc:
             return error(str(exc), 400)
         except ArticleChatError as exc:
@@ -391,13 +412,20 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
-        article = service.article
+        current = await run_in_threadpool(library.service)  # notices a new build, as a question would
+        article = current.article
+        served = current.served() if hasattr(current, "served") else {}
         return {
             "ok": True,
             "article": article.source,
             "paragraphs": len(article.paragraphs),
-            "answerer": getattr(service, "answerer_name", "extractive"),
+            "answerer": getattr(current, "answerer_name", "extractive"),
+            **served,  # reading, build, fingerprint, chunks: what is really being served
         }
+
+    @app.get("/api/readings")
+    async def readings() -> dict[str, Any]:
+        return {"default": library.default, "readings": await run_in_threadpool(library.readings)}
 
     @app.get("/gradio.js", include_in_schema=False)
     async def gradio_js() -> FileResponse:
@@ -417,11 +445,11 @@ def create_server(service: Any, settings: Settings, *, stream_delay: float | Non
     return app
 
 
-def serve(service: Any, settings: Settings) -> None:
+def serve(service: Any, settings: Settings, *, library: Library | None = None) -> None:
     """Run the server until interrupted (the one place that starts uvicorn)."""
     import uvicorn
 
-    app = create_server(service, settings)  # a database that is down stops here, before "serving"
+    app = create_server(service, settings, library=library)  # a database that is down stops here
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(
         app,

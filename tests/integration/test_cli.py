@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 ANSWER_KEYS = {
     "question", "query", "answer", "refused", "citations", "closest", "answerer", "unsupported", "notice",
-    "timings_ms",
+    "timings_ms", "article",
 }  # fmt: skip
 CITATION_KEYS = {"n", "paragraph", "start", "end", "text"}
 METRICS = (
@@ -42,6 +42,7 @@ def paragraphs() -> dict[int, str]:
 
 def assert_answer_contract(result: dict[str, Any], original: str) -> None:
     assert set(result) == ANSWER_KEYS
+    assert result["article"] == "default", "the reading that answered"
     assert isinstance(result["refused"], bool)
     for citation in result["citations"] + result["closest"]:
         assert set(citation) == CITATION_KEYS
@@ -58,9 +59,9 @@ def assert_answer_contract(result: dict[str, Any], original: str) -> None:
 
 def test_index_builds_with_progress_and_reports_the_collection(cli_home: Any) -> None:
     first = cli_home.first_index
-    assert re.fullmatch(r"index article-chat-\w+: \d+ passages from article\.txt\n", first.stdout), (
-        first.stdout
-    )
+    assert re.fullmatch(
+        r"reading default: index article-chat-[\w-]+: \d+ passages from article\.txt\n", first.stdout
+    ), first.stdout
     assert "embedding" in first.stderr, "a progress bar while embedding"
     assert "Traceback" not in first.stderr
 
@@ -251,3 +252,13 @@ def test_conflicting_flags_are_a_usage_error(cli: Any, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "not allowed with" in result.stderr
+
+
+def test_ask_with_no_index_builds_it_saying_so_on_stderr(cli: Any, tmp_path: Path, original: str) -> None:
+    result = cli(["ask", "--json", "What did Powell say?"], home=tmp_path / "fresh")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "article-chat: building article-chat-" in result.stderr and "for reading 'default'" in result.stderr
+    )
+    assert "embedding" in result.stderr, "a progress bar, never a silent re-embed"
+    assert_answer_contract(json.loads(result.stdout), original)

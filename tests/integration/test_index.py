@@ -15,6 +15,7 @@ import pytest
 
 from bot.service import ChatService
 from index.article import parse_article, read_article
+from index.catalog import CATALOG_NAME, Catalog
 from index.store import COLLECTION_PREFIX, ensure_index, open_client
 
 pytestmark = pytest.mark.integration
@@ -27,7 +28,7 @@ def collections(client: Any) -> dict[str, dict[str, Any]]:
     found = {}
     for item in client.list_collections():
         name = item if isinstance(item, str) else item.name
-        if name.startswith(COLLECTION_PREFIX):
+        if name.startswith(COLLECTION_PREFIX) and name != CATALOG_NAME and not name.endswith("-derived"):
             found[name] = client.get_collection(name).metadata or {}
     return found
 
@@ -101,13 +102,13 @@ def kill_after_first_progress(process: subprocess.Popen[bytes]) -> str:
     return seen.decode("utf-8", "replace")
 
 
-def test_a_build_killed_halfway_leaves_the_old_index_answering(
-    tmp_path: Path, tiny_copy: Path, real_embeddings: Any, counting_embeddings: Any, cli_popen: Any
+def test_a_build_killed_halfway_leaves_the_old_index_answering_and_is_resumed(
+    tmp_path: Path, tiny_copy: Path, real_embeddings: Any, counting_embeddings: Any, cli_popen: Any, cli: Any
 ) -> None:
     home = tmp_path / "home"
     old_text = tiny_copy.read_text(encoding="utf-8")
     client = open_client(path=home / "chroma")
-    old = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings)
+    old = ensure_index(read_article(tiny_copy), client=client, embeddings=real_embeddings, reading="default")
     old_created = old.collection.metadata["created"]
 
     # Change the article and rebuild it in another process, one passage per write, then kill it.
@@ -118,31 +119,37 @@ def test_a_build_killed_halfway_leaves_the_old_index_answering(
         f"the build ended on its own before it was killed:\n{progress}"
     )
 
-    # The half-built collection is there, marked unfinished.
+    # The half-built collection is there, marked unfinished; the catalog still serves the old one.
     found = collections(client)
     half = [name for name, meta in found.items() if name != old.name]
     assert len(half) == 1, found
     assert found[half[0]]["complete"] is False
     assert found[old.name]["complete"] is True
+    entry = Catalog(client).get("default")
+    assert entry is not None and (entry.build, entry.building) == (old.name, half[0])
 
     # The old article still opens from its complete collection, embeds nothing, and answers.
     counter = counting_embeddings(real_embeddings)
-    reopened = ensure_index(parse_article(old_text, source=tiny_copy.name), client=client, embeddings=counter)
+    reopened = ensure_index(
+        parse_article(old_text, source=tiny_copy.name), client=client, embeddings=counter, reading="default"
+    )
     assert counter.documents == 0
     assert reopened.name == old.name
     assert reopened.collection.metadata["created"] == old_created
     answer = ChatService(reopened).ask("How much will the work cost?")
     assert not answer["refused"] and "$48 million" in answer["citations"][0]["text"]
 
-    # The changed article is not served from the half-built collection: it is built again in full.
-    counter = counting_embeddings(real_embeddings)
-    rebuilt = ensure_index(read_article(tiny_copy), client=client, embeddings=counter)
-    assert rebuilt.name == half[0]
-    assert counter.documents == rebuilt.collection.count() >= len(rebuilt.chunks)
-    assert rebuilt.collection.metadata["complete"] is True
-    assert set(collections(client)) == {rebuilt.name, old.name}, (
+    # The next `index` says it resumes the unfinished build, and embeds only what is missing.
+    already = client.get_collection(half[0]).count()
+    resumed = cli(["index", str(tiny_copy)], home=home)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming the unfinished build {half[0]}" in resumed.stderr
+    assert f"({already} of " in resumed.stderr
+    assert set(collections(client)) == {half[0], old.name}, (
         "the version before stays for servers still answering from it; nothing half-built is left"
     )
+    assert collections(client)[half[0]]["complete"] is True
+    assert Catalog(client).get("default").build == half[0]  # type: ignore[union-attr]
 
 
 @pytest.fixture

@@ -29,13 +29,13 @@ def opened(monkeypatch: pytest.MonkeyPatch, tiny_service: Any, tmp_path: Path) -
     """Every CLI command gets the fake service; records the settings it was opened with."""
     calls: list[Any] = []
 
-    def open_service(settings: Any, *, progress: bool = False, rebuild: bool = False) -> Any:
+    def open_service(settings: Any, *, progress: bool = False, rebuild: bool = False, **named: Any) -> Any:
         calls.append(settings)
         return tiny_service
 
     monkeypatch.setattr(ui.runtime, "open_from_settings", open_service)
     monkeypatch.setattr(
-        ui.runtime, "rebuild_from_settings", lambda settings: open_service(settings, rebuild=True)
+        ui.runtime, "rebuild_from_settings", lambda settings, **named: open_service(settings, rebuild=True)
     )
     monkeypatch.setenv("ARTICLE_CHAT_HOME", str(tmp_path / "home"))
     return calls
@@ -480,3 +480,77 @@ def test_an_option_after_the_command_wins_over_one_before() -> None:
 
     args = build_parser().parse_args(["--article", "old.md", "ask", "Why?", "--article", "new.md"])
     assert str(args.article) == "new.md" and args.question == "Why?"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["index", "x.md", "--name", "Week 3"],
+        ["ask", "--reading", "WEEK", "Why?"],
+        ["eval", "set.jsonl", "--reading=-x"],
+        ["remove", "a_b"],
+    ],
+)
+def test_a_bad_reading_name_exits_2_before_loading(
+    argv: list[str], never_opened: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == EXIT_USAGE
+    assert "is not a short slug" in one_line_error(capsys.readouterr())
+
+
+def test_index_name_and_ask_reading_reach_the_runtime(
+    monkeypatch: pytest.MonkeyPatch, tiny_service: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def open_service(settings: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return tiny_service
+
+    monkeypatch.setattr(ui.runtime, "open_from_settings", open_service)
+    monkeypatch.setattr(
+        ui.runtime, "rebuild_from_settings", lambda s, **kw: open_service(s, rebuild=True, **kw)
+    )
+    monkeypatch.setenv("ARTICLE_CHAT_HOME", str(tmp_path))
+    assert main(["index", "week3.md", "--name", "week-3"]) == 0
+    assert calls[-1] == {"progress": True, "reading": "week-3", "path": Path("week3.md")}
+    assert main(["index", "--rebuild", "--name", "week-3"]) == 0
+    assert calls[-1] == {"rebuild": True, "reading": "week-3", "path": None}
+    assert main(["ask", "--reading", "week-3", "--json", "What did Powell say?"]) == 0
+    assert calls[-1] == {"progress": False, "reading": "week-3"}
+    capsys.readouterr()
+
+
+def test_list_and_remove(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from index.catalog import Reading
+
+    readings = [
+        Reading("default", build="b1", title="", source="article.txt", chunks=36, built_at=0.0),
+        Reading("tram", build="b2", title="Port Ardley backs the tram", source="tram.md", chunks=34,
+                built_at=86_400.0, building="b3"),
+    ]  # fmt: skip
+    monkeypatch.setattr(ui.runtime, "list_readings", lambda settings: readings)
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "TITLE", "SOURCE", "CHUNKS", "BUILT", "AT", "(UTC)"]
+    assert lines[1].split()[:4] == ["default", "-", "article.txt", "36"]
+    assert "tram" in lines[2] and "1970-01-02 00:00 (a build is unfinished)" in lines[2]
+    monkeypatch.setattr(ui.runtime, "list_readings", lambda settings: [])
+    assert main(["list"]) == 0
+    assert "index FILE --name NAME" in capsys.readouterr().out
+    monkeypatch.setattr(ui.runtime, "remove_from_settings", lambda settings, name: readings[1])
+    assert main(["remove", "tram"]) == 0
+    assert capsys.readouterr().out == "removed reading tram (tram.md, 34 passages)\n"
+
+
+def test_removing_an_unknown_reading_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from index.errors import UnknownReading
+
+    def remove(settings: Any, name: str) -> Any:
+        raise UnknownReading("no reading named 'x' is indexed (indexed: default)")
+
+    monkeypatch.setattr(ui.runtime, "remove_from_settings", remove)
+    assert main(["remove", "x"]) == EXIT_USAGE
+    assert "(indexed: default)" in one_line_error(capsys.readouterr())

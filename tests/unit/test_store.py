@@ -10,6 +10,7 @@ from langchain_core.embeddings import Embeddings
 
 import index.store as store
 from index.article import parse_article, read_article
+from index.catalog import Catalog
 from index.chunks import chunk_article
 from index.errors import IndexUnavailable
 from index.store import COLLECTION_PREFIX, ensure_index, fingerprint
@@ -83,14 +84,16 @@ def test_an_unchanged_article_is_not_embedded_again(
     assert second.collection.metadata["created"] == first.collection.metadata["created"]
 
 
-def test_rebuild_embeds_everything_again(
-    make_index: Any, fake_embeddings: Any, counting_embeddings: Any
+def test_rebuild_embeds_everything_again_beside_the_served_build(
+    make_index: Any, fake_embeddings: Any, counting_embeddings: Any, chroma_client: Any
 ) -> None:
     first = make_index(TEXT, source="again.md")
     counter = counting_embeddings(fake_embeddings)
     rebuilt = make_index(TEXT, source="again.md", embeddings=counter, rebuild=True)
     assert counter.documents == rebuilt.collection.count() >= len(first.chunks)
-    assert rebuilt.name == first.name
+    assert rebuilt.name != first.name, "a rebuild goes into a new collection"
+    assert first.name in names(chroma_client), "the build being served is not removed"
+    assert first.search(first.chunks[0].search_text, k=1)[0].chunk.id == first.chunks[0].id
     assert stored_chunk_ids(rebuilt.collection) == {c.id for c in first.chunks}
 
 
@@ -125,7 +128,7 @@ def test_the_chunker_version_is_part_of_the_fingerprint(monkeypatch: pytest.Monk
     assert fingerprint(article, "m") != before
 
 
-def test_a_build_that_dies_halfway_leaves_the_old_index_serving(
+def test_a_build_that_dies_halfway_leaves_the_old_index_serving_and_is_resumed(
     make_index: Any, chroma_client: Any, fake_embeddings: Any, counting_embeddings: Any
 ) -> None:
     source = "crash.md"
@@ -138,9 +141,9 @@ def test_a_build_that_dies_halfway_leaves_the_old_index_serving(
     # The half-built collection is there but marked unfinished and short of chunks.
     half = [n for n in names(chroma_client) - {old.name} if n.startswith(COLLECTION_PREFIX)]
     changed_article = parse_article(CHANGED, source=source)
-    half_name = COLLECTION_PREFIX + fingerprint(changed_article, fake_embeddings.model_id)[:32]
-    assert half_name in half
-    half_collection = chroma_client.get_collection(half_name)
+    entry = Catalog(chroma_client).get(old.reading)
+    assert entry is not None and entry.build == old.name and entry.building in half
+    half_collection = chroma_client.get_collection(entry.building)
     assert half_collection.metadata["complete"] is False
     assert stored_chunk_ids(half_collection) < {c.id for c in chunk_article(changed_article)}
 
@@ -152,11 +155,13 @@ def test_a_build_that_dies_halfway_leaves_the_old_index_serving(
     target = reopened.chunks[2]
     assert reopened.search(target.search_text, k=1)[0].chunk.id == target.id
 
-    # The next build of the new version starts over instead of trusting the half-built one.
+    # The next build of the new version resumes the half-built one, says so, and embeds the rest.
     counter = counting_embeddings(fake_embeddings)
-    fresh = make_index(CHANGED, source=source, embeddings=counter)
-    assert fresh.name == half_name
-    assert counter.documents == fresh.collection.count() >= len(fresh.chunks)
+    said: list[str] = []
+    fresh = make_index(CHANGED, source=source, embeddings=counter, on_status=said.append)
+    assert fresh.name == entry.building
+    assert any("resuming" in s and "2 of" in s for s in said), said
+    assert counter.documents == fresh.collection.count() - 2
     assert stored_chunk_ids(fresh.collection) == {c.id for c in fresh.chunks}
     assert fresh.collection.metadata["complete"] is True
 
@@ -170,6 +175,7 @@ def test_a_complete_flag_with_missing_chunks_is_rebuilt(
     counter = counting_embeddings(fake_embeddings)
     repaired = make_index(TEXT, source="damaged.md", embeddings=counter)
     assert counter.documents == full
+    assert repaired.name != index.name
     assert repaired.collection.count() == full
     assert stored_chunk_ids(repaired.collection) == {c.id for c in index.chunks}
 
