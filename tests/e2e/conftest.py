@@ -7,6 +7,7 @@ browser started here is stopped at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -87,7 +88,6 @@ def _command() -> list[str]:
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("article-chat-home")
-    log = home / "server.log"
     port = free_port()
     env = {
         **os.environ,
@@ -98,6 +98,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterat
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("ARTICLE_CHAT_ARTICLE", None)
+    with serving(home, env, port=port) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serving(home: Path, env: dict[str, str], *, port: int) -> Iterator[Server]:
+    """``article-chat serve`` on ``port`` with ``env``, its log in ``home``; stopped on exit."""
+    log = home / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
