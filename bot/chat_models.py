@@ -31,6 +31,10 @@ SPEC_FORMS = (
     "(e.g. 'openai:gpt-4o-mini', 'ollama:llama3.2'), or 'llamacpp:/path/to/model.gguf'"
 )
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+# llama.cpp's chat format for a GGUF file that carries no chat template, by its architecture
+# (without one llama-cpp-python falls back to Llama 2's "<<SYS>>" layout, which Gemma copies).
+CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma", "qwen2": "chatml", "qwen3": "chatml"}
+NO_SYSTEM_ROLE = frozenset({"gemma"})  # formats that drop a system message: it joins the first turn
 
 
 def chat_model(spec: str, *, timeout: float = DEFAULT_TIMEOUT_S, env: Mapping[str, str] | None = None) -> Any:
@@ -119,9 +123,9 @@ class LlamaCppChat(BaseChatModel):
             from llama_cpp import Llama
 
             threads = os.cpu_count() or 2
-            self._llama = Llama(
-                model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads, verbose=False
-            )
+            llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads, verbose=False)
+            llama.chat_format = chat_format_for(llama.metadata or {}, llama.chat_format)
+            self._llama = llama
         return self._llama
 
     def _generate(
@@ -143,7 +147,10 @@ class LlamaCppChat(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
         with self._lock:
-            completion = self._model().create_chat_completion(
+            model = self._model()
+            if model.chat_format in NO_SYSTEM_ROLE:
+                payload = system_into_first_turn(payload)
+            completion = model.create_chat_completion(
                 messages=payload,
                 max_tokens=self.max_tokens,
                 temperature=self.temperature,
@@ -158,6 +165,29 @@ class LlamaCppChat(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
+
+
+def chat_format_for(metadata: Mapping[str, str], current: str | None) -> str | None:
+    """The file's own chat template when it has one, else the format its architecture uses."""
+    if "tokenizer.chat_template" in metadata:
+        return current
+    return CHAT_FORMATS.get(metadata.get("general.architecture", ""), current)
+
+
+def system_into_first_turn(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The system message's text put after the first user message, for formats with no system role.
+
+    After, not before: a small base model continues by copying what its turn begins with, and the
+    numbered passages are what it should copy, not the rules.
+    """
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    rest = [dict(m) for m in messages if m["role"] != "system"]
+    first = next((m for m in rest if m["role"] == "user"), None)
+    if system and first is not None:
+        first["content"] = f"{first['content']}\n\n{system}"
+    elif system:
+        rest.insert(0, {"role": "user", "content": system})
+    return rest
 
 
 def _first_line(exc: BaseException) -> str:

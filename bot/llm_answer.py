@@ -208,11 +208,10 @@ class LLMAnswerer:
         for turn in history[-HISTORY_MESSAGES:]:
             kind = HumanMessage if turn["role"] == "user" else AIMessage
             earlier.append(kind(_strip_markers(turn["content"])))
-        numbered = "\n".join(f"[{i}] (¶{c.paragraph}) {c.text}" for i, c in enumerate(passages, start=1))
         title = f" “{self.article.title}”" if self.article.title else ""
         block = prompt("passages").format(
             title=title,
-            passages=numbered,
+            passages=numbered(passages),
             relevant=", ".join(f"[{n}]" for n in relevant) or "none",
             question=question.replace("QUESTION>>>", "QUESTION"),
         )
@@ -371,6 +370,17 @@ def parse(raw: str, passages: int) -> list[Claim]:
         elif cited and sentences:  # markers alone, after the last sentence
             sentences[-1].cited += [p for p in cited if p not in sentences[-1].cited]
     return sentences
+
+
+def numbered(passages: Sequence[Chunk]) -> str:
+    """One passage a line, its number after it as an answer cites it ("... the bridge. [3]"), so a
+    model that copies a sentence copies the right marker; a blank line between paragraphs."""
+    lines: list[str] = []
+    for i, chunk in enumerate(passages, start=1):
+        if lines and chunk.paragraph != passages[i - 2].paragraph:
+            lines.append("")
+        lines.append(f"{chunk.text} [{i}]")
+    return "\n".join(lines)
 
 
 def looks_foreign(question: str) -> bool:

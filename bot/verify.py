@@ -133,6 +133,8 @@ class Verifier:
             _negation_flipped,
             _opposite_word,
             _roles_swapped,
+            _names_substituted,
+            _numbers_misbound,
         ):
             reason = rule(sentence, passage)
             if reason:
@@ -508,6 +510,96 @@ def _roles_swapped(sentence: str, passage: str) -> str:
                     one, other = _word_for(first, sentence), _word_for(second, sentence)
                     return f"“{one}” and “{other}” swap roles compared with the cited passage"
     return ""
+
+
+def _names_substituted(sentence: str, passage: str) -> str:
+    """A name put in another's place before the same word: "the Sunnis won the election" where the
+    passage says "the Shiites won the election", "the Shiite minority" for "the Christian minority".
+    """
+    mine, theirs = _names_before(sentence), _names_before(passage)
+    said = {_key(w) for w in words(_fold(sentence))}
+    for anchor, name in mine.items():
+        other = theirs.get(anchor)
+        # The passage's name must be missing from the sentence: a name moved elsewhere in it
+        # ("founded by Ruth Okafor") is a matter for the roles rule.
+        if other and name and not _same_name(name[0], other[0]) and other[0] not in said:
+            return f"the cited passage has “{other[1]} {anchor[1]}”, not “{name[1]} {anchor[1]}”"
+    return ""
+
+
+def _names_before(text: str) -> dict[tuple[str, str], tuple[str, str] | None]:
+    """Each content word said once, with the name right before it (stopwords skipped) or None:
+    {(stem, word): (key, name)}. Words said twice are left out; they bind no single name."""
+    folded = _fold(text)
+    names = {_key(t) for t, initial, _ in _name_tokens(folded) if not initial}
+    tokens = [w for w in words(folded) if w not in STOPWORDS and len(w) > 1]
+    counts: dict[str, int] = {}
+    for word in tokens:
+        counts[_root(word)] = counts.get(_root(word), 0) + 1
+    out: dict[tuple[str, str], tuple[str, str] | None] = {}
+    for i, word in enumerate(tokens):
+        if _key(word) in names or counts[_root(word)] != 1 or word[0].isdigit():
+            continue
+        before = tokens[i - 1] if i else ""
+        out[(_root(word), word)] = (_key(before), before) if _key(before) in names else None
+    return out
+
+
+def _same_name(a: str, b: str) -> bool:
+    return _same_stem(stem(a), stem(b)) or any(a in g and b in g for g in _ALIASES)
+
+
+# Where the words about a number end (a comma inside "2,000" is no boundary).
+_NUMBER_CLAUSE = re.compile(r"[;:()]|,(?!\d)|\s[-–—]\s|\b(?:and|while|whereas|which|who|whose)\b")
+NUMBER_TIES = 2  # words a number must share with another number's words to count as misbound
+
+
+def _numbers_misbound(sentence: str, passage: str) -> str:
+    """A number the passage gives for something else: "the national government will borrow £110
+    million" where the passage says "the government has promised £250 million, the city will
+    borrow £110 million". A number is bound to the words next to it in its clause; the sentence's
+    words for a number must not match the passage's words for another number better than its own
+    (by at least ``NUMBER_TIES`` words)."""
+    theirs = _number_words(passage, after=True)  # the passage's words on either side may be meant
+    for values, stems in _number_words(sentence):
+        own = set().union(*(w for v, w in theirs if v & values))
+        other = set().union(*(w for v, w in theirs if not v & values)) - own
+        tied = stems & other
+        if len(tied) >= NUMBER_TIES and len(tied) > len(stems & own):
+            number, word = f"{min(values):g}", _word_for(min(tied), sentence)
+            return f"the cited passage gives “{number}” for something else, not for “{word}”"
+    return ""
+
+
+def _number_words(text: str, *, after: bool = False) -> list[tuple[frozenset[float], set[str]]]:
+    """Each number's values with the content stems before it in its clause, back to the previous
+    number (and, with ``after`` or when none stand before it, those after it, up to the next); a
+    number in a list or range ("five, six, 12 years", "31 to 24") shares the words of the first."""
+    folded = _fold(text)
+    found = numbers(folded)
+    out: list[tuple[frozenset[float], set[str]]] = []
+    for i, number in enumerate(found):
+        gap = folded[found[i - 1].end if i else 0 : number.start]
+        if i and _LIST_GAP.fullmatch(gap):
+            out.append((number.values, out[-1][1]))
+            continue
+        stems = _number_stems(_NUMBER_CLAUSE.split(gap)[-1])
+        if after or not stems:
+            rest = folded[number.end : found[i + 1].start if i + 1 < len(found) else None]
+            stems |= _number_stems(_NUMBER_CLAUSE.split(rest)[0])
+        out.append((number.values, stems))
+    return out
+
+
+# Numbers in a list or a range: "five, six or eight", "31 to 24", "2019-2021".
+_LIST_GAP = re.compile(r"[\s,]*(?:(?:and|or|to|[-–])\s*)?")
+
+
+def _number_stems(text: str) -> set[str]:
+    return {w for w in _content(text) if w not in _FRAMING and w not in _SCALE_WORDS}
+
+
+_SCALE_WORDS = frozenset({"hundr", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
 
 
 # Small words that orient a relation as much as a verb does: "larger than", "allied against".

@@ -99,7 +99,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterat
 @contextlib.contextmanager
 def running_server(home: Path, env: dict[str, str]) -> Iterator[Server]:
     """`article-chat serve` on a free loopback port with ``home`` as its data dir; stopped on exit."""
-    log = home / "server.log"
     port = free_port()
     env = {
         **os.environ,
@@ -109,6 +108,14 @@ def running_server(home: Path, env: dict[str, str]) -> Iterator[Server]:
         **env,
     }
     env.pop("ARTICLE_CHAT_ARTICLE", None)
+    with serving(home, env, port=port) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serving(home: Path, env: dict[str, str], *, port: int) -> Iterator[Server]:
+    """``article-chat serve`` on ``port`` with ``env``, its log in ``home``; stopped on exit."""
+    log = home / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],

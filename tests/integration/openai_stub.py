@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1, for driving the real langchain-openai client.
 
 Each request to ``/v1/chat/completions`` takes the next step of the script: a reply (sent as SSE
-chunks when the client asks to stream), an HTTP status, a delay, or a garbage body.
+chunks when the client asks to stream), an HTTP status, a delay, or a garbage body. When the
+script runs out, ``Script.default`` answers (HTTP 500 unless set).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 
 @dataclass
 class Step:
-    reply: str = ""
+    reply: str | Callable[[dict[str, Any]], str] = ""  # a function writes the reply from the request
     status: int = 200
     delay: float = 0.0  # seconds before the first byte
     garbage: bytes | None = None  # sent as the whole body instead of JSON
@@ -28,6 +30,7 @@ class Step:
 class Script:
     steps: deque[Step] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    default: Step = field(default_factory=lambda: Step(status=500))
 
     def then(self, *steps: Step | str) -> Script:
         self.steps.extend(Step(reply=s) if isinstance(s, str) else s for s in steps)
@@ -48,16 +51,17 @@ class StubServer:
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 script.requests.append(body)
-                step = script.steps.popleft() if script.steps else Step(status=500)
+                step = script.steps.popleft() if script.steps else script.default
                 time.sleep(step.delay)
+                reply = step.reply(body) if callable(step.reply) else step.reply
                 if step.status != 200:
                     self._send(step.status, json.dumps({"error": {"message": "scripted failure"}}).encode())
                 elif step.garbage is not None:
                     self._send(200, step.garbage)
                 elif body.get("stream"):
-                    self._stream(step.reply, body.get("model", "stub"))
+                    self._stream(reply, body.get("model", "stub"))
                 else:
-                    self._send(200, json.dumps(_completion(step.reply, body.get("model", "stub"))).encode())
+                    self._send(200, json.dumps(_completion(reply, body.get("model", "stub"))).encode())
 
             def _send(self, status: int, payload: bytes) -> None:
                 self.send_response(status)

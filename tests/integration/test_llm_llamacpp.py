@@ -48,6 +48,12 @@ def test_gemma_answers_through_the_cli_and_every_sentence_is_checked(
     answer = json.loads(result.stdout)
     assert answer["answerer"] == "llamacpp:gemma3-270m.gguf", answer  # the model answered, no fallback
     assert answer["notice"] is None
+    assert_every_sentence_checked(answer)
+
+
+def assert_every_sentence_checked(answer: dict[str, Any]) -> None:
+    """Each sentence of a model's answer is supported by what it cites, or listed in ``unsupported``;
+    every citation is the article's exact text."""
     article = read_article().text
     verifier = Verifier(article)
     by_n = {c["n"]: c for c in answer["citations"]}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat_models import chat_model, model_name
+from bot.chat_models import chat_format_for, chat_model, model_name, system_into_first_turn
 from bot.errors import AnswererUnavailable, InputError
 from ui.settings import Settings
 
@@ -67,3 +67,28 @@ def test_cli_rejects_a_bad_llm_spec_in_one_line(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err.strip()
     assert err.startswith("article-chat: unknown language model 'gpt4'") and "\n" not in err
     assert not (tmp_path / "chroma").exists()  # it failed before opening the index
+
+
+def test_a_gguf_without_a_chat_template_gets_its_architectures_format() -> None:
+    assert chat_format_for({"general.architecture": "gemma3"}, "llama-2") == "gemma"
+    assert chat_format_for({"general.architecture": "unknown"}, "llama-2") == "llama-2"
+    with_template = {"general.architecture": "gemma3", "tokenizer.chat_template": "{{ messages }}"}
+    assert chat_format_for(with_template, "chat_template.default") == "chat_template.default"
+
+
+def test_the_system_message_joins_the_first_user_turn_for_formats_without_one() -> None:
+    messages = [
+        {"role": "system", "content": "Rules."},
+        {"role": "user", "content": "Q1"},
+        {"role": "assistant", "content": "A1"},
+        {"role": "user", "content": "Q2"},
+    ]
+    assert system_into_first_turn(messages) == [
+        {"role": "user", "content": "Q1\n\nRules."},
+        {"role": "assistant", "content": "A1"},
+        {"role": "user", "content": "Q2"},
+    ]
+    assert messages[1]["content"] == "Q1", "the caller's messages are left alone"
+    assert system_into_first_turn([{"role": "system", "content": "Rules."}]) == [
+        {"role": "user", "content": "Rules."}
+    ]

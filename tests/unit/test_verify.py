@@ -421,3 +421,43 @@ def test_a_swapped_surname_beside_the_right_first_name_is_caught() -> None:
     check = verifier.check("Colin Rumsfeld recalled opposing the intervention.", [passage])
     assert not check.supported
     assert "Rumsfeld" in check.reason
+
+
+def test_a_number_given_for_something_else_is_caught() -> None:
+    passage = (
+        "The regional government will pay £40 million, the county will lend £15 million, "
+        "and a toll pays the rest."
+    )
+    verifier = Verifier(passage)
+    check = verifier.check("The regional government will lend £15 million.", [passage])
+    assert not check.supported and "for something else" in check.reason
+    for faithful in (
+        "The county will lend £15 million and the regional government £40 million.",
+        "A toll pays the rest, after £40 million from the regional government.",
+    ):
+        assert_supported(verifier.check(faithful, [passage]))
+
+
+def test_a_number_in_a_list_keeps_the_words_of_the_list() -> None:
+    passage = "Engineers expect repairs to take four, six or eight months, and the bridge to reopen in 2027."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("Engineers expect the repairs could take eight months.", [passage]))
+    assert not verifier.check("The bridge will reopen in eight months.", [passage]).supported
+
+
+def test_a_name_put_in_another_names_place_is_caught() -> None:
+    passage = (
+        "In the war between Christian and Shiite factions, troops fought on the side of the Christian "
+        "minority, and since the Shiites won the vote, the Christians have boycotted parliament."
+    )
+    verifier = Verifier(passage)
+    for changed, reason in (
+        ("Troops fought on the side of the Shiite minority.", "“christian minority”, not “shiite minority”"),
+        ("Since the Christians won the vote, they have boycotted parliament.", "“shiites won”"),
+    ):
+        check = verifier.check(changed, [passage])
+        assert not check.supported and reason in check.reason, check
+    assert_supported(verifier.check("Troops sided with the Christian minority.", [passage]))
+    assert_supported(
+        verifier.check("Since the Shiites won the vote, the Christians boycott parliament.", [passage])
+    )
