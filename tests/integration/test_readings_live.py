@@ -175,16 +175,21 @@ def test_two_readings_answered_by_one_server(served: Server) -> None:
 def test_a_second_builder_waits_for_the_first(tmp_path: Path, cli_home: Any) -> None:
     home = tmp_path / "home"
     shutil.copytree(cli_home.path, home)
+    # Long enough (hundreds of passages, one per batch) that the first build is still running
+    # when the second process has started, even on a loaded machine.
+    article = tmp_path / "long.md"
+    article.write_text("\n\n".join([(DATA / "other_article.md").read_text(encoding="utf-8")] * 12))
+    build = ["index", str(article), "--name", "long", "--rebuild"]
     env = clean_env(home, ARTICLE_CHAT_INDEX_BATCH_SIZE="1")
-    first = subprocess.Popen([*cli_command(), "index", "--rebuild"], stderr=subprocess.PIPE, env=env)
+    first = subprocess.Popen([*cli_command(), *build], stderr=subprocess.PIPE, env=env)
     assert first.stderr is not None
     seen = b""
     while b"building article-chat-" not in seen:  # the first holds the lock once it says so
         chunk = first.stderr.read1(4096)  # type: ignore[attr-defined]
         assert chunk, seen
         seen += chunk
-    second = run_cli(["index", "--rebuild"], home=home, ARTICLE_CHAT_INDEX_BATCH_SIZE="1")
-    first.communicate(timeout=120)
+    second = run_cli(build, home=home, ARTICLE_CHAT_INDEX_BATCH_SIZE="1")
+    first.communicate(timeout=300)
     assert first.returncode == 0
     assert second.returncode == 0, second.stderr
     waited = second.stderr.index("is being built by pid")
