@@ -20,7 +20,7 @@ from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem, words
 from bot.whole_article import WholeArticle
 from index.article import Article
-from index.chunks import SPEECH_VERBS, Chunk, find_names
+from index.chunks import SPEECH_VERBS, TITLES, Chunk, find_names
 
 MAX_SENTENCES = 3
 EXTRA_SENTENCE_RATIO = 0.9  # a second sentence must score this close to the best one
@@ -184,12 +184,13 @@ class ExtractiveAnswerer:
         wanted = {w for w in words(person) if w not in STOPWORDS}
         named = {c.paragraph for c in self._chunks if wanted & set(words(c.text))}
         for chunk in self._chunks:
-            if any(wanted & set(words(s)) for s in chunk.speakers):
+            if any(same_person(person, s) for s in chunk.speakers):
                 return True
-            if chunk.paragraph in named and chunk.quotes and _PRONOUN_SAYS.search(chunk.text):
-                return True  # "..., he says" beside X's name: the quote may well be X's
+            unattributed = any(q.speaker is None for q in chunk.quotes)
+            if chunk.paragraph in named and unattributed and _PRONOUN_SAYS.search(chunk.text):
+                return True  # "..., he says" beside X's name, given to no one: it may well be X's
             for name in chunk.people:
-                if wanted & set(words(name)) and re.search(
+                if same_person(person, name) and re.search(
                     rf"{re.escape(name.split()[-1])}\W+(?:\w+\W+){{0,12}}?({SPEECH_VERBS})\b", chunk.text
                 ):
                     return True
@@ -393,6 +394,14 @@ def _pairs(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:], strict=False))
 
 
+def same_person(a: str, b: str) -> bool:
+    """Whether two mentions may name one person: one's name words hold the other's ("Powell",
+    "Colin Powell", "Secretary Powell"), but "Arne Halvorsen" is not "Ingrid Halvorsen"."""
+    first = {w for w in words(a) if w not in STOPWORDS and w not in TITLES}
+    second = {w for w in words(b) if w not in STOPWORDS and w not in TITLES}
+    return bool(first and second) and (first <= second or second <= first)
+
+
 def _continues_quote(chunk: Chunk, following: Chunk) -> bool:
     speakers = set(chunk.speakers)
     return bool(speakers) and bool(speakers & set(following.speakers))
@@ -401,7 +410,7 @@ def _continues_quote(chunk: Chunk, following: Chunk) -> bool:
 def _speaker_bonus(subject: str, chunk: Chunk) -> float:
     subject_words = set(content_stems(subject))
     for speaker in chunk.speakers:
-        if subject_words & set(content_stems(speaker)):
+        if same_person(subject, speaker):
             return 0.5
     text_words = set(content_stems(chunk.text))
     if subject_words & text_words and re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I):
