@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.grounding import Grounding, has_answer_type
+from bot.answerability import has_answer_type
+from bot.grounding import Grounding
 from bot.question import Question
 from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem, words
@@ -150,11 +151,10 @@ class ExtractiveAnswerer:
         if whole:
             return whole
         asked = Question.parse(question, query)
-        # A title, heading or byline names the subject; it never answers a question about it.
-        candidates = [c for c in candidates if c.chunk.paragraph in self._body]
+        candidates = self.citable(candidates)
         if not candidates:
             return Answer(refusal_text(), refused=True)
-        speaker = self._resolve_person(asked.subject)
+        speaker = self.resolve_person(asked.subject)
         if (
             speaker
             and asked.asks_words
@@ -163,9 +163,8 @@ class ExtractiveAnswerer:
             and (not_quoted := self._not_quoted(speaker))
         ):
             return not_quoted
-        said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
         ranked = self._rank(
-            asked, candidates, said[0] if said else "", speaker=speaker, bare=is_bare(question, history)
+            asked, candidates, last_answer(history), speaker=speaker, bare=is_bare(question, history)
         )
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
@@ -177,6 +176,21 @@ class ExtractiveAnswerer:
         answer = self._cite(self._choose(ranked, quote=bool(speaker)), attribute=bool(speaker))
         answer.features = verdict.features
         return answer
+
+    def citable(self, candidates: Sequence[Scored]) -> list[Scored]:
+        """The candidates that may answer: a title, heading or byline names the subject, it never
+        answers a question about it."""
+        return [c for c in candidates if c.chunk.paragraph in self._body]
+
+    def signal_rows(
+        self, question: str, query: str, candidates: Sequence[Scored], history: Sequence[dict[str, str]] = ()
+    ) -> tuple[list[Scored], np.ndarray]:
+        """The citable candidates and their ``SIGNALS``, as ``answer`` ranks them (for fitting)."""
+        asked = Question.parse(question, query)
+        kept = self.citable(candidates)
+        speaker = self.resolve_person(asked.subject)
+        bare = is_bare(question, history)
+        return kept, self.signals(asked, kept, last_answer(history), speaker=speaker, bare=bare)
 
     def _speaks(self, person: str) -> bool:
         """Whether the article may give ``person``'s words: a quote attributed to them, "X said/told
@@ -271,7 +285,7 @@ class ExtractiveAnswerer:
             for pair in _POSSESSED.findall(asked.query)
             for w in pair
             if w and w.lower() not in STOPWORDS
-        }
+        } | {stem(w) for w in asked.asked_for}  # "Which hospital ...?": the answer names a hospital
         # The sentence after the last answer: where "Why?" or "And then?" usually points.
         after_said = {
             following.id
@@ -349,7 +363,7 @@ class ExtractiveAnswerer:
         following = self._chunks[position + 1]
         return following if following.paragraph == chunk.paragraph else None
 
-    def _resolve_person(self, subject: str | None) -> str | None:
+    def resolve_person(self, subject: str | None) -> str | None:
         """A role ("the bakery owner") -> the person the article introduces with it."""
         if not subject or find_names(subject):
             return subject
@@ -383,6 +397,12 @@ def balance_quotes(sentence: str) -> str:
     if sentence.count('"') % 2 == 1:
         return sentence + '"'
     return sentence
+
+
+def last_answer(history: Sequence[dict[str, str]]) -> str:
+    """What the bot said last, or ""."""
+    said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
+    return said[0] if said else ""
 
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:

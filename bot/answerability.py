@@ -33,6 +33,7 @@ FEATURES = (
     "name_missing",  # a name in the question the passage does not have
     "type_missing",  # the question wants a number, date or name the passage lacks
     "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
+    "asked_missing",  # the thing asked for ("Which surgeon ...?") is not in the passage, or is someone else's
 )
 
 NUMBER_WORDS = {
@@ -80,6 +81,13 @@ for _a, _b in _OPPOSITES:
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]*")
 DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?)\b", re.I)
+# Besides a date or a day/month/season word: a passage with these can say when.
+_TIME_CUES = re.compile(
+    r"\b(ago|since|until|yesterday|today|tomorrow|week|weeks|month|months|year|years|century|"
+    r"decade|decades|morning|evening|night)\b",
+    re.IGNORECASE,
+)
+_VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
 
@@ -173,6 +181,16 @@ def time_words(text: str) -> dict[int, set[str]]:
     return out
 
 
+def has_answer_type(wants: str | None, text: str) -> bool:
+    """Whether ``text`` holds what a question of kind ``wants`` asks for: a number ("How long?" is
+    answered by "a century" too) or a date. The one definition, for ranking and refusing alike."""
+    if wants == "number":
+        return bool(numbers(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
+    if wants == "time":
+        return bool(time_words(text) or _TIME_CUES.search(text))
+    return True
+
+
 class Aligner:
     """Computes ``FEATURES`` for a question and a passage of one article."""
 
@@ -201,6 +219,8 @@ class Aligner:
         dense: float,
         wants: str | None = None,
         unknown_shortfall: float = 0.0,
+        asked_for: Sequence[str] = (),
+        owner: str | None = None,
     ) -> tuple[dict[str, float], list[str]]:
         """The features, and the question's specific words the passage lacks (for the reason)."""
         passage_words = set(words(passage))
@@ -229,13 +249,10 @@ class Aligner:
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         name_missing = any(n not in near and stem(n) not in near_stems and n not in STOPWORDS for n in names)
-        type_missing = False
-        if wants == "number":  # "How long?" is answered by "a century" too
-            type_missing = not passage_numbers and not DURATION.search(passage)
-        elif wants == "time":
-            type_missing = not passage_times and not re.search(
-                r"\b(ago|since|until|year|years|month|week|day|century|decade)\b", passage, re.I
-            )
+        type_missing = not has_answer_type(wants, passage)
+        asked_missing = any(stem(w) not in near_stems for w in asked_for) or _owned_by_another(
+            passage, asked_for, owner
+        )
         features = {
             "score": score,
             "dense": dense,
@@ -249,5 +266,16 @@ class Aligner:
             "name_missing": float(name_missing),
             "type_missing": float(type_missing),
             "unknown_shortfall": unknown_shortfall,
+            "asked_missing": float(asked_missing),
         }
         return features, missing
+
+
+def _owned_by_another(passage: str, asked_for: Sequence[str], owner: str | None) -> bool:
+    """ "the hospital's chief negotiator" asked, "the union's chief negotiator" in the passage."""
+    if not owner or not asked_for:
+        return False
+    owners = re.findall(
+        rf"([\w-]+)(?:'s|’s)\s+(?:[\w-]+\s+){{0,2}}?{re.escape(asked_for[-1])}", passage, re.I
+    )
+    return bool(owners) and all(o.lower() not in owner.split() for o in owners)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.answerability import DURATION, Aligner, Model, default_model
+from bot.answerability import Aligner, Model, default_model
 from bot.guard import is_injection, is_other_task
 from bot.question import Question
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
@@ -29,24 +29,6 @@ SYNONYM_SIMILARITY = 0.6  # a word the article lacks still counts if it is this 
 # and our own sets: the fitted model has too few such questions to learn it.
 MIN_SCORE, UNKNOWN_PENALTY, CLOSE_IN_MEANING = 0.35, 0.5, 0.5
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
-_TIME_WORDS = re.compile(
-    r"\b(1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
-    r"tomorrow|week|month|year|years|ago|since|until|spring|summer|autumn|fall|winter|century|"
-    r"decade|morning|evening|night)\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
-                     r"hundred|thousand|million|billion|half|several|few)\b", re.IGNORECASE)  # fmt: skip
-
-
-def has_answer_type(wants: str | None, text: str) -> bool:
-    """Whether ``text`` holds what a question of kind ``wants`` asks for (a number, a date)."""
-    if wants == "number":  # "How long?" is answered by "a century" too
-        return bool(_NUMBER.search(text) or DURATION.search(text))
-    if wants == "time":
-        return bool(_TIME_WORDS.search(text))
-    return True
 
 
 @dataclass
@@ -115,6 +97,8 @@ class Grounding:
             dense=best.dense,
             wants=question.wants,
             unknown_shortfall=max((SYNONYM_SIMILARITY - s for s in unknown.values()), default=0.0),
+            asked_for=question.asked_for,
+            owner=question.owner,
         )
         if question.wants == "name":
             features["type_missing"] = float(not self._new_name(question.text, best.chunk.text))

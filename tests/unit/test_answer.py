@@ -283,3 +283,15 @@ def test_someone_named_beside_a_quote_given_to_another_is_not_quoted(fake_embedd
     for question in ("What did Solveig say about the river?", "What did Arne Vale say about the river?"):
         answer = answerer.answer(question, question, candidates)
         assert answer.refused and "never quotes" in answer.text, question
+
+
+def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: Any) -> None:
+    # Each sentence holds one of the question's words; "Which ship ...?" wants the one with a ship.
+    article = parse_article("The captain was tired. The ship was old. The river was wide.")
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks[:2]]
+    question = "Which ship did the captain sail?"
+    _, rows = answerer.signal_rows(question, question, candidates)
+    overlap = rows[:, 1]
+    assert overlap[1] > overlap[0]
