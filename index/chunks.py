@@ -136,12 +136,9 @@ def chunk_article(article: Article) -> list[Chunk]:
             quotes = tuple(
                 replace(q, speaker=known.get(q.speaker, q.speaker)) if q.speaker else q for q in quotes
             )
-            if (
-                not quotes
-                and last_speaker
-                and _inside_quote(article.text[paragraph.start : sentence.start + 1])
-            ):
-                # A middle sentence of a quote that runs over several sentences.
+            if not quotes and _inside_quote(article.text[paragraph.start : sentence.start + 1]):
+                # A middle sentence of a quote that runs over several sentences: someone's words
+                # (whose, if the quote's start said), never the author's.
                 quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, last_speaker),)
             last_speaker = next((q.speaker for q in reversed(quotes) if q.speaker), last_speaker)
             people = list(

@@ -213,3 +213,12 @@ def test_a_quote_given_to_a_surname_names_the_person_in_full() -> None:
         '"You never trust the river," Vale said.'
     )
     assert speaker_of(text, "You never trust") == "Ingrid Vale"
+
+
+def test_the_rest_of_a_quote_with_no_known_speaker_is_still_a_quote() -> None:
+    article = parse_article(
+        'The ferry needs work. "It is a beautiful old thing. But it burns diesel, and that has to change."'
+    )
+    last = chunk_article(article)[-1]
+    assert last.text.startswith("But it burns")
+    assert [q.speaker for q in last.quotes] == [None], "someone's words, not the author's"
