@@ -167,6 +167,34 @@ def numbers(text: str) -> set[float]:
     return found
 
 
+_AMOUNT = re.compile(
+    rf"(\d[\d,.]*\d|\d|\b(?:{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})\b)[\s-]+([a-z]+)",
+    re.IGNORECASE,
+)
+
+
+_NOT_COUNTS = {"one", "first", "second", "third", "fourth", "fifth", "half"}  # "one of", "the first time"
+
+
+def amounts(text: str) -> set[tuple[float, str]]:
+    """Numbers with the word they count: "six weeks" -> (6, "week"), "28-bed" -> (28, "bed")."""
+    found = set()
+    for match in _AMOUNT.finditer(text.replace("’", "'")):
+        raw, unit = match.group(1).lower(), match.group(2).lower()
+        if raw in _NOT_COUNTS:
+            continue
+        if raw in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[raw])
+        else:
+            try:
+                value = float(raw.replace(",", ""))
+            except ValueError:
+                continue
+        if unit not in STOPWORDS and unit not in NUMBER_WORDS:
+            found.add((value, stem(unit)))
+    return found
+
+
 def time_words(text: str) -> dict[int, set[str]]:
     """Day, month, season and time-of-day words by class, and four-digit years (class -1)."""
     out: dict[int, set[str]] = {}
@@ -241,6 +269,12 @@ class Aligner:
         passage_numbers = numbers(passage)
         number_clash = bool(asked_numbers - passage_numbers) and bool(
             passage_numbers or asked_numbers & self._article_numbers
+        )
+        # "six months" asked where the passage says "six weeks": the same number of another thing.
+        asked_amounts, passage_amounts = amounts(question_text), amounts(passage)
+        number_clash = number_clash or any(
+            (value, unit) not in passage_amounts and any(v == value for v, _ in passage_amounts)
+            for value, unit in asked_amounts
         )
         asked_times, passage_times = time_words(question_text), time_words(passage)
         time_clash = any(

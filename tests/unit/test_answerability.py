@@ -120,3 +120,10 @@ def test_a_passage_without_the_thing_asked_for_or_with_someone_elses_lacks_it() 
     union = "Linda Varga is the union's chief negotiator."
     assert features("Who is the hospital's chief negotiator?", union)["asked_missing"] == 1
     assert features("Who is the union's chief negotiator?", union)["asked_missing"] == 0
+
+
+def test_the_same_number_of_another_thing_clashes() -> None:
+    passage = "She collected 4,300 signatures in six weeks."
+    assert features("How many signatures did she collect in six months?", passage)["number_clash"] == 1
+    assert features("How many signatures did she collect in six weeks?", passage)["number_clash"] == 0
+    assert features("How many signatures did she collect?", passage)["number_clash"] == 0
