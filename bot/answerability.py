@@ -29,7 +29,7 @@ FEATURES = (
     "missing_count",  # how many question words the passage lacks (capped, 0..1)
     "number_clash",  # the question's number is not the passage's
     "time_clash",  # the question's day, month or year is not the passage's
-    "opposite",  # the question says "north" where the passage says "south"
+    "opposite",  # "north" where the passage says "south", "the Dunmore mudbank" where "the Castlepoint mudbank"
     "name_missing",  # a name in the question the passage does not have
     "type_missing",  # the question wants a number, date or name the passage lacks
     "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
@@ -281,6 +281,7 @@ class Aligner:
             cls in passage_times and not values & passage_times[cls] for cls, values in asked_times.items()
         )
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
+        opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         name_missing = any(n not in near and stem(n) not in near_stems and n not in STOPWORDS for n in names)
         type_missing = not has_answer_type(wants, passage)
@@ -313,3 +314,20 @@ def _owned_by_another(passage: str, asked_for: Sequence[str], owner: str | None)
         rf"([\w-]+)(?:'s|’s)\s+(?:[\w-]+\s+){{0,2}}?{re.escape(asked_for[-1])}", passage, re.I
     )
     return bool(owners) and all(o.lower() not in owner.split() for o in owners)
+
+
+def swapped_modifier(question: str, passage: str, near_stems: set[str]) -> bool:
+    """ "the Dunmore mudbank" asked, "the Castlepoint mudbank" in the passage: the same thing under
+    another name, the way "north" stands for "south"."""
+    named = re.compile(r"\b([A-Z][\w’'-]+)\s+([a-z]+)\b")
+    elsewhere: dict[str, set[str]] = {}
+    for match in named.finditer(passage):
+        if match.group(1).lower() in STOPWORDS:  # "She received": a pronoun may well mean the one asked about
+            continue
+        elsewhere.setdefault(stem(match.group(2)), set()).add(match.group(1).lower())
+    for match in named.finditer(question[1:]):
+        name, noun = match.group(1).lower(), stem(match.group(2))
+        if noun not in STOPWORDS and name not in near_stems and stem(name) not in near_stems:
+            if elsewhere.get(noun, set()) - {name}:
+                return True
+    return False

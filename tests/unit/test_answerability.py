@@ -127,3 +127,12 @@ def test_the_same_number_of_another_thing_clashes() -> None:
     assert features("How many signatures did she collect in six months?", passage)["number_clash"] == 1
     assert features("How many signatures did she collect in six weeks?", passage)["number_clash"] == 0
     assert features("How many signatures did she collect?", passage)["number_clash"] == 0
+
+
+def test_the_same_thing_under_another_name_is_a_swap() -> None:
+    passage = "She ran the ferry aground twice on the Castlepoint mudbank."
+    assert features("Who ran the ferry aground on the Dunmore mudbank?", passage)["opposite"] == 1
+    assert features("Who ran the ferry aground on the Castlepoint mudbank?", passage)["opposite"] == 0
+    # A pronoun before the word may mean the very person asked about.
+    said = "She received a bravery award from the society."
+    assert features("What honour did Halvorsen receive?", said)["opposite"] == 0
