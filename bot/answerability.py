@@ -29,7 +29,7 @@ FEATURES = (
     "missing_count",  # how many question words the passage lacks (capped, 0..1)
     "number_clash",  # the question's number is not the passage's
     "time_clash",  # the question's day, month or year is not the passage's
-    "opposite",  # "north" where the passage says "south", "the Dunmore mudbank" where "the Castlepoint mudbank"
+    "opposite",  # "north" where the passage says "south"; "the Dunmore mudbank" for "the Castlepoint one"
     "name_missing",  # a name in the question the passage does not have
     "type_missing",  # the question wants a number, date or name the passage lacks
     "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
