@@ -32,11 +32,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.answer import HAND_WEIGHTS, SIGNALS, Answer, is_bare  # noqa: E402
+from bot.answer import HAND_WEIGHTS, SIGNALS, Answer  # noqa: E402
 from bot.answerability import FEATURES, Model  # noqa: E402
 from bot.chain import build_chain  # noqa: E402
 from bot.evaluate import _norm, load_rows  # noqa: E402
-from bot.question import Question  # noqa: E402
 from bot.service import open_service  # noqa: E402
 from index.article import read_article  # noqa: E402
 from index.embeddings import SentenceEmbeddings  # noqa: E402
@@ -133,21 +132,10 @@ def ranking_examples(records: Sequence[dict]) -> list[tuple[dict, np.ndarray, np
     for r in records:
         if not r["answerable"] or r["inputs"] is None:
             continue
-        answerer = r["answerer"]
-        question, query, candidates, history = r["inputs"]
-        candidates = [c for c in candidates if c.chunk.paragraph in answerer._body]
+        candidates, signals = r["answerer"].signal_rows(*r["inputs"])
         gold = np.asarray([any(g in _norm(c.chunk.text) for g in r["gold"]) for c in candidates])
         if not gold.any() or gold.all():
             continue
-        asked = Question.parse(question, query)
-        said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
-        signals = answerer.signals(
-            asked,
-            candidates,
-            said[0] if said else "",
-            speaker=answerer._resolve_person(asked.subject),
-            bare=is_bare(question, history),
-        )
         examples.append((r, signals, gold))
     return examples
 

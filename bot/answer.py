@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from bot.grounding import Grounding, has_answer_type
+from bot.answerability import has_answer_type
+from bot.grounding import Grounding
 from bot.question import Question
 from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem, words
 from bot.whole_article import WholeArticle
 from index.article import Article
-from index.chunks import SPEECH_VERBS, Chunk, find_names
+from index.chunks import SPEECH_VERBS, TITLES, Chunk, find_names
 
 MAX_SENTENCES = 3
 EXTRA_SENTENCE_RATIO = 0.9  # a second sentence must score this close to the best one
@@ -150,11 +151,10 @@ class ExtractiveAnswerer:
         if whole:
             return whole
         asked = Question.parse(question, query)
-        # A title, heading or byline names the subject; it never answers a question about it.
-        candidates = [c for c in candidates if c.chunk.paragraph in self._body]
+        candidates = self.citable(candidates)
         if not candidates:
             return Answer(refusal_text(), refused=True)
-        speaker = self._resolve_person(asked.subject)
+        speaker = self.resolve_person(asked.subject)
         if (
             speaker
             and asked.asks_words
@@ -163,9 +163,8 @@ class ExtractiveAnswerer:
             and (not_quoted := self._not_quoted(speaker))
         ):
             return not_quoted
-        said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
         ranked = self._rank(
-            asked, candidates, said[0] if said else "", speaker=speaker, bare=is_bare(question, history)
+            asked, candidates, last_answer(history), speaker=speaker, bare=is_bare(question, history)
         )
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
@@ -178,18 +177,34 @@ class ExtractiveAnswerer:
         answer.features = verdict.features
         return answer
 
+    def citable(self, candidates: Sequence[Scored]) -> list[Scored]:
+        """The candidates that may answer: a title, heading or byline names the subject, it never
+        answers a question about it."""
+        return [c for c in candidates if c.chunk.paragraph in self._body]
+
+    def signal_rows(
+        self, question: str, query: str, candidates: Sequence[Scored], history: Sequence[dict[str, str]] = ()
+    ) -> tuple[list[Scored], np.ndarray]:
+        """The citable candidates and their ``SIGNALS``, as ``answer`` ranks them (for fitting)."""
+        asked = Question.parse(question, query)
+        kept = self.citable(candidates)
+        speaker = self.resolve_person(asked.subject)
+        bare = is_bare(question, history)
+        return kept, self.signals(asked, kept, last_answer(history), speaker=speaker, bare=bare)
+
     def _speaks(self, person: str) -> bool:
         """Whether the article may give ``person``'s words: a quote attributed to them, "X said/told
         that", or a paragraph naming them with a quote a pronoun speaks ("..., he says")."""
         wanted = {w for w in words(person) if w not in STOPWORDS}
         named = {c.paragraph for c in self._chunks if wanted & set(words(c.text))}
         for chunk in self._chunks:
-            if any(wanted & set(words(s)) for s in chunk.speakers):
+            if any(same_person(person, s) for s in chunk.speakers):
                 return True
-            if chunk.paragraph in named and chunk.quotes and _PRONOUN_SAYS.search(chunk.text):
-                return True  # "..., he says" beside X's name: the quote may well be X's
+            unattributed = any(q.speaker is None for q in chunk.quotes)
+            if chunk.paragraph in named and unattributed and _PRONOUN_SAYS.search(chunk.text):
+                return True  # "..., he says" beside X's name, given to no one: it may well be X's
             for name in chunk.people:
-                if wanted & set(words(name)) and re.search(
+                if same_person(person, name) and re.search(
                     rf"{re.escape(name.split()[-1])}\W+(?:\w+\W+){{0,12}}?({SPEECH_VERBS})\b", chunk.text
                 ):
                     return True
@@ -270,7 +285,7 @@ class ExtractiveAnswerer:
             for pair in _POSSESSED.findall(asked.query)
             for w in pair
             if w and w.lower() not in STOPWORDS
-        }
+        } | {stem(w) for w in asked.asked_for}  # "Which hospital ...?": the answer names a hospital
         # The sentence after the last answer: where "Why?" or "And then?" usually points.
         after_said = {
             following.id
@@ -348,7 +363,7 @@ class ExtractiveAnswerer:
         following = self._chunks[position + 1]
         return following if following.paragraph == chunk.paragraph else None
 
-    def _resolve_person(self, subject: str | None) -> str | None:
+    def resolve_person(self, subject: str | None) -> str | None:
         """A role ("the bakery owner") -> the person the article introduces with it."""
         if not subject or find_names(subject):
             return subject
@@ -384,6 +399,12 @@ def balance_quotes(sentence: str) -> str:
     return sentence
 
 
+def last_answer(history: Sequence[dict[str, str]]) -> str:
+    """What the bot said last, or ""."""
+    said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
+    return said[0] if said else ""
+
+
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
     """A follow-up with almost nothing of its own: "Why?", "How so?", "And then?"."""
     return bool(history) and not content_stems(question)
@@ -391,6 +412,14 @@ def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
 
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:], strict=False))
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two mentions may name one person: one's name words hold the other's ("Powell",
+    "Colin Powell", "Secretary Powell"), but "Arne Halvorsen" is not "Ingrid Halvorsen"."""
+    first = {w for w in words(a) if w not in STOPWORDS and w not in TITLES}
+    second = {w for w in words(b) if w not in STOPWORDS and w not in TITLES}
+    return bool(first and second) and (first <= second or second <= first)
 
 
 def _continues_quote(chunk: Chunk, following: Chunk) -> bool:
@@ -401,7 +430,7 @@ def _continues_quote(chunk: Chunk, following: Chunk) -> bool:
 def _speaker_bonus(subject: str, chunk: Chunk) -> float:
     subject_words = set(content_stems(subject))
     for speaker in chunk.speakers:
-        if subject_words & set(content_stems(speaker)):
+        if same_person(subject, speaker):
             return 0.5
     text_words = set(content_stems(chunk.text))
     if subject_words & text_words and re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I):

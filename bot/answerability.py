@@ -29,10 +29,11 @@ FEATURES = (
     "missing_count",  # how many question words the passage lacks (capped, 0..1)
     "number_clash",  # the question's number is not the passage's
     "time_clash",  # the question's day, month or year is not the passage's
-    "opposite",  # the question says "north" where the passage says "south"
+    "opposite",  # "north" where the passage says "south"; "the Dunmore mudbank" for "the Castlepoint one"
     "name_missing",  # a name in the question the passage does not have
     "type_missing",  # the question wants a number, date or name the passage lacks
     "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
+    "asked_missing",  # the thing asked for ("Which surgeon ...?") is not in the passage, or is someone else's
 )
 
 NUMBER_WORDS = {
@@ -80,6 +81,13 @@ for _a, _b in _OPPOSITES:
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]*")
 DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?)\b", re.I)
+# Besides a date or a day/month/season word: a passage with these can say when.
+_TIME_CUES = re.compile(
+    r"\b(ago|since|until|yesterday|today|tomorrow|week|weeks|month|months|year|years|century|"
+    r"decade|decades|morning|evening|night)\b",
+    re.IGNORECASE,
+)
+_VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
 
@@ -159,6 +167,34 @@ def numbers(text: str) -> set[float]:
     return found
 
 
+_AMOUNT = re.compile(
+    rf"(\d[\d,.]*\d|\d|\b(?:{'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})\b)[\s-]+([a-z]+)",
+    re.IGNORECASE,
+)
+
+
+_NOT_COUNTS = {"one", "first", "second", "third", "fourth", "fifth", "half"}  # "one of", "the first time"
+
+
+def amounts(text: str) -> set[tuple[float, str]]:
+    """Numbers with the word they count: "six weeks" -> (6, "week"), "28-bed" -> (28, "bed")."""
+    found = set()
+    for match in _AMOUNT.finditer(text.replace("’", "'")):
+        raw, unit = match.group(1).lower(), match.group(2).lower()
+        if raw in _NOT_COUNTS:
+            continue
+        if raw in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[raw])
+        else:
+            try:
+                value = float(raw.replace(",", ""))
+            except ValueError:
+                continue
+        if unit not in STOPWORDS and unit not in NUMBER_WORDS:
+            found.add((value, stem(unit)))
+    return found
+
+
 def time_words(text: str) -> dict[int, set[str]]:
     """Day, month, season and time-of-day words by class, and four-digit years (class -1)."""
     out: dict[int, set[str]] = {}
@@ -171,6 +207,16 @@ def time_words(text: str) -> dict[int, set[str]]:
     if years:
         out[-1] = years
     return out
+
+
+def has_answer_type(wants: str | None, text: str) -> bool:
+    """Whether ``text`` holds what a question of kind ``wants`` asks for: a number ("How long?" is
+    answered by "a century" too) or a date. The one definition, for ranking and refusing alike."""
+    if wants == "number":
+        return bool(numbers(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
+    if wants == "time":
+        return bool(time_words(text) or _TIME_CUES.search(text))
+    return True
 
 
 class Aligner:
@@ -201,6 +247,8 @@ class Aligner:
         dense: float,
         wants: str | None = None,
         unknown_shortfall: float = 0.0,
+        asked_for: Sequence[str] = (),
+        owner: str | None = None,
     ) -> tuple[dict[str, float], list[str]]:
         """The features, and the question's specific words the passage lacks (for the reason)."""
         passage_words = set(words(passage))
@@ -222,20 +270,24 @@ class Aligner:
         number_clash = bool(asked_numbers - passage_numbers) and bool(
             passage_numbers or asked_numbers & self._article_numbers
         )
+        # "six months" asked where the passage says "six weeks": the same number of another thing.
+        asked_amounts, passage_amounts = amounts(question_text), amounts(passage)
+        number_clash = number_clash or any(
+            (value, unit) not in passage_amounts and any(v == value for v, _ in passage_amounts)
+            for value, unit in asked_amounts
+        )
         asked_times, passage_times = time_words(question_text), time_words(passage)
         time_clash = any(
             cls in passage_times and not values & passage_times[cls] for cls, values in asked_times.items()
         )
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
+        opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         name_missing = any(n not in near and stem(n) not in near_stems and n not in STOPWORDS for n in names)
-        type_missing = False
-        if wants == "number":  # "How long?" is answered by "a century" too
-            type_missing = not passage_numbers and not DURATION.search(passage)
-        elif wants == "time":
-            type_missing = not passage_times and not re.search(
-                r"\b(ago|since|until|year|years|month|week|day|century|decade)\b", passage, re.I
-            )
+        type_missing = not has_answer_type(wants, passage)
+        asked_missing = any(stem(w) not in near_stems for w in asked_for) or _owned_by_another(
+            passage, asked_for, owner
+        )
         features = {
             "score": score,
             "dense": dense,
@@ -249,5 +301,33 @@ class Aligner:
             "name_missing": float(name_missing),
             "type_missing": float(type_missing),
             "unknown_shortfall": unknown_shortfall,
+            "asked_missing": float(asked_missing),
         }
         return features, missing
+
+
+def _owned_by_another(passage: str, asked_for: Sequence[str], owner: str | None) -> bool:
+    """ "the hospital's chief negotiator" asked, "the union's chief negotiator" in the passage."""
+    if not owner or not asked_for:
+        return False
+    owners = re.findall(
+        rf"([\w-]+)(?:'s|’s)\s+(?:[\w-]+\s+){{0,2}}?{re.escape(asked_for[-1])}", passage, re.I
+    )
+    return bool(owners) and all(o.lower() not in owner.split() for o in owners)
+
+
+def swapped_modifier(question: str, passage: str, near_stems: set[str]) -> bool:
+    """ "the Dunmore mudbank" asked, "the Castlepoint mudbank" in the passage: the same thing under
+    another name, the way "north" stands for "south"."""
+    named = re.compile(r"\b([A-Z][\w’'-]+)\s+([a-z]+)\b")
+    elsewhere: dict[str, set[str]] = {}
+    for match in named.finditer(passage):
+        if match.group(1).lower() in STOPWORDS:  # "She received": a pronoun may well mean the one asked about
+            continue
+        elsewhere.setdefault(stem(match.group(2)), set()).add(match.group(1).lower())
+    for match in named.finditer(question[1:]):
+        name, noun = match.group(1).lower(), stem(match.group(2))
+        if noun not in STOPWORDS and name not in near_stems and stem(name) not in near_stems:
+            if elsewhere.get(noun, set()) - {name}:
+                return True
+    return False

@@ -18,6 +18,8 @@ _ELLIPTIC_START = re.compile(
     re.IGNORECASE,
 )
 _BARE = re.compile(r"^\W*(why|how|how so|why not|really|when|where|who|what)\W*$", re.IGNORECASE)
+# "Who replaced Finch?" asks for a person; "Who is Finch?" is about the one it names.
+_WHO = re.compile(r"^\W*(?i:who|whom)\b(?!\s+(?:is|was|are|were)\s+[A-Z])")
 _SHORT = 4  # content words; a question this bare usually leans on the one before
 
 
@@ -47,7 +49,9 @@ def standalone_query(
     previous = [standalone_query(history[i]["content"], history[:i], people=people) for i in turns]
     last_question = _without_carried(previous[-1])
     last_answer = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
-    person = _first_person([last_question, *last_answer, *reversed(previous[:-1])], people)
+    # "Who replaced Finch?" -> "Ortiz did." -> "What did she say?": the person the answer named.
+    order = [*last_answer, last_question] if _WHO.match(last_question) else [last_question, *last_answer]
+    person = _first_person([*order, *reversed(previous[:-1])], people)
     if person and _PERSON_PRONOUN.search(question):
         rewritten = _PERSON_PRONOUN.sub(lambda m: _possessive(person, m.group(0)), question, count=1)
         if not needs_context(rewritten):

@@ -40,6 +40,22 @@ _WANTS_TIME = re.compile(
 # "What is his name?", "Who is the president of ...?" (a role, so the answer must name someone)
 _WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b|^\W*who (is|was|are|were) the\b", re.I)
 _PRONOUNS = {"he", "she", "they", "it", "him", "her", "them", "i", "you", "we"}
+_AUX = (
+    r"(?:did|does|do|is|was|are|were|has|had|have|will|would|can|could|should|might|must|"
+    r"went|made|caused|led|happened)"
+)
+# "Which hospital do the twins work at?", "What award did Reilly receive?": the thing asked for.
+_WHICH_THING = re.compile(rf"^\W*(?:which|what)\s+((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+{_AUX}\b", re.I)
+# "Who is the hospital's chief financial officer?", "What is the name of Reilly's partner?"
+_WHO_ROLE = re.compile(
+    r"^\W*(?:who|what)\s+(?:is|was|are|were)\s+(?:the\s+name\s+of\s+)?(?:the\s+)?"
+    r"(?:(?P<owner>[\w-]+(?:\s+[A-Z][\w-]*)?)(?:'s|’s)\s+)?(?P<head>(?:[a-z-]+\s+){0,2}[a-z-]+)\s*\??\s*$",
+    re.I,
+)
+_VAGUE_HEADS = frozenset(
+    """kind type sort way reason time year day month date number percentage share amount part
+    point role name happened else about""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +73,14 @@ class Question:
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
+    asked_for: tuple[str, ...] = ()  # the thing named as the answer: "Which surgeon ...?" -> surgeon
+    owner: str | None = None  # whose it is: "the hospital's chief negotiator" -> "hospital"
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
         query = query or text
         lowered = words(text)
+        asked_for, owner = asked_thing(text)
         return cls(
             text=text,
             query=query,
@@ -76,6 +95,8 @@ class Question:
             asks_reason=bool(_WHY.search(text)),
             asks_speaker=bool(_WHO_SAID.search(text)),
             asks_words=bool(_ASKS_WORDS.search(text)),
+            asked_for=asked_for,
+            owner=owner,
         )
 
     @property
@@ -107,3 +128,19 @@ def quoted_subject(question: str) -> str | None:
     if names and not rest:
         return names[0]  # "Powell", "Mayor Ortiz"
     return who if len(who.split()) <= 4 else None  # a role: "the Sunni former minister"
+
+
+def asked_thing(question: str) -> tuple[tuple[str, ...], str | None]:
+    """The words naming what the answer must be, and whose it is: "Which political party does
+    Wójcik belong to?" -> (political, party), None; "Who is the hospital's chief negotiator?" ->
+    (chief, negotiator), "hospital". Empty for questions that name no such thing."""
+    role = _WHO_ROLE.search(question)
+    match = role or _WHICH_THING.search(question)
+    if not match:
+        return (), None
+    head = role.group("head") if role else match.group(1)
+    kept = tuple(w for w in words(head) if w not in STOPWORDS and w not in QUESTION_WORDS)
+    if not kept or set(kept) & _VAGUE_HEADS or find_names(head):
+        return (), None
+    owner = role.group("owner") if role else None
+    return kept, owner.lower() if owner else None

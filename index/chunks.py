@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "12"
+CHUNKER_VERSION = "13"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -33,7 +33,7 @@ _NOT_NAMES = {
     "my", "none", "no", "not", "acknowledging", "leading", "many", "most", "some", "all",
     "according", "however", "meanwhile", "still", "yet", "after", "before", "with",
 }  # fmt: skip
-_TITLES = {
+TITLES = {
     "secretary", "president", "minister", "prime", "senator", "sen.", "rep.", "gov.", "governor",
     "general", "gen.", "mr.", "mrs.", "ms.", "dr.", "professor", "prof.", "mayor", "judge",
     "ambassador", "chairman", "chairwoman", "director", "commissioner", "councillor",
@@ -112,6 +112,9 @@ def chunk_article(article: Article) -> list[Chunk]:
     if protagonist and (pronoun := _protagonist_pronoun(article)):
         genders.setdefault(protagonist, pronoun)
     recent: list[tuple[str, int]] = []  # (person, paragraph) named so far, most recent last
+    known: dict[str, str] = (
+        {protagonist.split()[-1]: protagonist} if protagonist else {}
+    )  # surname -> full name
     for paragraph in article.paragraphs:
         previous = ""
         last_speaker: str | None = None
@@ -129,20 +132,25 @@ def chunk_article(article: Article) -> list[Chunk]:
                     continuing_speaker=last_speaker,
                 )
             )
-            if (
-                not quotes
-                and last_speaker
-                and _inside_quote(article.text[paragraph.start : sentence.start + 1])
-            ):
-                # A middle sentence of a quote that runs over several sentences.
+            # "..., Halvorsen said": the person named in full before, not a second "Halvorsen".
+            quotes = tuple(
+                replace(q, speaker=known.get(q.speaker, q.speaker)) if q.speaker else q for q in quotes
+            )
+            if not quotes and _inside_quote(article.text[paragraph.start : sentence.start + 1]):
+                # A middle sentence of a quote that runs over several sentences: someone's words
+                # (whose, if the quote's start said), never the author's.
                 quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, last_speaker),)
             last_speaker = next((q.speaker for q in reversed(quotes) if q.speaker), last_speaker)
             people = list(
                 dict.fromkeys(
                     [q.speaker for q in quotes if q.speaker]
-                    + [n for n in names if _looks_like_person(n, sentence.text)]
+                    # "Halvorsen campaigned against it": the surname alone is someone named before.
+                    + [known.get(n, n) for n in names if n in known or _looks_like_person(n, sentence.text)]
                 )
             )
+            for person in people:
+                if len(person.split()) >= 2:
+                    known.setdefault(person.split()[-1], person)
             for person in people:
                 recent = [(p, n) for p, n in recent if p != person] + [(person, paragraph.number)]
             chunks.append(
@@ -300,15 +308,15 @@ def _speaker_for(text: str, quote_start: int, quote_end: int) -> str | None:
 
 def _is_person_like(name: str) -> bool:
     words = name.split()
-    return bool(words) and (words[0].lower() in _TITLES or len(words) <= 4)
+    return bool(words) and (words[0].lower() in TITLES or len(words) <= 4)
 
 
 def _looks_like_person(name: str, text: str) -> bool:
     """A name that speaks, carries a title or is described ("X is a historian") is a person."""
     words = [w.lower() for w in name.split()]
-    if all(w in _TITLES for w in words):
+    if all(w in TITLES for w in words):
         return False  # "Prime Minister" alone names an office, not a person
-    if words[0] in _TITLES:
+    if words[0] in TITLES:
         return True
     if re.search(rf"{re.escape(name)}(\s+(is|was)\s+(a|an)|,\s+(who|a|an|the))\b", text):
         return True  # "X is a historian", "X, who runs a bakery,", "X, the engineer,"

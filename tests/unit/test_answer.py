@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, balance_quotes, refusal_text, starts_inside_quote
+from bot.answer import ExtractiveAnswerer, balance_quotes, refusal_text, same_person, starts_inside_quote
 from bot.grounding import Grounding
 from bot.question import Question, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
@@ -253,3 +253,45 @@ def test_a_quote_that_runs_on_gets_its_speaker(fake_embeddings: Any) -> None:
     answer = answerer._cite([last])
     assert answer.text == 'Linda Varga: "Every one of us would rather be inside." [1]'
     assert answer.citations[0].text == last.text, "the citation itself stays verbatim"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Powell", "Colin Powell", True),
+        ("Secretary Powell", "Colin Powell", True),
+        ("Councillor Margaret Dunn", "Margaret Dunn", True),
+        ("Arne Halvorsen", "Ingrid Halvorsen", False),
+        ("Solveig", "Ingrid Halvorsen", False),
+    ],
+)
+def test_same_person_needs_one_name_inside_the_other(a: str, b: str, same: bool) -> None:
+    assert same_person(a, b) is same
+
+
+def test_someone_named_beside_a_quote_given_to_another_is_not_quoted(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "Ingrid Vale, who has run the ferry for thirty years, is retiring. Vale says it is time. "
+        "Vale will miss it. Vale loves the river. Vale has a new boat.\n\n"
+        "Her father, Arne Vale, ran the ferry before her.\n\n"
+        "She plans to spend the winter with her sister, Solveig. "
+        '"I\'d like to see where the river comes from," she says.'
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    for question in ("What did Solveig say about the river?", "What did Arne Vale say about the river?"):
+        answer = answerer.answer(question, question, candidates)
+        assert answer.refused and "never quotes" in answer.text, question
+
+
+def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: Any) -> None:
+    # Each sentence holds one of the question's words; "Which ship ...?" wants the one with a ship.
+    article = parse_article("The captain was tired. The ship was old. The river was wide.")
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks[:2]]
+    question = "Which ship did the captain sail?"
+    _, rows = answerer.signal_rows(question, question, candidates)
+    overlap = rows[:, 1]
+    assert overlap[1] > overlap[0]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bot.answerability import FEATURES, Aligner, Model, default_model, numbers
-from bot.question import Question
+import pytest
+
+from bot.answerability import FEATURES, Aligner, Model, default_model, has_answer_type, numbers
+from bot.question import Question, asked_thing
 
 SENTENCES = [
     "The walkout is the first at the 410-bed hospital since it opened on the eastern waterfront in 1968.",
@@ -23,6 +25,8 @@ def features(question: str, passage: str) -> dict[str, float]:
         score=0.6,
         dense=0.6,
         wants=asked.wants,
+        asked_for=asked.asked_for,
+        owner=asked.owner,
     )
     return found
 
@@ -71,3 +75,64 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
     assert Model.from_json(model.to_json()) == model
     middle = {f: m for f, m in zip(FEATURES, model.means, strict=True)}
     assert 0 < model.probability(middle) < 1
+
+
+@pytest.mark.parametrize(
+    ("wants", "text", "holds"),
+    [
+        ("number", "It lasted a century.", True),
+        ("number", "Several wards were closed.", True),
+        ("number", "Twelve nurses stayed.", True),
+        ("number", "The nurses walked out.", False),
+        ("time", "It opened a week ago.", True),
+        ("time", "It opened in spring.", True),
+        ("time", "It opened in 1968.", True),
+        ("time", "The nurses walked out.", False),
+        (None, "The nurses walked out.", True),
+    ],
+)
+def test_one_definition_of_a_passage_holding_a_number_or_date(wants: str, text: str, holds: bool) -> None:
+    assert has_answer_type(wants, text) is holds
+    found = features("How many nurses?" if wants == "number" else "When was it?", text)
+    if wants:
+        assert found["type_missing"] == (not holds), "the refusal feature reads the same definition"
+
+
+@pytest.mark.parametrize(
+    ("question", "thing", "owner"),
+    [
+        ("Which political party does Wojcik belong to?", ("political", "party"), None),
+        ("What award did Tomas Reilly receive?", ("award",), None),
+        ("Who is the hospital's chief negotiator?", ("chief", "negotiator"), "hospital"),
+        ("What is the name of Reilly's partner?", ("partner",), "reilly"),
+        ("What did Powell say?", (), None),
+        ("What year did it open?", (), None),
+        ("Who is Sistani?", (), None),
+    ],
+)
+def test_the_thing_a_question_asks_for(question: str, thing: tuple[str, ...], owner: str | None) -> None:
+    assert asked_thing(question) == (thing, owner)
+
+
+def test_a_passage_without_the_thing_asked_for_or_with_someone_elses_lacks_it() -> None:
+    assert features("Which surgeon was at the hospital in 1968?", SENTENCES[0])["asked_missing"] == 1
+    assert features("Which hospital was opened in 1968?", SENTENCES[0])["asked_missing"] == 0
+    union = "Linda Varga is the union's chief negotiator."
+    assert features("Who is the hospital's chief negotiator?", union)["asked_missing"] == 1
+    assert features("Who is the union's chief negotiator?", union)["asked_missing"] == 0
+
+
+def test_the_same_number_of_another_thing_clashes() -> None:
+    passage = "She collected 4,300 signatures in six weeks."
+    assert features("How many signatures did she collect in six months?", passage)["number_clash"] == 1
+    assert features("How many signatures did she collect in six weeks?", passage)["number_clash"] == 0
+    assert features("How many signatures did she collect?", passage)["number_clash"] == 0
+
+
+def test_the_same_thing_under_another_name_is_a_swap() -> None:
+    passage = "She ran the ferry aground twice on the Castlepoint mudbank."
+    assert features("Who ran the ferry aground on the Dunmore mudbank?", passage)["opposite"] == 1
+    assert features("Who ran the ferry aground on the Castlepoint mudbank?", passage)["opposite"] == 0
+    # A pronoun before the word may mean the very person asked about.
+    said = "She received a bravery award from the society."
+    assert features("What honour did Halvorsen receive?", said)["opposite"] == 0

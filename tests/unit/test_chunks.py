@@ -195,3 +195,30 @@ def test_chunk_dataclass_is_hashable_and_comparable(tiny_article: Article) -> No
     assert chunks == again, "chunking is deterministic"
     assert isinstance(chunks[0], Chunk)
     assert len(set(chunks)) == len(chunks)
+
+
+def test_a_surname_alone_is_the_person_named_before_in_full() -> None:
+    # The bare surname in the second paragraph is the latest person named before "she says".
+    text = (
+        "Ingrid Vale, who has run the ferry for thirty years, is retiring.\n\n"
+        "In 2009 a bridge was championed by Councillor Margaret Dunn. Vale campaigned against it.\n\n"
+        '"They were wrong that a bridge is the only answer," she says.'
+    )
+    assert speaker_of(text, "They were wrong") == "Ingrid Vale"
+
+
+def test_a_quote_given_to_a_surname_names_the_person_in_full() -> None:
+    text = (
+        "Ingrid Vale, who has run the ferry for thirty years, is retiring.\n\n"
+        '"You never trust the river," Vale said.'
+    )
+    assert speaker_of(text, "You never trust") == "Ingrid Vale"
+
+
+def test_the_rest_of_a_quote_with_no_known_speaker_is_still_a_quote() -> None:
+    article = parse_article(
+        'The ferry needs work. "It is a beautiful old thing. But it burns diesel, and that has to change."'
+    )
+    last = chunk_article(article)[-1]
+    assert last.text.startswith("But it burns")
+    assert [q.speaker for q in last.quotes] == [None], "someone's words, not the author's"

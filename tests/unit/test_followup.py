@@ -50,6 +50,12 @@ def test_a_person_named_only_in_the_last_answer_is_found() -> None:
     assert "Finch" in query
 
 
+def test_after_a_who_question_the_pronoun_is_the_person_the_answer_named() -> None:
+    history = turns("Who replaced Councillor Finch?", "Mayor Lena Ortiz replaced Finch in May.")
+    query = standalone_query("What did she say?", history, people=PEOPLE)
+    assert "Ortiz" in query and "Finch" not in query
+
+
 def test_a_possessive_pronoun_becomes_a_possessive() -> None:
     query = standalone_query("What is his estimate?", turns("Who is Haldane?", "..."), people=PEOPLE)
     assert "Haldane's estimate" in query

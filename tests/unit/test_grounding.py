@@ -92,6 +92,22 @@ def test_names_the_article_has_are_not_unknown(grounding: Grounding, question: s
     assert grounding.unknown_names(question) == []
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["What does Washington pay for?", "What did the White House promise?", "Will America pay?"],
+)
+def test_another_name_for_a_country_the_article_names_is_not_unknown(
+    grounding: Grounding, question: str
+) -> None:
+    # The tiny article speaks of "the U.S. grant": Washington and the White House stand for it.
+    assert grounding.unknown_names(question) == []
+    assert grounding.unknown_words(question).keys() <= {"pay", "promise"}, "nor its words unknown"
+
+
+def test_another_name_counts_only_for_what_the_article_names(grounding: Grounding) -> None:
+    assert grounding.unknown_names("What did the Kremlin say?") == ["Kremlin"]
+
+
 def test_a_misspelt_name_still_counts_as_known(grounding: Grounding) -> None:
     assert grounding.unknown_names("What did Dr. Haldaine find about the piers?") == []
 
