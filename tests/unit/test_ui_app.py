@@ -508,3 +508,19 @@ def test_queued_questions_are_text() -> None:
     assert render_queued([]) == ""
     markup = render_queued(["<b>why</b>?", "and then?"])
     assert "<li>&lt;b&gt;why&lt;/b&gt;?</li><li>and then?</li>" in markup
+
+
+def test_questions_are_stored_with_their_tab_as_the_conversation(
+    handlers: ChatHandlers, desk: ChatDesk
+) -> None:
+    ask(handlers, "What did Powell say?", tab="tab-1")
+    ask(handlers, "What did Powell say?", tab="tab-2")
+    assert [row["conversation"] for row in desk.store.questions()] == ["tab-2", "tab-1"]
+
+
+def test_the_instructors_pinned_starters_replace_the_derived_ones(
+    handlers: ChatHandlers, desk: ChatDesk
+) -> None:
+    assert handlers.pinned_starters() == gr.skip()  # none pinned: the derived ones stay
+    desk.store.pin_starters("default", ["Why now?", "Who decides?"])
+    assert handlers.pinned_starters().examples == [{"text": "Why now?"}, {"text": "Who decides?"}]
