@@ -299,12 +299,13 @@ class FeedbackStore:
         reading: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        conversation: str | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Asked questions, newest first, each with its thumbs up/down counts.
 
-        ``reading`` keeps one reading's; ``since``/``until`` (``YYYY-MM-DD``, UTC, both days
-        included) keep those asked in that range.
+        ``reading`` keeps one reading's, ``conversation`` one conversation's; ``since``/``until``
+        (``YYYY-MM-DD``, UTC, both days included) those asked in that range.
         """
         q, f = questions_table.c, feedback_table.c
 
@@ -318,6 +319,8 @@ class FeedbackStore:
 
         query = sa.select(questions_table, votes("up"), votes("down")).order_by(q.id.desc()).limit(limit)
         query = query.where(*_filters(reading=reading, since=since, until=until))
+        if conversation is not None:
+            query = query.where(q.conversation == conversation)
         with self._reading() as db:
             rows = db.execute(query).mappings().all()
         return [
