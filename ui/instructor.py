@@ -439,11 +439,11 @@ def build_instructor(store: FeedbackStore, access: InstructorAccess, *, embed: E
             gr.Markdown(
                 "_This page is open on loopback: set `ARTICLE_CHAT_INSTRUCTOR_PASSWORD` to protect it._"
             )
-        with gr.Row(equal_height=True):
+        with gr.Row():
             reading = gr.Dropdown([ALL_READINGS], value=ALL_READINGS, label="Reading", elem_id="ac-reading")
             since = gr.Textbox(label="From (YYYY-MM-DD, UTC)", elem_id="ac-since", max_lines=1)
             until = gr.Textbox(label="To (YYYY-MM-DD, included)", elem_id="ac-until", max_lines=1)
-            refresh = gr.Button("Show", size="sm", scale=0, elem_id="ac-refresh")
+            refresh = gr.Button("Show", size="sm", scale=0, min_width=80, elem_id="ac-refresh")
         summary = gr.Markdown(elem_id="ac-summary")
         exports = gr.HTML(elem_id="ac-exports")
         gr.Markdown(_HOW_TO_READ)
@@ -455,10 +455,11 @@ def build_instructor(store: FeedbackStore, access: InstructorAccess, *, embed: E
                 "also asked as",
                 "answers given",
                 "refused",
-                "👍",
-                "👎",
+                "up",
+                "down",
             ],
             "ac-groups-table",
+            widths=["7%", "22%", "23%", "31%", "7%", "5%", "5%"],
         )
         gr.Markdown("### Refused: the article doesn't cover it")
         not_covered = _table(["asked at (UTC)", "question", "searched for", "reading"], "ac-refused-table")
@@ -469,9 +470,9 @@ def build_instructor(store: FeedbackStore, access: InstructorAccess, *, embed: E
         with gr.Accordion("A conversation", open=False, elem_id="ac-conversation-box"):
             conversation = gr.Dropdown([], label="Conversation", elem_id="ac-conversation")
             turns = gr.HTML(conversation_html(store, None), elem_id="ac-conversation-view")
-        with gr.Accordion("All questions, newest first", open=False):
+        with gr.Accordion("All questions, newest first", open=True):
             table = _table(
-                ["asked at (UTC)", "question", "answer", "refused", "👍", "👎", "reading", "source"],
+                ["asked at (UTC)", "question", "answer", "refused", "up", "down", "reading", "source"],
                 "ac-questions-table",
             )
         with gr.Accordion("Starter questions for this reading", open=False):
@@ -522,5 +523,5 @@ def build_instructor(store: FeedbackStore, access: InstructorAccess, *, embed: E
     return page
 
 
-def _table(headers: list[str], elem_id: str) -> gr.Dataframe:
-    return gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id=elem_id)
+def _table(headers: list[str], elem_id: str, *, widths: list[str | int] | None = None) -> gr.Dataframe:
+    return gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id=elem_id, column_widths=widths)

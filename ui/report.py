@@ -120,7 +120,9 @@ def conversation_html(store: FeedbackStore, conversation: str | None) -> str:
     turns = []
     for row in rows:
         flags = ["refused"] * row["refused"]
-        flags += [f"👍 {row['up']}"] * bool(row["up"]) + [f"👎 {row['down']}"] * bool(row["down"])
+        flags += [f"thumbs up {row['up']}"] * bool(row["up"]) + [f"thumbs down {row['down']}"] * bool(
+            row["down"]
+        )
         meta = " · ".join([f"{when(row)} UTC", row["reading"], *flags])
         turns.append(
             f'<li class="ac-turn"><p class="ac-turn-q"><strong>{escape(row["question"])}</strong></p>'

@@ -101,7 +101,7 @@ def test_a_conversation_shows_its_turns_in_order_with_answers_and_ratings(page: 
     view = page.conversation("c2")
     assert view.index("What did Powel say?") < view.index("What did Powell say?")
     assert "refused" in view and "An answer about What did Powell say?" in view
-    assert "👎 1" in page.conversation("c4")
+    assert "thumbs down 1" in page.conversation("c4")
     assert "Pick a conversation" in page.conversation(None)
 
 
