@@ -320,8 +320,13 @@ class Filters:
         days = []
         for label, day in (("From", since), ("To", until)):
             day = (day or "").strip() or None
-            if day and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-                raise gr.Error(f'{label} "{day}" is not a day: write it as YYYY-MM-DD, e.g. 2026-09-01')
+            if day:
+                try:
+                    datetime.strptime(day, "%Y-%m-%d")
+                except ValueError:
+                    raise gr.Error(
+                        f'{label} "{day}" is not a day: write it as YYYY-MM-DD, e.g. 2026-09-01'
+                    ) from None
             days.append(day)
         return cls(None if reading in (None, "", ALL_READINGS) else reading, days[0], days[1])
 

@@ -8,6 +8,17 @@ from typing import Any
 import httpx
 
 POWELL = "What did Powell say?"
+PINNED = "Which passage should we discuss first?"
+
+
+def signed_in(context: Any, server: Any, password: str) -> Any:
+    """The instructor page, past its login."""
+    page = context.new_page()
+    page.goto(server.url + "instructor/", wait_until="load")
+    page.locator("#ac-password input").fill(password)
+    page.locator("#ac-unlock").click()
+    page.locator("#ac-summary").get_by_text("Questions asked").wait_for()
+    return page
 
 
 def test_the_instructor_sees_questions_grouped_and_a_conversation(
@@ -24,10 +35,7 @@ def test_the_instructor_sees_questions_grouped_and_a_conversation(
     ask(student, POWELL)
     ask(student, "What did Powell say about the war?")  # the same tab: one conversation
 
-    page = context.new_page()
-    page.goto(server.url + "instructor/", wait_until="load")
-    page.locator("#ac-password input").fill(instructor_password)
-    page.locator("#ac-unlock").click()
+    page = signed_in(context, server, instructor_password)
     groups = page.locator("#ac-groups-table")
     groups.get_by_text(POWELL, exact=True).first.wait_for()
     # The first row is the most asked group (Gradio's table cells are named cell-ROW-COLUMN).
@@ -48,3 +56,27 @@ def test_the_instructor_sees_questions_grouped_and_a_conversation(
     turns.nth(1).wait_for()
     assert turns.nth(0).locator(".ac-turn-q").inner_text() == POWELL
     assert "Powell" in turns.nth(0).locator(".ac-turn-a").inner_text()
+
+
+def test_starters_the_instructor_pins_show_in_the_chat(
+    context: Any, server: Any, instructor_password: str
+) -> None:
+    page = signed_in(context, server, instructor_password)
+    page.get_by_text("Starter questions for this reading").click()
+    starters = page.locator("#ac-starters textarea")
+    starters.fill(f"{PINNED}\nWho is quoted?")
+    page.locator("#ac-pin").click()
+    page.get_by_text("2 starter questions pinned").wait_for()
+    chat = context.new_page()
+    chat.goto(server.url, wait_until="load")
+    examples = chat.locator("#ac-chatbot .example")
+    examples.get_by_text(PINNED).wait_for()
+    assert examples.count() == 2 and "Who is quoted?" in examples.nth(1).inner_text()
+
+    starters.fill("")  # unpinned: the chat's own starters come back (and the other tests find them)
+    page.locator("#ac-pin").click()
+    page.get_by_text("No starters pinned").wait_for()
+    chat.reload(wait_until="load")
+    examples.first.wait_for()
+    chat.wait_for_timeout(500)
+    assert PINNED not in " ".join(examples.all_inner_texts())

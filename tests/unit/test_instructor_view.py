@@ -144,7 +144,7 @@ def test_clearing_asks_first_then_deletes_and_logs(
     assert "**0** questions" in message and not confirm.visible
     assert page.cancel_clear()[3] is None
     with pytest.raises(gr.Error, match="YYYY-MM-DD"):
-        page.ask_to_clear(ALL_READINGS, "June")
+        page.ask_to_clear(ALL_READINGS, "2026-02-30")
 
 
 def test_starters_are_pinned_per_reading(page: InstructorPage, store: FeedbackStore) -> None:
