@@ -7,6 +7,7 @@ passed in (the service's sentence embeddings: ``embed_documents``); nothing here
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,18 +45,20 @@ class Vectors:
     def __init__(self, embed: Embed):
         self.embed = embed
         self.cache: dict[str, np.ndarray] = {}
+        self.lock = threading.Lock()  # two instructors refreshing at once share the cache
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        if missing:
-            if len(self.cache) + len(missing) > MAX_CACHED:
-                self.cache.clear()
-            vectors = np.asarray(self.embed(missing), dtype=np.float32)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            self.cache.update(zip(missing, vectors, strict=True))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self.cache[t] for t in texts])
+        with self.lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+            if missing:
+                if len(self.cache) + len(missing) > MAX_CACHED:
+                    self.cache.clear()
+                vectors = np.asarray(self.embed(missing), dtype=np.float32)
+                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+                self.cache.update(zip(missing, vectors, strict=True))
+            return np.stack([self.cache[t] for t in texts])
 
 
 @dataclass
