@@ -17,7 +17,7 @@ import gradio as gr
 from bot.errors import ArticleChatError, InputError
 from bot.validate import DEFAULT_MAX_CHARS, clean_question, scrub
 from index.article import Article
-from ui.feedback import FeedbackStore
+from ui.feedback import DEFAULT_READING, FeedbackStore, StoreUnavailable
 from ui.render import (
     conversation_markdown,
     history_of,
@@ -67,8 +67,11 @@ class ChatDesk:
         result: dict[str, Any] = self.service.ask(question, list(history))
         return result, self.store.record_question(result, source=source)
 
-    def stream(self, question: Any, history: Any = (), *, source: str) -> Iterator[Any]:
-        """``StreamDelta``s as the answer is written, then ``(answer JSON, row id)``."""
+    def stream(
+        self, question: Any, history: Any = (), *, source: str, conversation: str | None = None
+    ) -> Iterator[Any]:
+        """``StreamDelta``s as the answer is written, then ``(answer JSON, row id)``; ``conversation``
+        (the page's tab) lets the instructor view tell a retry from a new question."""
         if not isinstance(history or [], list | tuple):
             raise InputError('history must be a list of {"role", "content"} objects')
         result: dict[str, Any] = {}
@@ -77,7 +80,7 @@ class ChatDesk:
                 result = event
             else:
                 yield event
-        yield result, self.store.record_question(result, source=source)
+        yield result, self.store.record_question(result, source=source, conversation=conversation)
 
 
 class ChatHandlers:
@@ -150,7 +153,7 @@ class ChatHandlers:
         chat, turns = list(chat or []), list(turns or [])
         try:
             while (sent := self._next(session, token)) is not None:
-                for shown, shown_turns, done in self._answer(*sent, chat, turns):
+                for shown, shown_turns, done in self._answer(*sent, chat, turns, conversation=session):
                     if self.answering.get(session) is not token:
                         return  # cleared meanwhile: nothing more goes into the chat
                     queued = self._queued_view(session)
@@ -196,7 +199,13 @@ class ChatHandlers:
         return render_queued([shown for _, shown in self.waiting.get(session, ())])
 
     def _answer(
-        self, message: str, shown: str, before: list[dict[str, Any]], turns: list[dict[str, Any]]
+        self,
+        message: str,
+        shown: str,
+        before: list[dict[str, Any]],
+        turns: list[dict[str, Any]],
+        *,
+        conversation: str | None = None,
     ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], bool]]:
         """One question: (chat, turns, finished) as its answer streams in."""
         chat = [*before, {"role": "user", "content": render_question(shown)}, _assistant(render_pending())]
@@ -204,7 +213,9 @@ class ChatHandlers:
         partial = {"question": shown, "query": shown, "refused": False, "citations": [], "closest": []}
         written = ""
         try:
-            for event in self.desk.stream(message, history_of(turns), source="web"):
+            for event in self.desk.stream(
+                message, history_of(turns), source="web", conversation=conversation
+            ):
                 if isinstance(event, tuple):
                     result, question_id = event
                     break
@@ -290,6 +301,14 @@ class ChatHandlers:
                 )
                 gr.Info("Thanks — your feedback was saved.")
         return turns
+
+    def pinned_starters(self) -> Any:
+        """On load: the instructor's pinned starters in the empty chat, if any (else those derived)."""
+        try:
+            pinned = self.desk.store.pinned_starters(DEFAULT_READING)
+        except StoreUnavailable:  # the derived starters stay; the chat does not need the database
+            return gr.skip()
+        return gr.Chatbot(examples=[{"text": q} for q in pinned]) if pinned else gr.skip()
 
     def download(self, turns: list[dict[str, Any]]) -> Any:
         """A fresh Markdown file of the conversation for the download button."""
@@ -492,6 +511,7 @@ def build_app(
         clear.click(api_visibility="private", **forget)  # type: ignore[arg-type]
         app.load(browser_id, [browser], [browser], api_visibility="private", queue=False)
         app.load(handlers.restore, [saved], [chatbot, turns, download], api_visibility="private")
+        app.load(handlers.pinned_starters, None, [chatbot], api_visibility="private", queue=False)
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)
     app.queue(max_size=QUEUE_SIZE)

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,8 @@ from bot.errors import ArticleChatError
 RATINGS = ("up", "down")
 DEFAULT_READING = "default"
 EXPORT_FIELDS = (
-    "id", "asked_at", "source", "question", "query", "refused", "answer", "citations", "up", "down",
+    "id", "asked_at", "reading", "conversation", "source", "question", "query", "refused", "answer",
+    "citations", "up", "down",
 )  # fmt: skip
 CONNECT_TIMEOUT_S = 5  # a database that does not answer stops start-up, or one write, after this
 RETRY_AFTER_S = 10.0  # while the database is down, writes are dropped at once; one try per this often
@@ -51,6 +52,7 @@ questions_table = sa.Table(
     sa.Column("refused", sa.Integer, nullable=False),
     sa.Column("citations", sa.Text, nullable=False),
     sa.Column("reading", sa.Text, nullable=True, server_default=DEFAULT_READING),
+    sa.Column("conversation", sa.Text, nullable=True),  # the page's tab: tells a retry from a new question
 )
 feedback_table = sa.Table(
     "feedback",
@@ -71,8 +73,15 @@ secrets_table = sa.Table(
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+starters_table = sa.Table(
+    "starters",  # the instructor's pinned starter questions; a reading without any uses derived ones
+    metadata,
+    sa.Column("reading", sa.Text, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)
 # Columns added after the first release: an older SQLite file gets them on open.
-_ADDED_COLUMNS = {"questions": ("reading",), "feedback": ("browser",)}
+_ADDED_COLUMNS = {"questions": ("reading", "conversation"), "feedback": ("browser",)}
 
 
 class StoreUnavailable(ArticleChatError):
@@ -197,7 +206,12 @@ class FeedbackStore:
         return written
 
     def record_question(
-        self, result: dict[str, Any], *, source: str, reading: str = DEFAULT_READING
+        self,
+        result: dict[str, Any],
+        *,
+        source: str,
+        reading: str = DEFAULT_READING,
+        conversation: str | None = None,
     ) -> int | None:
         """Store one answered question (the answer JSON contract); its id, or None if not stored."""
         statement = (
@@ -211,6 +225,7 @@ class FeedbackStore:
                 refused=int(bool(result["refused"])),
                 citations=json.dumps(result["citations"], ensure_ascii=False),
                 reading=reading,
+                conversation=conversation or None,
             )
             .returning(questions_table.c.id)
         )
@@ -278,8 +293,20 @@ class FeedbackStore:
             )
         return {"asked": asked, "refused": refused, "up": counts.get("up", 0), "down": counts.get("down", 0)}
 
-    def questions(self, *, limit: int | None = None) -> list[dict[str, Any]]:
-        """Asked questions, newest first, each with its thumbs up/down counts."""
+    def questions(
+        self,
+        *,
+        reading: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        conversation: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Asked questions, newest first, each with its thumbs up/down counts.
+
+        ``reading`` keeps one reading's, ``conversation`` one conversation's; ``since``/``until``
+        (``YYYY-MM-DD``, UTC, both days included) those asked in that range.
+        """
         q, f = questions_table.c, feedback_table.c
 
         def votes(rating: str) -> Any:
@@ -291,12 +318,87 @@ class FeedbackStore:
             )
 
         query = sa.select(questions_table, votes("up"), votes("down")).order_by(q.id.desc()).limit(limit)
+        query = query.where(*_filters(reading=reading, since=since, until=until))
+        if conversation is not None:
+            query = query.where(q.conversation == conversation)
         with self._reading() as db:
             rows = db.execute(query).mappings().all()
         return [
-            {**row, "refused": bool(row["refused"]), "citations": json.loads(row["citations"])}
+            {
+                **row,
+                "reading": row["reading"] or DEFAULT_READING,
+                "refused": bool(row["refused"]),
+                "citations": json.loads(row["citations"]),
+            }
             for row in rows
         ]
+
+    def readings(self) -> list[str]:
+        """The readings that have questions, by name."""
+        column = sa.func.coalesce(questions_table.c.reading, DEFAULT_READING)
+        with self._reading() as db:
+            return list(db.execute(sa.select(column).distinct().order_by(column)).scalars())
+
+    def clear(self, *, reading: str | None = None, before: str | None = None) -> dict[str, int]:
+        """Delete the questions (and their votes) of ``reading`` and/or asked before ``before``
+        (``YYYY-MM-DD``, UTC); both None deletes everything. Returns what was deleted."""
+        q, f = questions_table.c, feedback_table.c
+        where = _filters(reading=reading, until=None, since=None)
+        if before:
+            where.append(q.asked_at < _day(before))
+        chosen = sa.select(q.id).where(*where)
+        with self._reading() as db:
+            votes = db.execute(feedback_table.delete().where(f.question_id.in_(chosen))).rowcount
+            if reading is None:  # votes on answers that were never stored, by when they were given
+                loose = [f.question_id.is_(None)] + ([f.given_at < _day(before)] if before else [])
+                votes += db.execute(feedback_table.delete().where(*loose)).rowcount
+            asked = db.execute(questions_table.delete().where(*where)).rowcount
+        log.warning(
+            "instructor cleared %d questions and %d votes (reading: %s, asked before: %s)",
+            asked,
+            votes,
+            reading or "all",
+            before or "any date",
+        )
+        return {"questions": asked, "votes": votes}
+
+    def pinned_starters(self, reading: str = DEFAULT_READING) -> list[str]:
+        """The instructor's starter questions for ``reading``, in order (empty: none pinned)."""
+        s = starters_table.c
+        query = sa.select(s.text).where(s.reading == reading).order_by(s.position)
+        with self._reading() as db:
+            return list(db.execute(query).scalars())
+
+    def pin_starters(self, reading: str, questions: list[str]) -> list[str]:
+        """Replace ``reading``'s pinned starters (blank lines dropped); an empty list unpins them."""
+        kept = [q.strip() for q in questions if q.strip()]
+        with self._reading() as db:
+            db.execute(starters_table.delete().where(starters_table.c.reading == reading))
+            if kept:
+                db.execute(
+                    starters_table.insert(),
+                    [{"reading": reading, "position": i, "text": text} for i, text in enumerate(kept)],
+                )
+        return kept
+
+
+def _filters(*, reading: str | None, since: str | None, until: str | None) -> list[Any]:
+    """WHERE clauses on questions for a reading and a range of days (``YYYY-MM-DD``, both included)."""
+    q = questions_table.c
+    where: list[Any] = []
+    if reading is not None:
+        where.append(sa.func.coalesce(q.reading, DEFAULT_READING) == reading)
+    if since:
+        where.append(q.asked_at >= _day(since))
+    if until:
+        where.append(q.asked_at < _day(until, after=1))
+    return where
+
+
+def _day(text: str, *, after: int = 0) -> str:
+    """A ``YYYY-MM-DD`` day (``after`` days later) as the start of ``asked_at``; raises ``ValueError``."""
+    day = datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(days=after)
+    return day.date().isoformat()
 
 
 def _reason(exc: BaseException) -> str:

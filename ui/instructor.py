@@ -14,11 +14,14 @@ import hashlib
 import hmac
 import html
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 from itsdangerous import BadSignature, TimestampSigner
@@ -26,7 +29,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ui.feedback import FeedbackStore, StoreUnavailable, to_csv, to_jsonl
+from ui.feedback import DEFAULT_READING, FeedbackStore, StoreUnavailable, to_csv, to_jsonl
+from ui.grouping import Embed, Vectors
+from ui.report import build_report, conversation_html
 from ui.settings import Settings
 
 SESSION_COOKIE = "article_chat_instructor"
@@ -115,12 +120,18 @@ class InstructorAccess:
     def new_session(self) -> str:
         return self.sessions.sign("instructor").decode()
 
-    def export_link(self, kind: str) -> str:
-        """``export.csv?t=...``: relative to the instructor page, valid ``EXPORT_LINK_TTL_S``."""
-        return f"export.{kind}?t={self.links.sign(kind).decode()}"
+    def export_link(self, kind: str, reading: str | None = None) -> str:
+        """``export.csv?t=...`` (all readings) or ``export.csv?reading=NAME&t=...``: relative to the
+        instructor page, valid ``EXPORT_LINK_TTL_S``; the reading is part of what is signed."""
+        token = self.links.sign(_link_subject(kind, reading)).decode()
+        return f"export.{kind}?{urlencode({'reading': reading, 't': token} if reading else {'t': token})}"
 
-    def link_ok(self, kind: str, token: str | None) -> bool:
-        return _valid(self.links, token, kind, EXPORT_LINK_TTL_S)
+    def link_ok(self, kind: str, token: str | None, reading: str | None = None) -> bool:
+        return _valid(self.links, token, _link_subject(kind, reading), EXPORT_LINK_TTL_S)
+
+
+def _link_subject(kind: str, reading: str | None) -> str:
+    return f"{kind}:{reading}" if reading else kind
 
 
 def _valid(signer: TimestampSigner, token: str | None, expected: str, max_age: int) -> bool:
@@ -217,14 +228,17 @@ class InstructorGate:
         return response
 
     def export(self, request: Request, kind: str) -> Response:
-        if not self.access.link_ok(kind, request.query_params.get("t")):
+        reading = request.query_params.get("reading") or None
+        if not self.access.link_ok(kind, request.query_params.get("t"), reading):
             message = "this export link has expired; reload the instructor page and export again"
             return JSONResponse({"error": message}, status_code=410)
         try:
-            rows = self.store.questions()
+            rows = self.store.questions(reading=reading)
         except StoreUnavailable as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        if reading:
+            stamp = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', reading)[:60]}-{stamp}"
         body, media = (
             (to_csv(rows), "text/csv") if kind == "csv" else (to_jsonl(rows), "application/x-ndjson")
         )
@@ -281,75 +295,238 @@ def _refused_page() -> Response:
     return Response(_PAGE.format(body=body), 403, media_type="text/html")
 
 
-def instructor_report(
-    store: FeedbackStore, access: InstructorAccess
-) -> tuple[str, list[list[Any]], list[list[Any]], str]:
-    """Summary, all questions, refused questions, and export links (fresh, signed) as HTML."""
-    rows = store.questions()
-    s = store.summary()
-    summary = (
-        f"Questions asked: **{s['asked']}** · refused (the article doesn't cover them): **{s['refused']}**"
-        f" · thumbs up: **{s['up']}** · thumbs down: **{s['down']}**"
-    )
-    table = [
-        [_when(r), r["question"], "yes" if r["refused"] else "", r["up"], r["down"], r["source"]]
-        for r in rows
-    ]
-    refused = [[_when(r), r["question"], r["query"]] for r in rows if r["refused"]]
-    links = " ".join(
-        f'<a id="ac-export-{kind}" class="ac-export" href="{html.escape(access.export_link(kind))}" download>'
-        f"Export {kind.upper()}</a>"
-        for kind in ("csv", "jsonl")
-    )
-    if access.password:
-        links += ' <a id="ac-logout" href="logout">Sign out</a>'
-    return summary, table, refused, links
+ALL_READINGS = "All readings"  # the reading filter's first choice: no filter
+_HOW_TO_READ = """\
+**How to read this page.** *Questions by meaning* counts questions that mean the same together
+(most asked first), with the other ways students phrased them and what the bot answered.
+Refused answers, and answers a student gave a thumbs-down, are split in three:
+*the article doesn't cover it* (refused and left at that: a gap the article leaves, or a question
+to take up in class), *the bot couldn't find it* (a thumbs-down, or the student asked the same
+thing again right after: the answer is probably in the reading, the bot missed it), and
+*off-topic or instructions* (attempts to give the bot orders, requests for other work, chatter)."""
 
 
-def _when(row: dict[str, Any]) -> str:
-    """``asked_at`` to the second, as ``YYYY-MM-DD HH:MM:SS``."""
-    return row["asked_at"][:19].replace("T", " ")
+@dataclass
+class Filters:
+    """The page's filter boxes, checked: a reading (None: all) and a range of days."""
+
+    reading: str | None
+    since: str | None
+    until: str | None
+
+    @classmethod
+    def read(cls, reading: str | None, since: str | None, until: str | None) -> Filters:
+        """Raises ``gr.Error`` naming a day not written ``YYYY-MM-DD``."""
+        days = []
+        for label, day in (("From", since), ("To", until)):
+            day = (day or "").strip() or None
+            if day:
+                try:
+                    datetime.strptime(day, "%Y-%m-%d")
+                except ValueError:
+                    raise gr.Error(
+                        f'{label} "{day}" is not a day: write it as YYYY-MM-DD, e.g. 2026-09-01'
+                    ) from None
+            days.append(day)
+        return cls(None if reading in (None, "", ALL_READINGS) else reading, days[0], days[1])
 
 
-def build_instructor(store: FeedbackStore, access: InstructorAccess) -> gr.Blocks:
-    """The instructor page (behind ``InstructorGate``): questions, refused ones, votes, export links."""
+class InstructorPage:
+    """The instructor page's handlers, callable from tests: report, conversation, clear, starters."""
 
-    def load() -> tuple[Any, ...]:
+    def __init__(self, store: FeedbackStore, access: InstructorAccess, *, embed: Embed):
+        self.store = store
+        self.access = access
+        self.vectors = Vectors(embed)
+
+    def show(self, reading: str | None, since: str | None, until: str | None) -> tuple[Any, ...]:
+        """Everything for one filter: summary, tables, export links, reading and conversation choices,
+        the reading's pinned starters."""
+        filters = Filters.read(reading, since, until)
         try:
-            return instructor_report(store, access)
+            report = build_report(
+                self.store, self.vectors, reading=filters.reading, since=filters.since, until=filters.until
+            )
+            readings = self.store.readings()
+            pinned = self.store.pinned_starters(filters.reading or DEFAULT_READING)
+        except (StoreUnavailable, ValueError) as exc:
+            raise gr.Error(str(exc)) from exc
+        shown = filters.reading or ALL_READINGS
+        return (
+            report.summary,
+            report.groups,
+            report.not_covered,
+            report.not_found,
+            report.off_topic,
+            report.questions,
+            self.links(filters.reading),
+            gr.Dropdown(choices=[ALL_READINGS, *readings], value=shown),
+            gr.Dropdown(choices=report.conversations, value=None),
+            "\n".join(pinned),
+        )
+
+    def links(self, reading: str | None) -> str:
+        """Export links (fresh, signed) for the reading shown, and the sign-out link."""
+        what = f" ({reading})" if reading else ""
+        links = " ".join(
+            f'<a id="ac-export-{kind}" class="ac-export" download'
+            f' href="{html.escape(self.access.export_link(kind, reading))}">'
+            f"Export {kind.upper()}{html.escape(what)}</a>"
+            for kind in ("csv", "jsonl")
+        )
+        if self.access.password:
+            links += ' <a id="ac-logout" href="logout">Sign out</a>'
+        return links
+
+    def conversation(self, conversation: str | None) -> str:
+        try:
+            return conversation_html(self.store, conversation)
         except StoreUnavailable as exc:
             raise gr.Error(str(exc)) from exc
 
-    with gr.Blocks(title="Instructor view · article chat", analytics_enabled=False) as page:
-        gr.Markdown(
-            "## Instructor view\n"
-            "What students asked, which questions the article doesn't cover, and their feedback."
+    def ask_to_clear(self, reading: str | None, before: str | None) -> tuple[Any, ...]:
+        """The confirmation step: what would go, and the button that does it (the request kept in state)."""
+        filters = Filters.read(reading, None, before)
+        try:
+            count = len(self.store.questions(reading=filters.reading, until=_day_before(filters.until)))
+        except StoreUnavailable as exc:
+            raise gr.Error(str(exc)) from exc
+        what = f"the reading “{filters.reading}”" if filters.reading else "all readings"
+        when = f"asked before {filters.until}" if filters.until else "of every date"
+        message = (
+            f"This deletes **{count}** questions of {what} {when}, with their votes. It cannot be undone."
         )
+        pending = {"reading": filters.reading, "before": filters.until}
+        return message, gr.Button(visible=count > 0), gr.Button(visible=True), pending
+
+    def clear(self, pending: dict[str, Any] | None) -> tuple[Any, ...]:
+        """Delete what the confirmation step showed; logged by the store."""
+        if not pending:
+            return "", gr.Button(visible=False), gr.Button(visible=False), None
+        try:
+            done = self.store.clear(reading=pending["reading"], before=pending["before"])
+        except StoreUnavailable as exc:
+            raise gr.Error(str(exc)) from exc
+        message = f"Deleted {done['questions']} questions and {done['votes']} votes."
+        return message, gr.Button(visible=False), gr.Button(visible=False), None
+
+    def cancel_clear(self) -> tuple[Any, ...]:
+        return "", gr.Button(visible=False), gr.Button(visible=False), None
+
+    def pin(self, reading: str | None, text: str) -> str:
+        """Save the reading's starters, one per line; empty unpins them (the derived ones come back)."""
+        name = Filters.read(reading, None, None).reading or DEFAULT_READING
+        try:
+            pinned = self.store.pin_starters(name, (text or "").splitlines())
+        except StoreUnavailable as exc:
+            raise gr.Error(str(exc)) from exc
+        gr.Info(
+            f"{len(pinned)} starter questions pinned for “{name}”."
+            if pinned
+            else f"No starters pinned for “{name}”: the chat suggests its own."
+        )
+        return "\n".join(pinned)
+
+
+def _day_before(day: str | None) -> str | None:
+    """``until`` is inclusive; "before D" is up to the day before D."""
+    if not day:
+        return None
+    return (datetime.strptime(day, "%Y-%m-%d") - timedelta(days=1)).date().isoformat()
+
+
+def build_instructor(store: FeedbackStore, access: InstructorAccess, *, embed: Embed) -> gr.Blocks:
+    """The instructor page (behind ``InstructorGate``); ``embed`` is the service's sentence embedding."""
+    handlers = InstructorPage(store, access, embed=embed)
+    with gr.Blocks(title="Instructor view · article chat", analytics_enabled=False) as page:
+        gr.Markdown("## Instructor view\nWhat students asked, what the bot answered, and how they rated it.")
         if not access.password:
             gr.Markdown(
                 "_This page is open on loopback: set `ARTICLE_CHAT_INSTRUCTOR_PASSWORD` to protect it._"
             )
-        summary = gr.Markdown(elem_id="ac-summary")
         with gr.Row():
-            exports = gr.HTML(elem_id="ac-exports")
-            refresh = gr.Button("Refresh", size="sm", scale=0)
-        gr.Markdown("### Refused questions (the article doesn't cover them)")
-        refused = gr.Dataframe(
-            headers=["asked at (UTC)", "question", "searched for"],
-            interactive=False,
-            wrap=True,
-            elem_id="ac-refused-table",
+            reading = gr.Dropdown([ALL_READINGS], value=ALL_READINGS, label="Reading", elem_id="ac-reading")
+            since = gr.Textbox(label="From (YYYY-MM-DD, UTC)", elem_id="ac-since", max_lines=1)
+            until = gr.Textbox(label="To (YYYY-MM-DD, included)", elem_id="ac-until", max_lines=1)
+            refresh = gr.Button("Show", size="sm", scale=0, min_width=80, elem_id="ac-refresh")
+        summary = gr.Markdown(elem_id="ac-summary")
+        exports = gr.HTML(elem_id="ac-exports")
+        gr.Markdown(_HOW_TO_READ)
+        gr.Markdown("### Questions by meaning")
+        groups = _table(
+            [
+                "asked",
+                "question (most asked phrasing)",
+                "also asked as",
+                "answers given",
+                "refused",
+                "up",
+                "down",
+            ],
+            "ac-groups-table",
+            widths=["7%", "22%", "23%", "31%", "7%", "5%", "5%"],
         )
-        gr.Markdown("### All questions, newest first")
-        table = gr.Dataframe(
-            headers=["asked at (UTC)", "question", "refused", "thumbs up", "thumbs down", "source"],
-            interactive=False,
-            wrap=True,
-            elem_id="ac-questions-table",
+        gr.Markdown("### Refused: the article doesn't cover it")
+        not_covered = _table(["asked at (UTC)", "question", "searched for", "reading"], "ac-refused-table")
+        gr.Markdown("### The bot couldn't find it (thumbs-down, or asked again right after)")
+        not_found = _table(["asked at (UTC)", "question", "answer", "why", "reading"], "ac-notfound-table")
+        gr.Markdown("### Off-topic or instructions")
+        off_topic = _table(["asked at (UTC)", "question", "reading"], "ac-offtopic-table")
+        with gr.Accordion("A conversation", open=False, elem_id="ac-conversation-box"):
+            conversation = gr.Dropdown([], label="Conversation", elem_id="ac-conversation")
+            turns = gr.HTML(conversation_html(store, None), elem_id="ac-conversation-view")
+        with gr.Accordion("All questions, newest first", open=True):
+            table = _table(
+                ["asked at (UTC)", "question", "answer", "refused", "up", "down", "reading", "source"],
+                "ac-questions-table",
+            )
+        with gr.Accordion("Starter questions for this reading", open=False):
+            gr.Markdown(
+                "One question per line, shown in this order in the empty chat of the reading picked above "
+                "(“All readings”: the default reading). Empty: the chat suggests questions of its own."
+            )
+            starters = gr.Textbox(lines=4, show_label=False, elem_id="ac-starters")
+            pin = gr.Button("Save starters", size="sm", elem_id="ac-pin")
+        with gr.Accordion("Clear a term's data", open=False):
+            before = gr.Textbox(
+                label="Delete questions asked before (YYYY-MM-DD; empty: all) of the reading picked above",
+                max_lines=1,
+                elem_id="ac-clear-before",
+            )
+            ask_clear = gr.Button("Delete…", size="sm", elem_id="ac-clear-ask")
+            confirm_text = gr.Markdown(elem_id="ac-clear-message")
+            with gr.Row():
+                confirm = gr.Button("Yes, delete", variant="stop", visible=False, elem_id="ac-clear-confirm")
+                cancel = gr.Button("Cancel", visible=False, elem_id="ac-clear-cancel")
+            pending = gr.State(None)
+
+        filters = [reading, since, until]
+        report = [
+            summary,
+            groups,
+            not_covered,
+            not_found,
+            off_topic,
+            table,
+            exports,
+            reading,
+            conversation,
+            starters,
+        ]
+        private: dict[str, Any] = {"api_visibility": "private"}
+        page.load(handlers.show, filters, report, **private)
+        refresh.click(handlers.show, filters, report, **private)
+        reading.input(handlers.show, filters, report, **private)
+        conversation.change(handlers.conversation, [conversation], [turns], **private)
+        pin.click(handlers.pin, [reading, starters], [starters], **private)
+        step = [confirm_text, confirm, cancel, pending]
+        ask_clear.click(handlers.ask_to_clear, [reading, before], step, **private)
+        confirm.click(handlers.clear, [pending], step, **private).then(
+            handlers.show, filters, report, **private
         )
-        shown = dict(
-            fn=load, inputs=None, outputs=[summary, table, refused, exports], api_visibility="private"
-        )
-        refresh.click(**shown)  # type: ignore[arg-type]
-        page.load(**shown)  # type: ignore[arg-type]
+        cancel.click(handlers.cancel_clear, None, step, **private)
     return page
+
+
+def _table(headers: list[str], elem_id: str, *, widths: list[str | int] | None = None) -> gr.Dataframe:
+    return gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id=elem_id, column_widths=widths)

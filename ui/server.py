@@ -440,7 +440,12 @@ def create_server(
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
     chat = build_app(service, settings, desk=desk, stream_delay=delay)
     mount = dict(footer_links=["api"], run_history=False, ssr_mode=False, **page_assets())
-    gr.mount_gradio_app(app, build_instructor(store, access), path="/instructor", **mount)
+    # Questions are grouped by meaning with the embedding the article was indexed with (looked up
+    # when the page is first shown).
+    instructor = build_instructor(
+        store, access, embed=lambda texts: service.index.embeddings.embed_documents(texts)
+    )
+    gr.mount_gradio_app(app, instructor, path="/instructor", **mount)
     gr.mount_gradio_app(app, chat, path="/", **mount)
     return app
 

@@ -23,8 +23,8 @@ from ui.instructor import (
     SESSION_COOKIE,
     InstructorAccess,
     InstructorGate,
+    InstructorPage,
     LoginThrottle,
-    instructor_report,
 )
 from ui.settings import Settings
 
@@ -41,6 +41,14 @@ def store(tmp_path: Path) -> Iterator[FeedbackStore]:
     store.record_question(answer("What did Powell say?"), source="web")
     yield store
     store.close()
+
+
+def export_links(store: FeedbackStore, access: InstructorAccess, reading: str | None = None) -> str:
+    return InstructorPage(store, access, embed=unused).links(reading)
+
+
+def unused(texts: list[str]) -> list[list[float]]:
+    raise AssertionError("export links need no embeddings")
 
 
 def gated(store: FeedbackStore, root_path: str = "", **settings: Any) -> tuple[TestClient, InstructorAccess]:
@@ -113,7 +121,7 @@ def test_changing_the_password_signs_everyone_out(store: FeedbackStore) -> None:
 def test_exports_need_the_session_and_a_fresh_link(store: FeedbackStore) -> None:
     client, access = gated(store, instructor_password=PASSWORD)
     store.record_question(answer("=cmd()", refused=True), source="api")
-    links = dict(re.findall(r'href="export\.(\w+)\?t=([^"]+)"', instructor_report(store, access)[3]))
+    links = dict(re.findall(r'href="export\.(\w+)\?t=([^"]+)"', export_links(store, access)))
     assert client.get(f"/instructor/export.csv?t={links['csv']}").status_code == 401  # no session
     login(client)
     exported = client.get(f"/instructor/export.csv?t={links['csv']}")
@@ -170,7 +178,7 @@ def test_no_password_on_a_public_address_keeps_the_view_closed(store: FeedbackSt
         assert refused.status_code == 403 and "ARTICLE_CHAT_INSTRUCTOR_PASSWORD" in refused.text
     open_client, access = gated(store, host="127.0.0.1")
     assert open_client.get("/instructor/").text == "page"
-    csv_link = re.search(r'href="(export\.csv\?t=[^"]+)"', instructor_report(store, access)[3])
+    csv_link = re.search(r'href="(export\.csv\?t=[^"]+)"', export_links(store, access))
     assert csv_link and open_client.get("/instructor/" + csv_link.group(1)).status_code == 200
 
 

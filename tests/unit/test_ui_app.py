@@ -22,7 +22,7 @@ from bot.validate import clean_history, clean_question
 from index.article import parse_article
 from ui.app import MAX_QUEUED, ChatDesk, ChatHandlers, build_app, conversation_key, prune
 from ui.feedback import FeedbackStore
-from ui.instructor import InstructorAccess, build_instructor, instructor_report, password_ok
+from ui.instructor import InstructorAccess, InstructorPage, build_instructor, password_ok
 from ui.render import (
     conversation_markdown,
     history_of,
@@ -456,14 +456,19 @@ def test_instructor_report_and_exports(desk: ChatDesk, service: FakeService, tmp
     desk.ask("What did Powell say?", source="web")
     desk.ask("Weather in Paris?", source="api")
     access = InstructorAccess(Settings(home=tmp_path, instructor_password="s3cret"), desk.store)
-    summary, table, refused, links = instructor_report(desk.store, access)
-    assert "Questions asked: **2**" in summary and "cover them): **1**" in summary
+    shown = InstructorPage(desk.store, access, embed=_embed).show("All readings", "", "")
+    summary, refused, table, links = shown[0], shown[2], shown[5], shown[6]
+    assert "Questions asked: **2**" in summary and "refused: **1**" in summary
     assert [row[1] for row in table] == ["Weather in Paris?", "What did Powell say?"]
-    assert refused == [[table[0][0], "Weather in Paris?", "Weather in Paris?"]]
+    assert refused == [[table[0][0], "Weather in Paris?", "Weather in Paris?", "default"]]
     assert len(table[0][0]) == 19 and table[0][0][10] == " ", "times read like 2025-01-31 14:05:00"
     assert 'href="export.csv?t=' in links and 'href="export.jsonl?t=' in links  # no files written
-    page = build_instructor(desk.store, access)
+    page = build_instructor(desk.store, access, embed=_embed)
     assert isinstance(page, gr.Blocks) and page.get_api_info()["named_endpoints"] == {}
+
+
+def _embed(texts: list[str]) -> list[list[float]]:
+    return [[float(len(text)), 1.0] for text in texts]
 
 
 def test_unsupported_sentences_are_marked_and_the_notice_shown(service: FakeService) -> None:
@@ -508,3 +513,19 @@ def test_queued_questions_are_text() -> None:
     assert render_queued([]) == ""
     markup = render_queued(["<b>why</b>?", "and then?"])
     assert "<li>&lt;b&gt;why&lt;/b&gt;?</li><li>and then?</li>" in markup
+
+
+def test_questions_are_stored_with_their_tab_as_the_conversation(
+    handlers: ChatHandlers, desk: ChatDesk
+) -> None:
+    ask(handlers, "What did Powell say?", tab="tab-1")
+    ask(handlers, "What did Powell say?", tab="tab-2")
+    assert [row["conversation"] for row in desk.store.questions()] == ["tab-2", "tab-1"]
+
+
+def test_the_instructors_pinned_starters_replace_the_derived_ones(
+    handlers: ChatHandlers, desk: ChatDesk
+) -> None:
+    assert handlers.pinned_starters() == gr.skip()  # none pinned: the derived ones stay
+    desk.store.pin_starters("default", ["Why now?", "Who decides?"])
+    assert handlers.pinned_starters().examples == [{"text": "Why now?"}, {"text": "Who decides?"}]

@@ -209,4 +209,48 @@ CONTRACT = (
     "test_one_vote_per_answer_per_browser",
     "test_shared_secret_is_made_once",
     "test_reading_defaults_and_can_be_named",
+    "test_questions_keep_their_conversation_and_filter_by_reading_and_day",
+    "test_clearing_a_reading_or_a_term_deletes_its_questions_and_votes",
+    "test_pinned_starters_are_per_reading_in_order_and_can_be_unpinned",
 )
+
+
+def test_questions_keep_their_conversation_and_filter_by_reading_and_day(store: FeedbackStore) -> None:
+    store.record_question(result(), source="web", conversation="tab-1")
+    store.record_question(result("Other?"), source="web", reading="week-2")
+    rows = store.questions()
+    assert [(r["reading"], r["conversation"]) for r in rows] == [("week-2", None), ("default", "tab-1")]
+    assert [r["question"] for r in store.questions(reading="week-2")] == ["Other?"]
+    assert store.readings() == ["default", "week-2"]
+    today = rows[0]["asked_at"][:10]
+    assert len(store.questions(since=today, until=today)) == 2
+    assert store.questions(until="2000-01-01") == [] and store.questions(since="2999-01-01") == []
+    with pytest.raises(ValueError):
+        store.questions(since="last week")
+
+
+def test_clearing_a_reading_or_a_term_deletes_its_questions_and_votes(
+    store: FeedbackStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    kept = store.record_question(result(), source="web")
+    gone = store.record_question(result("Other?"), source="web", reading="week-2")
+    store.record_feedback(result(), "up", question_id=kept, browser="b")
+    store.record_feedback(result("Other?"), "down", question_id=gone, browser="b")
+    with caplog.at_level(logging.WARNING, logger="article-chat"):
+        assert store.clear(reading="week-2") == {"questions": 1, "votes": 1}
+    assert "cleared 1 questions and 1 votes (reading: week-2" in caplog.text
+    assert [r["id"] for r in store.questions()] == [kept]
+    assert store.clear(before="2000-01-01") == {"questions": 0, "votes": 0}  # a term long past
+    assert store.clear(before="2999-01-01") == {"questions": 1, "votes": 1}
+    assert store.summary() == {"asked": 0, "refused": 0, "up": 0, "down": 0}
+
+
+def test_pinned_starters_are_per_reading_in_order_and_can_be_unpinned(store: FeedbackStore) -> None:
+    assert store.pinned_starters() == []
+    assert store.pin_starters("default", ["Why now?", " ", "Who decides?"]) == ["Why now?", "Who decides?"]
+    store.pin_starters("week-2", ["What is new?"])
+    assert store.pinned_starters("default") == ["Why now?", "Who decides?"]
+    store.pin_starters("default", ["Who decides?", "Why now?"])  # reordered
+    assert store.pinned_starters() == ["Who decides?", "Why now?"]
+    store.pin_starters("default", [])
+    assert store.pinned_starters() == [] and store.pinned_starters("week-2") == ["What is new?"]
