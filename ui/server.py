@@ -336,8 +336,8 @@ def create_server(
 ) -> FastAPI:
     """The FastAPI app with both Gradio pages mounted and the plain-HTTP API (never started here).
 
-    ``library`` offers every indexed reading (``"article"`` in ``POST /api/ask``); the page
-    shows its default reading. Without one, ``service`` is the only reading.
+    ``library`` offers every indexed reading (``"article"`` in ``POST /api/ask``, ``/?article=NAME``
+    on the page). Without one, ``service`` is the only reading.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is first imported
     import gradio as gr
@@ -348,7 +348,7 @@ def create_server(
     store = FeedbackStore(settings.database)
     library = library or Library.of({getattr(service, "reading", None) or DEFAULT_READING: service})
     service = library.follow()  # the page and its API follow the default reading's current build
-    desk = ChatDesk(service, store)
+    desk = ChatDesk(service, store, reading=library.default)
     desks: dict[str, ChatDesk] = {library.default: desk}
     access = InstructorAccess(settings, store)
     app = FastAPI(title="article-chat", docs_url=None, redoc_url=None, openapi_url=None)
@@ -394,7 +394,7 @@ def create_server(
             return error('"article" must be the name of a reading (GET /api/readings lists them)', 400)
         try:
             await run_in_threadpool(library.service, name)  # opens it on first use; unknown: 404
-            reading = desks.setdefault(name, ChatDesk(library.follow(name), store))
+            reading = desks.setdefault(name, ChatDesk(library.follow(name), store, reading=name))
             result, _ = await run_in_threadpool(
                 reading.ask, data["question"], data.get("history"), source="api"
             )
@@ -438,7 +438,7 @@ def create_server(
         return RedirectResponse("instructor/")  # relative: still right behind a path prefix
 
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
-    chat = build_app(service, settings, desk=desk, stream_delay=delay)
+    chat = build_app(service, settings, desk=desk, library=library, stream_delay=delay)
     mount = dict(footer_links=["api"], run_history=False, ssr_mode=False, **page_assets())
     gr.mount_gradio_app(app, build_instructor(store, access), path="/instructor", **mount)
     gr.mount_gradio_app(app, chat, path="/", **mount)

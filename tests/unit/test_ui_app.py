@@ -18,9 +18,10 @@ import gradio as gr
 import pytest
 
 from bot.chain import StreamDelta
+from bot.library import Library
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
-from ui.app import MAX_QUEUED, ChatDesk, ChatHandlers, build_app, conversation_key, prune
+from ui.app import MAX_QUEUED, ChatDesk, ChatHandlers, ReadingPage, build_app, conversation_key, prune
 from ui.feedback import FeedbackStore
 from ui.instructor import InstructorAccess, build_instructor, instructor_report, password_ok
 from ui.render import (
@@ -47,8 +48,8 @@ ARTICLE = (
 class FakeService:
     """Answers from the fake article by string search; validates like the real one."""
 
-    def __init__(self) -> None:
-        self.article = parse_article(ARTICLE, source="fake.md")
+    def __init__(self, text: str = ARTICLE, *, source: str = "fake.md") -> None:
+        self.article = parse_article(text, source=source)
         self.calls: list[tuple[str, list[dict[str, str]]]] = []
 
     def starters(self, n: int = 4) -> list[str]:
@@ -508,3 +509,93 @@ def test_queued_questions_are_text() -> None:
     assert render_queued([]) == ""
     markup = render_queued(["<b>why</b>?", "and then?"])
     assert "<li>&lt;b&gt;why&lt;/b&gt;?</li><li>and then?</li>" in markup
+
+
+# ---------------------------------------------------------------- several readings
+
+WEEK2 = ARTICLE.replace("# A <script>alert('title')</script> Title", "# The Week Two Reading")
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> ReadingPage:
+    library = Library.of(
+        {"oped": FakeService(), "week2": FakeService(WEEK2, source="week2.md")}, default="oped"
+    )
+    return ReadingPage(
+        library, FeedbackStore(tmp_path / "feedback.sqlite3"), downloads=tmp_path, stream_delay=0
+    )
+
+
+def opened(page: ReadingPage, article: str | None, saved: Any = None, tab: str = "tab") -> dict[str, Any]:
+    """``page.load`` for a tab whose address has ``?article=`` (None: no parameter), by output name."""
+    params = {} if article is None else {"article": article}
+    outputs = page.load(saved, "", gr.Request(session_hash=tab, query_params=params))
+    names = "reading picker header embed outline article chat turns download question send queued"
+    return dict(zip(names.split(), outputs, strict=True))
+
+
+def page_ask(page: ReadingPage, reading: str, message: str, saved: Any = None, tab: str = "tab") -> Any:
+    request = gr.Request(session_hash=tab)
+    page.submit(message, reading, request)
+    steps = list(page.respond_page([], [], reading, request))
+    turns = next(step[1] for step in reversed(steps) if isinstance(step[1], list))
+    return page.save(saved, turns, reading)
+
+
+def test_the_page_opens_the_reading_its_address_names(page: ReadingPage) -> None:
+    week2 = opened(page, "week2")
+    assert week2["reading"] == "week2"
+    assert "The Week Two Reading" in week2["header"] and "The Week Two Reading" in week2["embed"]
+    assert 'data-start="' in week2["article"]
+    picker = week2["picker"]
+    assert picker.value == "week2" and picker.visible is True
+    assert picker.choices == [
+        ("A <script>alert('title')</script> Title", "oped"),
+        ("The Week Two Reading", "week2"),
+    ]
+    default = opened(page, None)
+    assert default["reading"] == "oped" and "The Week Two Reading" not in default["header"]
+    assert default["chat"].examples == [{"text": "What did Powell say?"}, {"text": "What did Rumsfeld say?"}]
+
+
+def test_the_picker_is_hidden_with_one_reading(tmp_path: Path) -> None:
+    page = ReadingPage(
+        Library.of({"oped": FakeService()}, default="oped"), FeedbackStore(tmp_path / "f"), downloads=tmp_path
+    )
+    assert opened(page, None)["picker"].visible is False
+
+
+def test_an_unknown_reading_lists_the_readings_and_asks_nothing(page: ReadingPage) -> None:
+    shown = opened(page, "<b>nope</b>")
+    assert shown["reading"] is None
+    assert "No such reading" in shown["header"] and "&lt;b&gt;nope&lt;/b&gt;" in shown["header"]
+    assert 'href="?article=week2"' in shown["header"] and 'href="?article=oped"' in shown["header"]
+    assert shown["article"] == "" and "Powell" not in shown["header"], "not the default reading's page"
+    assert shown["question"].interactive is False and shown["send"].interactive is False
+    with pytest.warns(UserWarning, match="Pick a reading"):
+        assert page.submit("What did Powell say?", None, gr.Request(session_hash="tab")) == (
+            gr.skip(),
+            gr.skip(),
+        )
+
+
+def test_questions_are_stored_with_their_reading(page: ReadingPage) -> None:
+    page_ask(page, "week2", "What did Powell say?")
+    page_ask(page, "oped", "What did Powell say?")
+    assert [row["reading"] for row in page.store.questions()] == ["oped", "week2"]
+
+
+def test_each_reading_keeps_its_own_conversation(page: ReadingPage) -> None:
+    saved = page_ask(page, "week2", "What did Powell say?")
+    assert list(saved) == [conversation_key("week2")]
+    assert len(opened(page, "week2", saved)["turns"]) == 1
+    assert opened(page, "oped", saved)["turns"] == [], "another reading's conversation is not shown"
+
+
+def test_switching_reading_stops_the_answer_streaming_in_the_other(page: ReadingPage) -> None:
+    tab = gr.Request(session_hash="tab")
+    page.submit("What did Powell say?", "oped", tab)
+    running = page.respond_page([], [], "oped", tab)
+    next(running)
+    page.show("week2", {}, tab)
+    assert [step for step in running if step[0] != gr.skip()] == [], "nothing more goes into the chat"

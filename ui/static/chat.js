@@ -18,7 +18,7 @@ if (embedded) {
   const style = document.createElement("style");
   style.id = "ac-embed-style";
   style.textContent = `
-    #ac-article-col, #ac-header, .gradio-container footer { display: none !important; }
+    #ac-article-col, #ac-header, #ac-picker, .gradio-container footer { display: none !important; }
     #ac-chatbot { height: ${chatHeight} !important; max-height: ${chatHeight} !important; }
     #ac-root, #ac-chat-col { gap: 6px !important; }
     .gradio-container > .main { padding: 6px 8px !important; }`;
