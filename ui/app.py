@@ -25,6 +25,7 @@ from ui.render import (
     conversation_markdown,
     history_of,
     reading_label,
+    reading_title,
     render_answer,
     render_article,
     render_embed_bar,
@@ -455,7 +456,9 @@ class ReadingPage:
             others = list(self._handlers.values())
         for other in others:
             other._stop(session)
-        readings = self.library.readings()
+        readings = [
+            {**r, "title": r["title"] or self._opening_words(r["name"])} for r in self.library.readings()
+        ]
         choices = [(reading_label(r), r["name"]) for r in readings]
         try:
             handlers = self.handlers(name)
@@ -483,6 +486,13 @@ class ReadingPage:
             gr.Button(interactive=True),
             "",
         )
+
+    def _opening_words(self, name: str) -> str:
+        """An untitled reading's name in the picker: its opening words (its name if it cannot open)."""
+        try:
+            return reading_title(self.library.service(name).article)
+        except ArticleChatError:
+            return ""
 
     def submit(self, message: str, reading: str | None, request: gr.Request) -> tuple[Any, str]:
         if reading is None:
@@ -566,10 +576,17 @@ def build_app(
         browser = gr.BrowserState("", storage_key="article-chat-browser", secret="article-chat-browser-id")
         saved = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
         with gr.Column(elem_id="ac-root"):
-            picker = gr.Dropdown(
-                label="Reading", choices=[], visible=False, interactive=True, elem_id="ac-picker"
-            )
-            header = gr.HTML("", elem_id="ac-header")
+            with gr.Row(elem_id="ac-top", equal_height=False):
+                header = gr.HTML("", elem_id="ac-header")
+                picker = gr.Dropdown(
+                    label="Reading",
+                    choices=[],
+                    visible=False,
+                    interactive=True,
+                    scale=0,
+                    min_width=280,
+                    elem_id="ac-picker",
+                )
             embed_bar = gr.HTML("", elem_id="ac-embed-bar")
             with gr.Row(elem_id="ac-main", equal_height=False):
                 with gr.Column(scale=5, min_width=300, elem_id="ac-chat-col"):

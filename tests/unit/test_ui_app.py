@@ -599,3 +599,13 @@ def test_switching_reading_stops_the_answer_streaming_in_the_other(page: Reading
     next(running)
     page.show("week2", {}, tab)
     assert [step for step in running if step[0] != gr.skip()] == [], "nothing more goes into the chat"
+
+
+def test_an_untitled_reading_is_listed_by_its_opening_words(tmp_path: Path) -> None:
+    untitled = FakeService("Powell said no to the plan. Rumsfeld said yes.\n", source="week3.txt")
+    library = Library.of({"oped": FakeService(), "week3": untitled}, default="oped")
+    page = ReadingPage(library, FeedbackStore(tmp_path / "f"), downloads=tmp_path)
+    assert opened(page, None)["picker"].choices[1] == (
+        "“Powell said no to the plan. Rumsfeld said yes.”",
+        "week3",
+    )
