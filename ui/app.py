@@ -447,7 +447,7 @@ class ReadingPage:
         asked = asked or (params["article"] if "article" in params else "")
         return self.show(str(asked or self.library.default), saved, request)
 
-    def show(self, name: str, saved: Any, request: gr.Request) -> tuple[Any, ...]:
+    def show(self, name: str, saved: Any, request: gr.Request | None) -> tuple[Any, ...]:
         """Everything that follows the reading, in ``PAGE_OUTPUTS`` order: the state, picker, header,
         embed bar, outline, article, chat with its starters and stored conversation, download,
         question box, send button and queue. The tab's answer in another reading stops."""
@@ -566,6 +566,15 @@ def build_app(
         library, desk.store, downloads=downloads, stream_delay=stream_delay, desks={library.default: desk}
     )
     handlers = page.handlers(library.default)
+    # The default reading until the page's load shows the one its address names; the question box
+    # opens only then, so nothing is asked of a reading the tab is not on.
+    first = dict(
+        zip(
+            ("header", "embed", "outline", "article", "chat"),
+            page.show(library.default, {}, None)[2:7],
+            strict=True,
+        )
+    )
     with gr.Blocks(
         title="Ask the article", analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)
     ) as app:
@@ -577,7 +586,7 @@ def build_app(
         saved = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
         with gr.Column(elem_id="ac-root"):
             with gr.Row(elem_id="ac-top", equal_height=False):
-                header = gr.HTML("", elem_id="ac-header")
+                header = gr.HTML(first["header"], elem_id="ac-header")
                 picker = gr.Dropdown(
                     label="Reading",
                     choices=[],
@@ -587,7 +596,7 @@ def build_app(
                     min_width=280,
                     elem_id="ac-picker",
                 )
-            embed_bar = gr.HTML("", elem_id="ac-embed-bar")
+            embed_bar = gr.HTML(first["embed"], elem_id="ac-embed-bar")
             with gr.Row(elem_id="ac-main", equal_height=False):
                 with gr.Column(scale=5, min_width=300, elem_id="ac-chat-col"):
                     chatbot = gr.Chatbot(
@@ -601,6 +610,7 @@ def build_app(
                         feedback_options=("Like", "Dislike"),
                         group_consecutive_messages=False,
                         buttons=[],  # "copy" would copy our markup, not the answer
+                        examples=first["chat"].examples,
                         placeholder=_PLACEHOLDER,
                     )
                     with gr.Row(elem_id="ac-ask-row"):
@@ -612,6 +622,7 @@ def build_app(
                             scale=8,
                             autofocus=False,  # chat.js focuses it on wide screens: a phone opens at the top
                             container=False,
+                            interactive=False,  # until the page's load
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ac-send")
                     queued = gr.HTML("", elem_id="ac-queued")
@@ -621,8 +632,8 @@ def build_app(
                         )
                         clear = gr.Button("Clear conversation", size="sm", elem_id="ac-clear")
                 with gr.Column(scale=4, min_width=300, elem_id="ac-article-col"):
-                    outline = gr.HTML("", elem_id="ac-outline-html")
-                    article_pane = gr.HTML("", elem_id="ac-article-html")
+                    outline = gr.HTML(first["outline"], elem_id="ac-outline-html")
+                    article_pane = gr.HTML(first["article"], elem_id="ac-article-html")
 
         shown = [reading, picker, header, embed_bar, outline, article_pane, chatbot, turns, download]
         shown += [question, send, queued]
@@ -665,7 +676,9 @@ def build_app(
         picker.input(None, [picker], None, js=_SET_URL, api_visibility="private", queue=False)
         picker.input(page.show, [picker, saved], shown, api_visibility="private")
         app.load(browser_id, [browser], [browser], api_visibility="private", queue=False)
-        app.load(page.load, [saved, asked], shown, js=_ASKED, api_visibility="private")
+        app.load(
+            page.load, [saved, asked], shown, js=_ASKED, api_visibility="private", concurrency_limit=None
+        )
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)
     app.queue(max_size=QUEUE_SIZE)

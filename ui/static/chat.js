@@ -214,11 +214,22 @@ function linkOut() {
   for (const a of document.querySelectorAll("a.ac-open-article")) a.href = page.href;
 }
 
-const waitForPane = setInterval(() => {
-  if (document.querySelector("#ac-article")) {
-    clearInterval(waitForPane);
-    opened();
+// The article pane and the embed bar are replaced whenever a reading is shown (on load, on a
+// switch): each new pane is folded to fit the screen and each new link pointed at this reading.
+let pane = null;
+let link = null;
+function follow() {
+  const currentPane = document.querySelector("#ac-article");
+  if (currentPane && currentPane !== pane) {
+    if (pane === null) opened();
+    else fitPane();
+    pane = currentPane;
+  }
+  const currentLink = document.querySelector("a.ac-open-article");
+  if (currentLink && currentLink !== link) {
+    link = currentLink;
     linkOut();
   }
-}, 100);
-setTimeout(() => clearInterval(waitForPane), 15000);
+}
+new MutationObserver(follow).observe(document.body, { childList: true, subtree: true });
+follow();
