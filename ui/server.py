@@ -31,6 +31,7 @@ from bot.library import Library
 from bot.validate import parse_json
 from index.catalog import DEFAULT_READING
 from index.errors import UnknownReading
+from ui.add_reading import add_reading_routes
 from ui.feedback import FeedbackStore
 from ui.render import render_blocked_embed
 from ui.settings import Settings, parse_rate
@@ -437,6 +438,15 @@ def create_server(
     async def instructor_slash() -> RedirectResponse:
         return RedirectResponse("instructor/")  # relative: still right behind a path prefix
 
+    def build_reading(name: str, path: Path) -> str:
+        from ui.runtime import index_reading
+
+        return index_reading(settings, name, path, like=library.service())
+
+    # Before the instructor page's mount, which would take the path; behind InstructorGate.
+    add_reading_routes(
+        app, folder=settings.home / "readings", max_bytes=settings.max_article_bytes, build=build_reading
+    )
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
     chat = build_app(service, settings, desk=desk, library=library, stream_delay=delay)
     mount = dict(footer_links=["api"], run_history=False, ssr_mode=False, **page_assets())

@@ -609,3 +609,94 @@ def test_an_untitled_reading_is_listed_by_its_opening_words(tmp_path: Path) -> N
         "“Powell said no to the plan. Rumsfeld said yes.”",
         "week3",
     )
+
+
+# ---------------------------------------------------------------- adding a reading
+
+
+@pytest.fixture
+def added(tmp_path: Path) -> tuple[Any, list[tuple[str, str]]]:
+    """The add-a-reading routes on a bare app, with a build that records what it was given."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from ui.add_reading import ROUTE, add_reading_routes
+
+    built: list[tuple[str, str]] = []
+
+    def build(name: str, path: Path) -> str:
+        built.append((name, path.read_bytes().decode("utf-8")))
+        return "3 passages"
+
+    app = FastAPI()
+    add_reading_routes(app, folder=tmp_path / "readings", max_bytes=1_000, build=build)
+    client = TestClient(app, base_url="http://127.0.0.1")
+    client.post_form = lambda **kw: client.post(ROUTE, **kw)  # type: ignore[attr-defined]
+    return client, built
+
+
+def test_a_pasted_reading_is_built_and_kept(added: Any, tmp_path: Path) -> None:
+    client, built = added
+    assert "<form" in client.get("/instructor/readings").text
+    page = client.post_form(data={"name": "week-2", "text": ARTICLE})
+    assert page.status_code == 200 and "Added the reading <code>week-2</code> (3 passages)" in page.text
+    assert 'href="../?article=week-2"' in page.text
+    assert built == [("week-2", ARTICLE)]
+    assert (tmp_path / "readings" / "week-2.md").read_bytes() == ARTICLE.encode(), "rebuilds read it"
+
+
+def test_an_uploaded_file_is_built_under_its_name(added: Any) -> None:
+    client, built = added
+    page = client.post_form(
+        data={"name": "week-3"}, files={"file": ("week3.txt", WEEK2.encode(), "text/plain")}
+    )
+    assert page.status_code == 200 and built == [("week-3", WEEK2)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "files", "message"),
+    [
+        ({"name": "Week 2!", "text": ARTICLE}, None, "is not a short slug"),
+        ({"name": "week-2", "text": "   "}, None, "upload a .txt or .md file, or paste its text"),
+        (
+            {"name": "week-2"},
+            {"file": ("a.pdf", b"%PDF", "application/pdf")},
+            "a.pdf is not a .txt or .md file",
+        ),
+        ({"name": "week-2"}, {"file": ("a.md", b"text\x00more", "text/markdown")}, "a.md looks binary"),
+        ({"name": "week-2"}, {"file": ("a.md", b"caf\xe9", "text/markdown")}, "a.md is not UTF-8"),
+        ({"name": "week-2", "text": "x" * 1_001}, None, "over the limit of 1,000 bytes"),
+        ({"name": "<b>x</b>", "text": ARTICLE}, None, "&lt;b&gt;"),
+    ],
+)
+def test_a_bad_reading_gets_a_clear_message_and_nothing_is_built(
+    added: Any, fields: dict[str, str], files: Any, message: str
+) -> None:
+    client, built = added
+    page = client.post_form(data=fields, files=files)
+    assert page.status_code == 400 and message in page.text and built == []
+    assert "<b>x</b>" not in page.text
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(added: Any) -> None:
+    client, built = added
+    page = client.post_form(
+        data={"name": "week-2"}, files={"file": ("a.md", b"x" * 100_000, "text/markdown")}
+    )
+    assert page.status_code == 413 and "over the limit of 1,000 bytes" in page.text and built == []
+
+
+def test_the_add_reading_form_is_behind_the_instructor_login(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ui.server import create_server
+
+    settings = Settings(home=tmp_path, instructor_password="secret", rate_limit="off")
+    client = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    assert client.get("/instructor/readings", follow_redirects=False).status_code in (303, 401)
+    refused = client.post("/instructor/readings", data={"name": "week-2", "text": ARTICLE})
+    assert refused.status_code == 401 and not (tmp_path / "readings").exists()
+    client.post("/instructor/login", data={"password": "secret"}, follow_redirects=False)
+    assert "Add a reading" in client.get("/instructor/readings").text, "signed in: the form"
