@@ -301,6 +301,7 @@ def instructor_report(
         f"Export {kind.upper()}</a>"
         for kind in ("csv", "jsonl")
     )
+    links += ' <a id="ac-add-reading" href="readings">Add a reading</a>'  # ui/add_reading.py
     if access.password:
         links += ' <a id="ac-logout" href="logout">Sign out</a>'
     return summary, table, refused, links

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import REPO, Server, _command, _serve_dir, free_port, running_server
+from tests.e2e.conftest import PASSWORD, REPO, Server, _command, _serve_dir, free_port, running_server
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, site_port: int) -> Iterator
         stdin=subprocess.DEVNULL,
     )
     assert indexed.returncode == 0, indexed.stderr[-4000:]
-    with running_server(home, {"ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{site_port}"}) as started:
+    allowed = {
+        "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{site_port}",
+        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
+    }
+    with running_server(home, allowed) as started:
         yield started
 
 
@@ -207,3 +212,34 @@ def test_an_unknown_reading_says_so_and_lists_the_readings(context: Any, server:
     assert notice.locator(f'a[href="?article={TRAM}"]').count() == 1
     assert page.locator("#ac-question textarea").is_disabled()
     assert page.locator("#ac-article .ac-para").count() == 0, "no reading's article is shown"
+
+
+def test_an_instructor_adds_a_reading_and_it_is_in_the_picker(context: Any, server: Server) -> None:
+    page = context.new_page()
+    page.goto(server.url + "instructor/", wait_until="load")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/instructor/**")
+    page.goto(server.url + "instructor/readings", wait_until="load")
+    page.locator("#name").fill("Bad Name")
+    page.locator("#text").fill("Some text.")
+    page.get_by_role("button", name="Add the reading").click()
+    page.get_by_text("is not a short slug").wait_for()
+
+    page.locator("#name").fill("tiny")
+    page.locator("#file").set_input_files(str(REPO / "tests" / "data" / "tiny_article.md"))
+    page.get_by_role("button", name="Add the reading").click()
+    page.get_by_text("Added the reading").wait_for(timeout=INDEX_TIMEOUT_S * 1000)
+    title = parse_title(REPO / "tests" / "data" / "tiny_article.md")
+    for _ in range(20):  # the server reads the catalog again at most every 3 s
+        if "tiny" in [r["name"] for r in httpx.get(server.url + "api/readings").json()["readings"]]:
+            break
+        time.sleep(0.5)
+    chat = open_page(context, server.url)
+    pick(chat, title)  # in the picker at the next load
+    chat.locator("#ac-header .ac-about").get_by_text(title).wait_for()
+    chat.wait_for_url(f"{server.url}?article=tiny")
+
+
+def parse_title(path: Path) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()

@@ -214,22 +214,28 @@ function linkOut() {
   for (const a of document.querySelectorAll("a.ac-open-article")) a.href = page.href;
 }
 
-// The article pane and the embed bar are replaced whenever a reading is shown (on load, on a
-// switch): each new pane is folded to fit the screen and each new link pointed at this reading.
-let pane = null;
-let link = null;
+// The article pane and the embed bar are redrawn whenever a reading is shown (on load, on a
+// switch), as new elements or patched in place: each pane not yet fitted is folded to fit the
+// screen, each link not yet pointed is pointed at this reading. A redraw drops the marks.
+let started = false;
 function follow() {
-  const currentPane = document.querySelector("#ac-article");
-  if (currentPane && currentPane !== pane) {
-    if (pane === null) opened();
-    else fitPane();
-    pane = currentPane;
+  const pane = document.querySelector("#ac-article");
+  if (pane && !pane.dataset.acFitted) {
+    pane.dataset.acFitted = "1";
+    if (started) fitPane();
+    else opened();
+    started = true;
   }
-  const currentLink = document.querySelector("a.ac-open-article");
-  if (currentLink && currentLink !== link) {
-    link = currentLink;
+  const link = document.querySelector("a.ac-open-article");
+  if (link && !link.dataset.acLinked) {
+    link.dataset.acLinked = "1";
     linkOut();
   }
 }
-new MutationObserver(follow).observe(document.body, { childList: true, subtree: true });
+new MutationObserver(follow).observe(document.body, {
+  childList: true,
+  subtree: true,
+  attributes: true,
+  attributeFilter: ["data-ac-fitted", "data-ac-linked"],
+});
 follow();
