@@ -167,6 +167,7 @@ def test_the_picker_switches_reading_and_url(
     options.first.wait_for()
     assert len(options.all_inner_texts()) == 2
     page.mouse.move(5, 5)
+    page.wait_for_timeout(500)  # the list's opening animation
     page.screenshot(path=str(screenshots / "readings.png"))
     page.get_by_role("option", name=TITLES[TRAM], exact=False).first.click()
     header.get_by_text(TITLES[TRAM]).wait_for()
