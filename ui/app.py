@@ -15,12 +15,17 @@ from typing import Any
 import gradio as gr
 
 from bot.errors import ArticleChatError, InputError
+from bot.library import Library
 from bot.validate import DEFAULT_MAX_CHARS, clean_question, scrub
 from index.article import Article
-from ui.feedback import DEFAULT_READING, FeedbackStore, StoreUnavailable
+from index.catalog import DEFAULT_READING
+from index.errors import UnknownReading
+from ui.feedback import FeedbackStore, StoreUnavailable
 from ui.render import (
     conversation_markdown,
     history_of,
+    reading_label,
+    reading_title,
     render_answer,
     render_article,
     render_embed_bar,
@@ -29,6 +34,7 @@ from ui.render import (
     render_pending,
     render_question,
     render_queued,
+    render_unknown_reading,
     stream_prefixes,
 )
 from ui.settings import Settings
@@ -52,9 +58,10 @@ _FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", 
 class ChatDesk:
     """The service and the feedback store behind both the page and the HTTP API."""
 
-    def __init__(self, service: Any, store: FeedbackStore):
+    def __init__(self, service: Any, store: FeedbackStore, *, reading: str | None = None):
         self.service = service
         self.store = store
+        self.reading = reading or getattr(service, "reading", None) or DEFAULT_READING  # its questions' rows
 
     def ask(self, question: Any, history: Any = (), *, source: str) -> tuple[dict[str, Any], int | None]:
         """The answer JSON and its row id (None: not stored); raises ``InputError`` for a bad question."""
@@ -65,7 +72,7 @@ class ChatDesk:
         # No lock: the answer path is safe in parallel (ONNX Runtime sessions and Chroma queries
         # are thread-safe, the query cache has its own lock, the rest only reads).
         result: dict[str, Any] = self.service.ask(question, list(history))
-        return result, self.store.record_question(result, source=source)
+        return result, self.store.record_question(result, source=source, reading=self.reading)
 
     def stream(
         self, question: Any, history: Any = (), *, source: str, conversation: str | None = None
@@ -80,7 +87,12 @@ class ChatDesk:
                 result = event
             else:
                 yield event
-        yield result, self.store.record_question(result, source=source, conversation=conversation)
+        yield (
+            result,
+            self.store.record_question(
+                result, source=source, reading=self.reading, conversation=conversation
+            ),
+        )
 
 
 class ChatHandlers:
@@ -302,18 +314,19 @@ class ChatHandlers:
                 gr.Info("Thanks — your feedback was saved.")
         return turns
 
-    def pinned_starters(self) -> Any:
-        """On load: the instructor's pinned starters in the empty chat, if any (else those derived)."""
+    def starters(self, n: int = 4) -> list[str]:
+        """The empty chat's starter questions: the instructor's pinned ones for this reading, if any,
+        else those derived from the article."""
         try:
-            pinned = self.desk.store.pinned_starters(DEFAULT_READING)
+            pinned = self.desk.store.pinned_starters(self.desk.reading)
         except StoreUnavailable:  # the derived starters stay; the chat does not need the database
-            return gr.skip()
-        return gr.Chatbot(examples=[{"text": q} for q in pinned]) if pinned else gr.skip()
+            pinned = []
+        return pinned or list(self.desk.service.starters(n=n))
 
     def download(self, turns: list[dict[str, Any]]) -> Any:
         """A fresh Markdown file of the conversation for the download button."""
         if not turns:
-            return gr.DownloadButton(value=None, interactive=False)
+            return _download_off()
         prune(self.downloads, older_than=DOWNLOAD_TTL_S)
         folder = self.downloads / uuid.uuid4().hex
         folder.mkdir(parents=True)
@@ -412,35 +425,203 @@ def pick_example(data: gr.SelectData) -> str:
     return str(data.value["text"])
 
 
+class ReadingPage:
+    """The page's events for every reading of the library, one ``ChatHandlers`` per reading.
+
+    One Blocks serves them all: each tab's reading is a ``gr.State`` set on load from
+    ``?article=NAME`` (or by the picker) and passed to every event, which goes to that reading's
+    handlers. A name not in the library leaves the state None: the page lists the readings and
+    asks nothing.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        store: FeedbackStore,
+        *,
+        downloads: Path,
+        stream_delay: float = DEFAULT_STREAM_DELAY,
+        desks: dict[str, ChatDesk] | None = None,
+    ):
+        self.library = library
+        self.store = store
+        self.downloads = downloads
+        self.stream_delay = stream_delay
+        self.desks = dict(desks or {})
+        self._handlers: dict[str, ChatHandlers] = {}
+        self._lock = threading.Lock()
+
+    def handlers(self, name: str) -> ChatHandlers:
+        """The handlers of reading ``name``; raises ``UnknownReading``."""
+        self.library.service(name)  # opens it on first use; a removed reading is refused here
+        with self._lock:
+            if name not in self._handlers:
+                desk = self.desks.get(name) or ChatDesk(self.library.follow(name), self.store, reading=name)
+                self._handlers[name] = ChatHandlers(
+                    desk, downloads=self.downloads, stream_delay=self.stream_delay, reading=name
+                )
+            return self._handlers[name]
+
+    def load(self, saved: Any, asked: str, request: gr.Request) -> tuple[Any, ...]:
+        """On load: the reading named by ``?article=`` (the default with none), as ``show`` gives it.
+
+        ``asked`` is what the page's script read from its address, or from a web component's
+        ``src`` (whose events carry the course page's query string, not the chat's).
+        """
+        params = getattr(request, "query_params", None) or {}
+        asked = asked or (params["article"] if "article" in params else "")
+        return self.show(str(asked or self.library.default), saved, request)
+
+    def show(self, name: str, saved: Any, request: gr.Request | None) -> tuple[Any, ...]:
+        """Everything that follows the reading, in ``PAGE_OUTPUTS`` order: the state, picker, header,
+        embed bar, outline, article, chat with its starters and stored conversation, download,
+        question box, send button and queue. The tab's answer in another reading stops."""
+        session = _session(request)
+        with self._lock:
+            others = list(self._handlers.values())
+        for other in others:
+            other._stop(session)
+        readings = [
+            {**r, "title": r["title"] or self._opening_words(r["name"])} for r in self.library.readings()
+        ]
+        choices = [(reading_label(r), r["name"]) for r in readings]
+        try:
+            handlers = self.handlers(name)
+        except UnknownReading:
+            picker = gr.Dropdown(choices=choices, value=None, visible=len(choices) > 1)
+            notice = render_unknown_reading(name, readings)
+            chat = gr.Chatbot(value=[], examples=None, placeholder="**No such reading.**")
+            closed = gr.Textbox(value="", interactive=False), gr.Button(interactive=False)
+            return None, picker, notice, notice, "", "", chat, [], _download_off(), *closed, ""
+        service = handlers.desk.service
+        article: Article = service.article
+        chat, turns, download = handlers.restore(saved)
+        starters: list[Any] = [{"text": q} for q in handlers.starters(n=4)]
+        return (
+            name,
+            gr.Dropdown(choices=choices, value=name, visible=len(choices) > 1),
+            render_header(article, getattr(service, "answerer_name", "extractive")),
+            render_embed_bar(article),
+            render_outline(service.outline() if hasattr(service, "outline") else []),
+            render_article(article),
+            gr.Chatbot(value=chat, examples=starters, placeholder=_PLACEHOLDER),
+            turns,
+            download,
+            gr.Textbox(interactive=True),
+            gr.Button(interactive=True),
+            "",
+        )
+
+    def _opening_words(self, name: str) -> str:
+        """An untitled reading's name in the picker: its opening words (its name if it cannot open)."""
+        try:
+            return reading_title(self.library.service(name).article)
+        except ArticleChatError:
+            return ""
+
+    def submit(self, message: str, reading: str | None, request: gr.Request) -> tuple[Any, str]:
+        if reading is None:
+            gr.Warning("Pick a reading first.")
+            return gr.skip(), gr.skip()
+        return self.handlers(reading).submit(message, request)
+
+    def respond_page(
+        self,
+        chat: list[dict[str, Any]],
+        turns: list[dict[str, Any]],
+        reading: str | None,
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, ...]]:
+        if reading is None:
+            yield (gr.skip(),) * 5
+            return
+        yield from self.handlers(reading).respond_page(chat, turns, request)
+
+    def save(self, saved: Any, turns: list[dict[str, Any]], reading: str | None) -> Any:
+        return saved if reading is None else self.handlers(reading).save(saved, turns)
+
+    def like(
+        self, turns: list[dict[str, Any]], data: gr.LikeData, browser: str = "", reading: str | None = None
+    ) -> list[dict[str, Any]]:
+        return turns if reading is None else self.handlers(reading).like(turns, data, browser)
+
+    def clear(self, saved: Any, reading: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if reading is None:
+            return [], [], _download_off(), saved, ""
+        return self.handlers(reading).clear(saved, request)
+
+
+def _download_off() -> Any:
+    return gr.DownloadButton(value=None, interactive=False)
+
+
+_PLACEHOLDER = "**Ask a question about the article**, or start with one of these:"
+# The reading this page was opened for: its own address, or a web component's src.
+_ASKED = """(saved, asked) => {
+  const apps = [...document.querySelectorAll("gradio-app[src]")];
+  const page = apps.length === 1 ? apps[0].getAttribute("src") : window.location.href;
+  return [saved, new URL(page, window.location.href).searchParams.get("article") || ""];
+}"""
+# Puts the picked reading in the address bar, so a reload (or a shared link) opens it again.
+_SET_URL = """(name) => {
+  const url = new URL(window.location.href);
+  url.searchParams.set("article", name);
+  window.history.replaceState(null, "", url);
+}"""
+
+
 def build_app(
     service: Any,
     settings: Settings,
     *,
     desk: ChatDesk | None = None,
+    library: Library | None = None,
     stream_delay: float = DEFAULT_STREAM_DELAY,
 ) -> gr.Blocks:
     """The chat page (built, never launched): chat, article pane, starters, feedback, download, ``/ask``.
 
-    ``desk`` shares the feedback store with the HTTP API; by default it is
-    made from ``settings.database``.
+    ``library`` gives every reading (``/?article=NAME``; without one, ``service`` is the only
+    reading); ``desk`` (the default reading's) shares the feedback store with the HTTP API; by
+    default it is made from ``settings.database``. ``/ask`` answers from the default reading.
     """
     desk = desk or ChatDesk(service, FeedbackStore(settings.database))
-    handlers = ChatHandlers(
-        desk, downloads=Path(tempfile.mkdtemp(prefix="article-chat-")), stream_delay=stream_delay
+    library = library or Library.of({desk.reading: service}, default=desk.reading)
+    downloads = Path(tempfile.mkdtemp(prefix="article-chat-"))
+    page = ReadingPage(
+        library, desk.store, downloads=downloads, stream_delay=stream_delay, desks={library.default: desk}
     )
-    article: Article = service.article
-    starters = service.starters(n=4)
-    title = f"Ask the article: {article.title}" if article.title else "Ask the article"
-    with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)) as app:
+    handlers = page.handlers(library.default)
+    # The default reading until the page's load shows the one its address names; the question box
+    # opens only then, so nothing is asked of a reading the tab is not on.
+    first = dict(
+        zip(
+            ("header", "embed", "outline", "article", "chat"),
+            page.show(library.default, {}, None)[2:7],
+            strict=True,
+        )
+    )
+    with gr.Blocks(
+        title="Ask the article", analytics_enabled=False, delete_cache=(3600, DOWNLOAD_TTL_S)
+    ) as app:
+        reading = gr.State(None)  # this tab's reading, set on load
+        asked = gr.Textbox("", visible=False)  # the reading the address asks for, read by _ASKED
         turns = gr.State([])
         # One vote per answer per browser. The id is not a secret; a fixed key lets every replica read it.
         browser = gr.BrowserState("", storage_key="article-chat-browser", secret="article-chat-browser-id")
         saved = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=STORAGE_SECRET)
         with gr.Column(elem_id="ac-root"):
-            gr.HTML(
-                render_header(article, getattr(service, "answerer_name", "extractive")), elem_id="ac-header"
-            )
-            gr.HTML(render_embed_bar(article), elem_id="ac-embed-bar")
+            with gr.Row(elem_id="ac-top", equal_height=False):
+                header = gr.HTML(first["header"], elem_id="ac-header")
+                picker = gr.Dropdown(
+                    label="Reading",
+                    choices=[],
+                    visible=False,
+                    interactive=True,
+                    scale=0,
+                    min_width=280,
+                    elem_id="ac-picker",
+                )
+            embed_bar = gr.HTML(first["embed"], elem_id="ac-embed-bar")
             with gr.Row(elem_id="ac-main", equal_height=False):
                 with gr.Column(scale=5, min_width=300, elem_id="ac-chat-col"):
                     chatbot = gr.Chatbot(
@@ -454,8 +635,8 @@ def build_app(
                         feedback_options=("Like", "Dislike"),
                         group_consecutive_messages=False,
                         buttons=[],  # "copy" would copy our markup, not the answer
-                        examples=[{"text": q} for q in starters],
-                        placeholder="**Ask a question about the article**, or start with one of these:",
+                        examples=first["chat"].examples,
+                        placeholder=_PLACEHOLDER,
                     )
                     with gr.Row(elem_id="ac-ask-row"):
                         question = gr.Textbox(
@@ -466,6 +647,7 @@ def build_app(
                             scale=8,
                             autofocus=False,  # chat.js focuses it on wide screens: a phone opens at the top
                             container=False,
+                            interactive=False,  # until the page's load
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ac-send")
                     queued = gr.HTML("", elem_id="ac-queued")
@@ -475,22 +657,23 @@ def build_app(
                         )
                         clear = gr.Button("Clear conversation", size="sm", elem_id="ac-clear")
                 with gr.Column(scale=4, min_width=300, elem_id="ac-article-col"):
-                    if outline := render_outline(service.outline() if hasattr(service, "outline") else []):
-                        gr.HTML(outline, elem_id="ac-outline-html")
-                    gr.HTML(render_article(article), elem_id="ac-article-html")
+                    outline = gr.HTML(first["outline"], elem_id="ac-outline-html")
+                    article_pane = gr.HTML(first["article"], elem_id="ac-article-html")
 
+        shown = [reading, picker, header, embed_bar, outline, article_pane, chatbot, turns, download]
+        shown += [question, send, queued]
         # Sending only queues the question (at once, even while an answer streams); respond then
         # answers the tab's queue. Both may fire while one is pending: nothing typed is dropped.
         queue_it = dict(
-            fn=handlers.submit,
+            fn=page.submit,
             outputs=[question, queued],
             api_visibility="private",
             queue=False,
             trigger_mode="multiple",
         )
         answer = dict(
-            fn=handlers.respond_page,
-            inputs=[chatbot, turns],
+            fn=page.respond_page,
+            inputs=[chatbot, turns, reading],
             outputs=[chatbot, turns, download, queued, clear],
             api_visibility="private",
             concurrency_limit=CHAT_CONCURRENCY,
@@ -499,19 +682,28 @@ def build_app(
         )
         # The browser's copy is written once the answers are in (a streamed skip would reach it as data).
         keep = dict(
-            fn=handlers.save, inputs=[saved, turns], outputs=[saved], api_visibility="private", queue=False
+            fn=page.save,
+            inputs=[saved, turns, reading],
+            outputs=[saved],
+            api_visibility="private",
+            queue=False,
         )
-        question.submit(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
-        send.click(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        question.submit(inputs=[question, reading], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        send.click(inputs=[question, reading], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
         picked = chatbot.example_select(pick_example, None, question, api_visibility="private", queue=False)
-        picked.then(inputs=[question], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
-        liked = chatbot.like(handlers.like, [turns, browser], [turns], api_visibility="private")
+        picked.then(inputs=[question, reading], **queue_it).then(**answer).then(**keep)  # type: ignore[arg-type]
+        liked = chatbot.like(page.like, [turns, browser, reading], [turns], api_visibility="private")
         liked.then(**keep)  # type: ignore[arg-type]
-        forget = dict(fn=handlers.clear, inputs=[saved], outputs=[chatbot, turns, download, saved, queued])
+        forget = dict(
+            fn=page.clear, inputs=[saved, reading], outputs=[chatbot, turns, download, saved, queued]
+        )
         clear.click(api_visibility="private", **forget)  # type: ignore[arg-type]
+        picker.input(None, [picker], None, js=_SET_URL, api_visibility="private", queue=False)
+        picker.input(page.show, [picker, saved], shown, api_visibility="private")
         app.load(browser_id, [browser], [browser], api_visibility="private", queue=False)
-        app.load(handlers.restore, [saved], [chatbot, turns, download], api_visibility="private")
-        app.load(handlers.pinned_starters, None, [chatbot], api_visibility="private", queue=False)
+        app.load(
+            page.load, [saved, asked], shown, js=_ASKED, api_visibility="private", concurrency_limit=None
+        )
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)
     app.queue(max_size=QUEUE_SIZE)

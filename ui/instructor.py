@@ -374,6 +374,7 @@ class InstructorPage:
             f"Export {kind.upper()}{html.escape(what)}</a>"
             for kind in ("csv", "jsonl")
         )
+        links += ' <a id="ac-add-reading" href="readings">Add a reading</a>'  # ui/add_reading.py
         if self.access.password:
             links += ' <a id="ac-logout" href="logout">Sign out</a>'
         return links

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from index.article import Article
 
@@ -216,6 +217,25 @@ def render_embed_bar(article: Article) -> str:
         '<div class="ac-embed-bar">'
         f'<span class="ac-embed-title" title="{esc(title + byline)}">{esc(title)}</span>'
         '<a class="ac-open-article" href="?" target="_blank" rel="noopener">Read the article ↗</a></div>'
+    )
+
+
+def reading_label(reading: dict[str, Any]) -> str:
+    """A reading as the picker lists it: its title, or its name when it has none."""
+    return str(reading.get("title") or reading["name"])
+
+
+def render_unknown_reading(name: str, readings: Sequence[dict[str, Any]]) -> str:
+    """The page for ``?article=NAME`` naming no reading: what was asked and the readings there are."""
+    items = "".join(
+        f'<li><a href="?article={esc(quote(str(r["name"])))}">{esc(reading_label(r))}</a>'
+        f" <code>{esc(str(r['name']))}</code></li>"
+        for r in readings
+    )
+    return (
+        '<div class="ac-header ac-unknown" role="alert"><div class="ac-h1">No such reading</div>'
+        f"<p>There is no reading named <code>{esc(name[:100])}</code> here. The readings are:</p>"
+        f"<ul>{items}</ul></div>"
     )
 
 

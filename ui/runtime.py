@@ -145,6 +145,27 @@ def open_library(settings: Settings, default: ChatService) -> Library:
     return Library(catalog=Catalog(client), open_service=open_entry, default=name, services={name: default})
 
 
+def index_reading(settings: Settings, name: str, path: Path, *, like: ChatService) -> str:
+    """Index the file ``path`` as reading ``name`` (as `index PATH --name NAME` does) with the model
+    and client ``like`` uses, so a running server loads no second model; a line on what was built."""
+    article = read_article(path, max_bytes=settings.max_article_bytes)
+    derived = like.index.derived
+    client = derived.client if derived else _client(settings, move_broken_aside=False)
+    service = open_service(
+        article,
+        client=client,
+        embeddings=like.index.embeddings,
+        max_chars=settings.max_question_chars,
+        batch_size=settings.index_batch_size,
+        reading=check_name(name),
+        lock=build_lock(settings, client),
+        on_status=say,
+        **_answerer(settings),
+    )
+    service.warm_up()
+    return f"{len(article.paragraphs)} paragraphs, {len(service.index.chunks)} passages"
+
+
 def list_readings(settings: Settings) -> list[Reading]:
     return Catalog(_client(settings, move_broken_aside=False)).readings()
 

@@ -31,6 +31,7 @@ from bot.library import Library
 from bot.validate import parse_json
 from index.catalog import DEFAULT_READING
 from index.errors import UnknownReading
+from ui.add_reading import add_reading_routes
 from ui.feedback import FeedbackStore
 from ui.render import render_blocked_embed
 from ui.settings import Settings, parse_rate
@@ -336,8 +337,8 @@ def create_server(
 ) -> FastAPI:
     """The FastAPI app with both Gradio pages mounted and the plain-HTTP API (never started here).
 
-    ``library`` offers every indexed reading (``"article"`` in ``POST /api/ask``); the page
-    shows its default reading. Without one, ``service`` is the only reading.
+    ``library`` offers every indexed reading (``"article"`` in ``POST /api/ask``, ``/?article=NAME``
+    on the page). Without one, ``service`` is the only reading.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is first imported
     import gradio as gr
@@ -348,7 +349,7 @@ def create_server(
     store = FeedbackStore(settings.database)
     library = library or Library.of({getattr(service, "reading", None) or DEFAULT_READING: service})
     service = library.follow()  # the page and its API follow the default reading's current build
-    desk = ChatDesk(service, store)
+    desk = ChatDesk(service, store, reading=library.default)
     desks: dict[str, ChatDesk] = {library.default: desk}
     access = InstructorAccess(settings, store)
     app = FastAPI(title="article-chat", docs_url=None, redoc_url=None, openapi_url=None)
@@ -394,7 +395,7 @@ def create_server(
             return error('"article" must be the name of a reading (GET /api/readings lists them)', 400)
         try:
             await run_in_threadpool(library.service, name)  # opens it on first use; unknown: 404
-            reading = desks.setdefault(name, ChatDesk(library.follow(name), store))
+            reading = desks.setdefault(name, ChatDesk(library.follow(name), store, reading=name))
             result, _ = await run_in_threadpool(
                 reading.ask, data["question"], data.get("history"), source="api"
             )
@@ -437,8 +438,17 @@ def create_server(
     async def instructor_slash() -> RedirectResponse:
         return RedirectResponse("instructor/")  # relative: still right behind a path prefix
 
+    def build_reading(name: str, path: Path) -> str:
+        from ui.runtime import index_reading
+
+        return index_reading(settings, name, path, like=library.service())
+
+    # Before the instructor page's mount, which would take the path; behind InstructorGate.
+    add_reading_routes(
+        app, folder=settings.home / "readings", max_bytes=settings.max_article_bytes, build=build_reading
+    )
     delay = DEFAULT_STREAM_DELAY if stream_delay is None else stream_delay
-    chat = build_app(service, settings, desk=desk, stream_delay=delay)
+    chat = build_app(service, settings, desk=desk, library=library, stream_delay=delay)
     mount = dict(footer_links=["api"], run_history=False, ssr_mode=False, **page_assets())
     # Questions are grouped by meaning with the embedding the article was indexed with (looked up
     # when the page is first shown).

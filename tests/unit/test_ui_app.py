@@ -18,9 +18,10 @@ import gradio as gr
 import pytest
 
 from bot.chain import StreamDelta
+from bot.library import Library
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
-from ui.app import MAX_QUEUED, ChatDesk, ChatHandlers, build_app, conversation_key, prune
+from ui.app import MAX_QUEUED, ChatDesk, ChatHandlers, ReadingPage, build_app, conversation_key, prune
 from ui.feedback import FeedbackStore
 from ui.instructor import InstructorAccess, InstructorPage, build_instructor, password_ok
 from ui.render import (
@@ -47,8 +48,8 @@ ARTICLE = (
 class FakeService:
     """Answers from the fake article by string search; validates like the real one."""
 
-    def __init__(self) -> None:
-        self.article = parse_article(ARTICLE, source="fake.md")
+    def __init__(self, text: str = ARTICLE, *, source: str = "fake.md") -> None:
+        self.article = parse_article(text, source=source)
         self.calls: list[tuple[str, list[dict[str, str]]]] = []
 
     def starters(self, n: int = 4) -> list[str]:
@@ -526,6 +527,198 @@ def test_questions_are_stored_with_their_tab_as_the_conversation(
 def test_the_instructors_pinned_starters_replace_the_derived_ones(
     handlers: ChatHandlers, desk: ChatDesk
 ) -> None:
-    assert handlers.pinned_starters() == gr.skip()  # none pinned: the derived ones stay
+    derived = handlers.starters()
+    assert derived == desk.service.starters(n=4)  # none pinned: the derived ones
     desk.store.pin_starters("default", ["Why now?", "Who decides?"])
-    assert handlers.pinned_starters().examples == [{"text": "Why now?"}, {"text": "Who decides?"}]
+    assert handlers.starters() == ["Why now?", "Who decides?"]
+
+
+# ---------------------------------------------------------------- several readings
+
+WEEK2 = ARTICLE.replace("# A <script>alert('title')</script> Title", "# The Week Two Reading")
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> ReadingPage:
+    library = Library.of(
+        {"oped": FakeService(), "week2": FakeService(WEEK2, source="week2.md")}, default="oped"
+    )
+    return ReadingPage(
+        library, FeedbackStore(tmp_path / "feedback.sqlite3"), downloads=tmp_path, stream_delay=0
+    )
+
+
+def opened(page: ReadingPage, article: str | None, saved: Any = None, tab: str = "tab") -> dict[str, Any]:
+    """``page.load`` for a tab whose address has ``?article=`` (None: no parameter), by output name."""
+    params = {} if article is None else {"article": article}
+    outputs = page.load(saved, "", gr.Request(session_hash=tab, query_params=params))
+    names = "reading picker header embed outline article chat turns download question send queued"
+    return dict(zip(names.split(), outputs, strict=True))
+
+
+def page_ask(page: ReadingPage, reading: str, message: str, saved: Any = None, tab: str = "tab") -> Any:
+    request = gr.Request(session_hash=tab)
+    page.submit(message, reading, request)
+    steps = list(page.respond_page([], [], reading, request))
+    turns = next(step[1] for step in reversed(steps) if isinstance(step[1], list))
+    return page.save(saved, turns, reading)
+
+
+def test_the_page_opens_the_reading_its_address_names(page: ReadingPage) -> None:
+    week2 = opened(page, "week2")
+    assert week2["reading"] == "week2"
+    assert "The Week Two Reading" in week2["header"] and "The Week Two Reading" in week2["embed"]
+    assert 'data-start="' in week2["article"]
+    picker = week2["picker"]
+    assert picker.value == "week2" and picker.visible is True
+    assert picker.choices == [
+        ("A <script>alert('title')</script> Title", "oped"),
+        ("The Week Two Reading", "week2"),
+    ]
+    default = opened(page, None)
+    assert default["reading"] == "oped" and "The Week Two Reading" not in default["header"]
+    assert default["chat"].examples == [{"text": "What did Powell say?"}, {"text": "What did Rumsfeld say?"}]
+
+
+def test_the_picker_is_hidden_with_one_reading(tmp_path: Path) -> None:
+    page = ReadingPage(
+        Library.of({"oped": FakeService()}, default="oped"), FeedbackStore(tmp_path / "f"), downloads=tmp_path
+    )
+    assert opened(page, None)["picker"].visible is False
+
+
+def test_an_unknown_reading_lists_the_readings_and_asks_nothing(page: ReadingPage) -> None:
+    shown = opened(page, "<b>nope</b>")
+    assert shown["reading"] is None
+    assert "No such reading" in shown["header"] and "&lt;b&gt;nope&lt;/b&gt;" in shown["header"]
+    assert 'href="?article=week2"' in shown["header"] and 'href="?article=oped"' in shown["header"]
+    assert shown["article"] == "" and "Powell" not in shown["header"], "not the default reading's page"
+    assert shown["question"].interactive is False and shown["send"].interactive is False
+    with pytest.warns(UserWarning, match="Pick a reading"):
+        assert page.submit("What did Powell say?", None, gr.Request(session_hash="tab")) == (
+            gr.skip(),
+            gr.skip(),
+        )
+
+
+def test_questions_are_stored_with_their_reading(page: ReadingPage) -> None:
+    page_ask(page, "week2", "What did Powell say?")
+    page_ask(page, "oped", "What did Powell say?")
+    assert [row["reading"] for row in page.store.questions()] == ["oped", "week2"]
+
+
+def test_each_reading_keeps_its_own_conversation(page: ReadingPage) -> None:
+    saved = page_ask(page, "week2", "What did Powell say?")
+    assert list(saved) == [conversation_key("week2")]
+    assert len(opened(page, "week2", saved)["turns"]) == 1
+    assert opened(page, "oped", saved)["turns"] == [], "another reading's conversation is not shown"
+
+
+def test_switching_reading_stops_the_answer_streaming_in_the_other(page: ReadingPage) -> None:
+    tab = gr.Request(session_hash="tab")
+    page.submit("What did Powell say?", "oped", tab)
+    running = page.respond_page([], [], "oped", tab)
+    next(running)
+    page.show("week2", {}, tab)
+    assert [step for step in running if step[0] != gr.skip()] == [], "nothing more goes into the chat"
+
+
+def test_an_untitled_reading_is_listed_by_its_opening_words(tmp_path: Path) -> None:
+    untitled = FakeService("Powell said no to the plan. Rumsfeld said yes.\n", source="week3.txt")
+    library = Library.of({"oped": FakeService(), "week3": untitled}, default="oped")
+    page = ReadingPage(library, FeedbackStore(tmp_path / "f"), downloads=tmp_path)
+    assert opened(page, None)["picker"].choices[1] == (
+        "“Powell said no to the plan. Rumsfeld said yes.”",
+        "week3",
+    )
+
+
+# ---------------------------------------------------------------- adding a reading
+
+
+@pytest.fixture
+def added(tmp_path: Path) -> tuple[Any, list[tuple[str, str]]]:
+    """The add-a-reading routes on a bare app, with a build that records what it was given."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from ui.add_reading import ROUTE, add_reading_routes
+
+    built: list[tuple[str, str]] = []
+
+    def build(name: str, path: Path) -> str:
+        built.append((name, path.read_bytes().decode("utf-8")))
+        return "3 passages"
+
+    app = FastAPI()
+    add_reading_routes(app, folder=tmp_path / "readings", max_bytes=1_000, build=build)
+    client = TestClient(app, base_url="http://127.0.0.1")
+    client.post_form = lambda **kw: client.post(ROUTE, **kw)  # type: ignore[attr-defined]
+    return client, built
+
+
+def test_a_pasted_reading_is_built_and_kept(added: Any, tmp_path: Path) -> None:
+    client, built = added
+    assert "<form" in client.get("/instructor/readings").text
+    page = client.post_form(data={"name": "week-2", "text": ARTICLE})
+    assert page.status_code == 200 and "Added the reading <code>week-2</code> (3 passages)" in page.text
+    assert 'href="../?article=week-2"' in page.text
+    assert built == [("week-2", ARTICLE)]
+    assert (tmp_path / "readings" / "week-2.md").read_bytes() == ARTICLE.encode(), "rebuilds read it"
+
+
+def test_an_uploaded_file_is_built_under_its_name(added: Any) -> None:
+    client, built = added
+    page = client.post_form(
+        data={"name": "week-3"}, files={"file": ("week3.txt", WEEK2.encode(), "text/plain")}
+    )
+    assert page.status_code == 200 and built == [("week-3", WEEK2)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "files", "message"),
+    [
+        ({"name": "Week 2!", "text": ARTICLE}, None, "is not a short slug"),
+        ({"name": "week-2", "text": "   "}, None, "upload a .txt or .md file, or paste its text"),
+        (
+            {"name": "week-2"},
+            {"file": ("a.pdf", b"%PDF", "application/pdf")},
+            "a.pdf is not a .txt or .md file",
+        ),
+        ({"name": "week-2"}, {"file": ("a.md", b"text\x00more", "text/markdown")}, "a.md looks binary"),
+        ({"name": "week-2"}, {"file": ("a.md", b"caf\xe9", "text/markdown")}, "a.md is not UTF-8"),
+        ({"name": "week-2", "text": "x" * 1_001}, None, "over the limit of 1,000 bytes"),
+        ({"name": "<b>x</b>", "text": ARTICLE}, None, "&lt;b&gt;"),
+    ],
+)
+def test_a_bad_reading_gets_a_clear_message_and_nothing_is_built(
+    added: Any, fields: dict[str, str], files: Any, message: str
+) -> None:
+    client, built = added
+    page = client.post_form(data=fields, files=files)
+    assert page.status_code == 400 and message in page.text and built == []
+    assert "<b>x</b>" not in page.text
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(added: Any) -> None:
+    client, built = added
+    page = client.post_form(
+        data={"name": "week-2"}, files={"file": ("a.md", b"x" * 100_000, "text/markdown")}
+    )
+    assert page.status_code == 413 and "over the limit of 1,000 bytes" in page.text and built == []
+
+
+def test_the_add_reading_form_is_behind_the_instructor_login(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ui.server import create_server
+
+    settings = Settings(home=tmp_path, instructor_password="secret", rate_limit="off")
+    client = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    assert client.get("/instructor/readings", follow_redirects=False).status_code in (303, 401)
+    refused = client.post("/instructor/readings", data={"name": "week-2", "text": ARTICLE})
+    assert refused.status_code == 401 and not (tmp_path / "readings").exists()
+    client.post("/instructor/login", data={"password": "secret"}, follow_redirects=False)
+    assert "Add a reading" in client.get("/instructor/readings").text, "signed in: the form"

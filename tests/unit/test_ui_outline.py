@@ -40,7 +40,8 @@ def test_the_page_shows_the_outline_beside_the_article(tiny_service: Any, tmp_pa
     from ui.settings import Settings
 
     app = build_app(tiny_service, Settings(home=tmp_path), stream_delay=0)
-    shown = [
-        b.value for b in app.blocks.values() if isinstance(b, gr.HTML) and b.elem_id == "ac-outline-html"
-    ]
+    pane = next(b for b in app.blocks.values() if isinstance(b, gr.HTML) and b.elem_id == "ac-outline-html")
+    load = next(d for d in app.fns.values() if d.name == "load" and pane in d.outputs)
+    request = gr.Request(session_hash="tab", query_params={})
+    shown = [load.fn({}, "", request)[load.outputs.index(pane)]]  # the page shows it on load
     assert shown == [render_outline(tiny_service.outline())]

@@ -18,7 +18,7 @@ if (embedded) {
   const style = document.createElement("style");
   style.id = "ac-embed-style";
   style.textContent = `
-    #ac-article-col, #ac-header, .gradio-container footer { display: none !important; }
+    #ac-article-col, #ac-header, #ac-picker, .gradio-container footer { display: none !important; }
     #ac-chatbot { height: ${chatHeight} !important; max-height: ${chatHeight} !important; }
     #ac-root, #ac-chat-col { gap: 6px !important; }
     .gradio-container > .main { padding: 6px 8px !important; }`;
@@ -214,11 +214,28 @@ function linkOut() {
   for (const a of document.querySelectorAll("a.ac-open-article")) a.href = page.href;
 }
 
-const waitForPane = setInterval(() => {
-  if (document.querySelector("#ac-article")) {
-    clearInterval(waitForPane);
-    opened();
+// The article pane and the embed bar are redrawn whenever a reading is shown (on load, on a
+// switch), as new elements or patched in place: each pane not yet fitted is folded to fit the
+// screen, each link not yet pointed is pointed at this reading. A redraw drops the marks.
+let started = false;
+function follow() {
+  const pane = document.querySelector("#ac-article");
+  if (pane && !pane.dataset.acFitted) {
+    pane.dataset.acFitted = "1";
+    if (started) fitPane();
+    else opened();
+    started = true;
+  }
+  const link = document.querySelector("a.ac-open-article");
+  if (link && !link.dataset.acLinked) {
+    link.dataset.acLinked = "1";
     linkOut();
   }
-}, 100);
-setTimeout(() => clearInterval(waitForPane), 15000);
+}
+new MutationObserver(follow).observe(document.body, {
+  childList: true,
+  subtree: true,
+  attributes: true,
+  attributeFilter: ["data-ac-fitted", "data-ac-linked"],
+});
+follow();
