@@ -706,7 +706,9 @@ def build_app(
         )
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(handlers.api_ask_stream, api_name="ask_stream", concurrency_limit=CHAT_CONCURRENCY)
-    app.queue(max_size=QUEUE_SIZE)
+    # api_open=False: a queued event (an answer) cannot be run directly at /run/..., skipping the
+    # queue and the rate limit; only the page's unqueued steps run there.
+    app.queue(max_size=QUEUE_SIZE, api_open=False)
     return app
 
 

@@ -44,6 +44,9 @@ MAX_REPORTED_ORIGINS = 1_000  # refused origins logged once each; past this, no 
 GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
 KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
 _QUESTION_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
+# The page's unqueued steps (queuing a typed question, saving the conversation, the picker): Gradio
+# runs them at /run/predict and refuses queued ones there, so they cost no answer and no token.
+_PAGE_STEPS = ("/gradio_api/run/predict", "/gradio_api/run/predict/")
 # The page has no upload widget: Gradio's upload routes are closed rather than left open to anyone.
 _CLOSED_ROUTES = ("/gradio_api/upload", "/gradio_api/upload_progress", "/gradio_api/process_recording")
 log = logging.getLogger("article-chat")
@@ -208,6 +211,8 @@ class TokenBuckets:
 def is_question(scope: Scope) -> bool:
     """Requests that ask the bot something: the HTTP API, Gradio's API and the page's events."""
     path = scope["path"]
+    if path.endswith(_PAGE_STEPS):
+        return False
     return scope["method"] == "POST" and (path == "/api/ask" or any(p in path for p in _QUESTION_ROUTES))
 
 

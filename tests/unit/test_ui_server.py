@@ -378,6 +378,19 @@ def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None
     for path in ("/gradio_api/queue/join", "/gradio_api/call/ask", "/instructor/gradio_api/queue/join"):
         assert limited.post(path, json={}).status_code == 429, path
     assert limited.get("/api/health").status_code == 200, "pages and health are not questions"
+    page_step = limited.post("/gradio_api/run/predict", json={"data": [], "fn_index": 0})
+    assert page_step.status_code != 429, "the page's unqueued steps (saving, queuing) are not questions"
+
+
+def test_an_answer_cannot_be_run_past_the_queue_and_the_rate_limit(home: Path) -> None:
+    """/run/predict is not counted as a question, so no answering event may run at /run/..."""
+    client = TestClient(
+        create_server(FakeService(), Settings(home=home, rate_limit="off"), stream_delay=0),
+        base_url="http://127.0.0.1:7860",
+    )
+    direct = client.post("/gradio_api/run/ask", json={"data": ["What did Powell say?", []]})
+    assert direct.status_code == 404, direct.text
+    assert "join the queue" in direct.text
 
 
 def test_a_client_refused_many_times_is_logged_once(home: Path, caplog: pytest.LogCaptureFixture) -> None:
