@@ -91,6 +91,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterat
     env = {
         "ARTICLE_CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{course_port}",
         "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
+        # Every test here asks from 127.0.0.1; the shipped limit has its own server in test_hostile.
+        "ARTICLE_CHAT_RATE_LIMIT": "600/minute",
     }
     with running_server(home, env) as started:
         yield started

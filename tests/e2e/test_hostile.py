@@ -10,6 +10,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from tests.e2e.conftest import running_server
 from ui.server import MAX_BODY_BYTES, MAX_REQUEST_BYTES
 
 pytestmark = pytest.mark.e2e
@@ -112,15 +113,22 @@ def test_pages_carry_security_headers(server: Any) -> None:
     assert page.headers["content-security-policy"].startswith("frame-ancestors 'self'")
 
 
-def test_one_address_over_the_rate_limit_gets_429_and_others_do_not(server: Any) -> None:
-    # Another loopback address stands for another student, so the rest of the suite keeps its quota.
+@pytest.fixture(scope="module")
+def shipped_limit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A server with the rate limit as shipped (the shared one allows the suite more)."""
+    with running_server(tmp_path_factory.mktemp("rate-limited-home"), {}) as started:
+        yield started
+
+
+def test_one_address_over_the_rate_limit_gets_429_and_others_do_not(shipped_limit: Any) -> None:
+    # Another loopback address stands for another student, so 127.0.0.1 keeps its quota.
     transport = httpx.HTTPTransport(local_address="127.0.0.3")
     with httpx.Client(transport=transport, timeout=30) as student:
         statuses = [
-            student.post(server.url + "api/ask", json={"question": ""}).status_code for _ in range(40)
+            student.post(shipped_limit.url + "api/ask", json={"question": ""}).status_code for _ in range(40)
         ]
-        refused = student.post(server.url + "api/ask", json=POWELL)
+        refused = student.post(shipped_limit.url + "api/ask", json=POWELL)
     assert statuses[:30] == [400] * 30, "the default allows 30 at once"
     assert statuses[-1] == 429 and refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1 and "try again in" in refused.json()["error"]
-    assert_still_answers(server)
+    assert_still_answers(shipped_limit)
