@@ -211,7 +211,7 @@ def serve(home: Path, rate_limit: str | None) -> tuple[subprocess.Popen[bytes], 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return process, port, processes._wait_ready(process, port, started)
+    return process, port, processes.wait_ready(process, port, started)
 
 
 def table(report: dict[str, Any]) -> str:
@@ -264,12 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(json.dumps(run), flush=True)
             report["rss_after_mb"] = processes.rss_mb(process.pid)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            processes.stop(process)
     alone = {r["clients"]: r["students"]["p95_ms"] for r in report["runs"] if not r["abuser"]}
     report["p95_with_over_without"] = {
         str(r["clients"]): round(r["students"]["p95_ms"] / alone[r["clients"]], 2)

@@ -173,22 +173,27 @@ def server(home: Path, questions: Sequence[str], *, levels: Sequence[int], per_c
         stderr=subprocess.DEVNULL,
     )
     try:
-        ready = _wait_ready(process, port, started)
+        ready = wait_ready(process, port, started)
         report: dict[str, Any] = {"ready_s": round(ready, 2), "rss_ready_mb": rss_mb(process.pid)}
         report["throughput"] = [throughput(port, questions, clients=n, per_client=per_client) for n in levels]
         report["answers_served"] = sum(t["answers"] for t in report["throughput"])
         report["rss_after_mb"] = rss_mb(process.pid)
         return report
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], port: int, started: float) -> float:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_ready(process: subprocess.Popen[bytes], port: int, started: float) -> float:
     while time.perf_counter() - started < READY_TIMEOUT_S:
         if process.poll() is not None:
             raise RuntimeError(f"article-chat serve exited {process.returncode} before it was ready")
