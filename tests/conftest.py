@@ -6,6 +6,7 @@ unloadable, so a unit test that reaches for the network or the real model fails 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -250,3 +251,57 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
     yield f"{postgres_server}/{name}"
     with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as db:
         db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# ---------------------------------------------------------------- Chroma server (integration and e2e tests)
+
+CHROMA_START_TIMEOUT_S = 60
+
+
+@contextlib.contextmanager
+def chroma_server(data: Path, port: int) -> Iterator[str]:
+    """`chroma run` on 127.0.0.1:``port`` with its data in ``data``; yields its URL, stopped on exit.
+
+    Skipped when the ``chroma`` command (the chromadb package's) is missing, except in CI.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    script = Path(sys.executable).with_name("chroma")
+    command = str(script) if script.exists() else shutil.which("chroma")
+    if not command:
+        message = "the `chroma` command from the chromadb package is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    url = f"http://127.0.0.1:{port}"
+    with (data.parent / f"{data.name}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [command, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + CHROMA_START_TIMEOUT_S
+        while True:
+            assert process.poll() is None, f"chroma run exited with {process.returncode}"
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"no heartbeat from {url} after {CHROMA_START_TIMEOUT_S}s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -8,10 +8,6 @@ instructor's session.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,42 +16,18 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import PASSWORD, Server, free_port, running_server, stop
+from tests.conftest import chroma_server
+
+from .conftest import PASSWORD, Server, free_port, running_server
 
 pytestmark = pytest.mark.e2e
-
-CHROMA_START_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`chroma run` on a free loopback port, its data in a tmp dir; stopped at teardown."""
-    script = Path(sys.executable).with_name("chroma")
-    command = str(script) if script.exists() else shutil.which("chroma")
-    assert command, "the `chroma` command from the chromadb package is missing"
-    data = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (data.parent / "chroma.log").open("wb") as log:
-        process = subprocess.Popen(
-            [command, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + CHROMA_START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, f"chroma run exited with {process.returncode}"
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"no heartbeat from {url} after {CHROMA_START_TIMEOUT_S}s"
-            time.sleep(0.2)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server"), free_port()) as url:
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

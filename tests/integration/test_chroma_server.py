@@ -3,67 +3,26 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.service import ChatService
 from index.article import read_article
 from index.errors import IndexUnavailable
 from index.store import ensure_index, open_client
+from tests.conftest import chroma_server
 
 pytestmark = pytest.mark.integration
-
-START_TIMEOUT_S = 60
-
-
-def chroma_executable() -> str:
-    script = Path(sys.executable).parent / "chroma"
-    found = str(script) if script.exists() else shutil.which("chroma")
-    if not found:
-        pytest.skip("the `chroma` command from the chromadb package is not installed")
-    return found
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory, port: Any) -> Iterator[str]:
     """`chroma run` on a free loopback port with its data in a tmp dir; stopped at teardown."""
-    data = tmp_path_factory.mktemp("chroma-server")
-    number = port()
-    log = (data.parent / "chroma-server.log").open("wb")
-    server = subprocess.Popen(
-        [chroma_executable(), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(number)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{number}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert server.poll() is None, f"chroma run exited with {server.returncode}"
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"no heartbeat from {url} after {START_TIMEOUT_S}s"
-            time.sleep(0.2)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server"), port()) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
-        log.close()
 
 
 def test_an_index_on_a_chroma_server_answers_and_is_reused(
