@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer
-from bot.followup import standalone_query
+from bot.followup import person_genders, standalone_query
 from bot.language import NOT_ENGLISH, is_english
 from bot.retrieval import HybridRetriever, Scored
 from bot.spelling import Speller
@@ -48,6 +48,7 @@ class ArticleChain:
         self.answerer = answerer
         self.max_chars = max_chars
         self.people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
+        self.genders = person_genders(retriever.index.chunks)
         written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
         self.speller = Speller(written)
 
@@ -78,7 +79,7 @@ class ArticleChain:
             yield to_json(question, question, Answer(NOT_ENGLISH, refused=True, reason=NOT_ENGLISH), timings)
             return
         asked = self.speller.correct(question)  # typos fixed; the answer object keeps what was typed
-        query = standalone_query(asked, history, people=self.people)
+        query = standalone_query(asked, history, people=self.people, genders=self.genders)
         if rewrite is not None:
             query = rewrite(question, history, fallback=query)
         timings["rewrite"] = _ms(started)

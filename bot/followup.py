@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 
-from bot.text import content_stems
-from index.chunks import find_names
+from bot.text import QUESTION_WORDS, STOPWORDS, content_stems, stem, words
+from index.chunks import Chunk, find_names
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
+_SHE = frozenset({"she", "her", "hers", "herself"})
 _OTHER_REFERENCE = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|there|then|such|so|the same)\b",
     re.IGNORECASE,
@@ -20,6 +22,21 @@ _ELLIPTIC_START = re.compile(
 _BARE = re.compile(r"^\W*(why|how|how so|why not|really|when|where|who|what)\W*$", re.IGNORECASE)
 # "Who replaced Finch?" asks for a person; "Who is Finch?" is about the one it names.
 _WHO = re.compile(r"^\W*(?i:who|whom)\b(?!\s+(?:is|was|are|were)\s+[A-Z])")
+# "Who is Gareth?", "Who are the Pryce twins?", "What is the Saturday club?": the thing asked about.
+_ABOUT = re.compile(r"^\W*(?:who|what)\s+(?:is|was|are|were)\s+(?P<thing>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+# "When did the Regent reopen?": the named subject after the auxiliary.
+_SUBJECT = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?i:did|does|do|is|was|are|were|has|have|had|will|would|can)\s+"
+    r"(?P<thing>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+)
+# "her brother": a "her" before a noun owns it; "ask her about" does not.
+_HER_OWNS = re.compile(r"\bher\s+(?!about|to|for|from|with|at|in|on|of|that|if|and|or|\W|$)", re.IGNORECASE)
+_PLURAL = re.compile(r"\b(they|them|their|theirs)\b", re.IGNORECASE)
+_SINGULAR = re.compile(
+    r"\b(it|its)\b(?!\s+(?:is|was)\s+(?:worth|true|said|possible|likely)\b)", re.IGNORECASE
+)
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+_AUXILIARIES = frozenset("did does do is was were are has have had will would can could should".split())
 _SHORT = 4  # content words; a question this bare usually leans on the one before
 
 
@@ -33,31 +50,94 @@ def needs_context(question: str) -> bool:
     return bare and bool(_OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question))
 
 
+def person_genders(chunks: Sequence[Chunk]) -> dict[str, str]:
+    """ "he" or "she" for each person the article refers back to with that pronoun.
+
+    A sentence's first named person is its subject; the first "he"/"she" (or "his", "her" ...)
+    after the name, in that sentence or at the start of the next one before any other name,
+    outside quotations, votes for that person's pronoun. Read from the text, never from names.
+    """
+    votes: dict[str, Counter[str]] = {}
+    texts = [(c.paragraph, _QUOTED.sub(" ", c.text)) for c in chunks]
+    for i, (paragraph, text) in enumerate(texts):
+        names = [n for n in find_names(text) if n.split()[0].lower() not in _AUXILIARIES]
+        if not names:
+            continue
+        subject = names[0]
+        after = text[text.find(subject) + len(subject) :]
+        following = texts[i + 1][1] if i + 1 < len(texts) and texts[i + 1][0] == paragraph else ""
+        for span in (after, following):
+            pronoun = _PERSON_PRONOUN.search(span)
+            if pronoun and not find_names(span[: pronoun.start()]):
+                gender = "she" if pronoun.group(0).lower() in _SHE else "he"
+                votes.setdefault(subject, Counter())[gender] += 1
+                break
+            if find_names(span):
+                break
+    genders = {}
+    for name, counted in votes.items():
+        (first, n), *rest = counted.most_common()
+        if not rest or n > rest[0][1]:
+            genders[name] = first
+    return genders
+
+
 def standalone_query(
-    question: str, history: Sequence[dict[str, str]], *, people: Collection[str] = ()
+    question: str,
+    history: Sequence[dict[str, str]],
+    *,
+    people: Collection[str] = (),
+    genders: Mapping[str, str] | None = None,
 ) -> str:
     """The retrieval query for ``question`` given earlier ``{"role", "content"}`` messages.
 
-    A person pronoun is replaced by the last person named in the conversation (one of the
-    article's ``people``); any other dependent question carries the previous user question
-    along so its topic is searched too.
+    A person pronoun becomes the person the last question was about (or, after "Who ...?", the
+    one its answer named), skipping people whose pronoun (``genders``, from ``person_genders``)
+    is the other one; "they"/"it" become the thing the last question asked about. What still
+    leans on the last question carries it along: whole for a bare "Why?" or "And the second
+    one?", only its words the new question lacks otherwise.
     """
     turns = [i for i, m in enumerate(history) if m.get("role") == "user" and m.get("content")]
     if not turns or not needs_context(question) or _names_its_person(question, people):
         return question
+    genders = genders or {}
     # Earlier follow-ups stand alone first, so a third "he" finds who the second one meant.
-    previous = [standalone_query(history[i]["content"], history[:i], people=people) for i in turns]
+    previous = [
+        standalone_query(history[i]["content"], history[:i], people=people, genders=genders) for i in turns
+    ]
     last_question = _without_carried(previous[-1])
-    last_answer = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
-    # "Who replaced Finch?" -> "Ortiz did." -> "What did she say?": the person the answer named.
-    order = [*last_answer, last_question] if _WHO.match(last_question) else [last_question, *last_answer]
-    person = _first_person([*order, *reversed(previous[:-1])], people)
-    if person and _PERSON_PRONOUN.search(question):
-        rewritten = _PERSON_PRONOUN.sub(lambda m: _possessive(person, m.group(0)), question, count=1)
-        if not needs_context(rewritten):
-            return rewritten
+    answers = _answers(history, turns)
+    last_answer = [a for a in answers[-1:] if a]
+    rewritten, resolved = question, ""
+    if pronoun := _PERSON_PRONOUN.search(question):
+        # "Who replaced Finch?" -> "Ortiz did." -> "What did she say?": the person the answer named.
+        order = [*last_answer, last_question] if _WHO.match(last_question) else [last_question, *last_answer]
+        wanted = "she" if pronoun.group(0).lower() in _SHE else "he"
+        # Then earlier turns, latest first, each question before its answer.
+        earlier = [text for pair in zip(previous[:-1], answers[:-1], strict=True) for text in pair]
+        person = _first_person([*order, *reversed(earlier)], people, genders, wanted)
+        if person:
+            rewritten = _put_person(question, person, pronoun)
+            resolved = wanted
+    thing = _thing_asked_about(last_question)
+    if thing and not _names_in(rewritten) and not _is_person(thing, people):
+        rewritten = _put_thing(rewritten, thing)
+    if not needs_context(_without_pronouns(rewritten, resolved)):
+        return rewritten
+    if _ELLIPTIC_START.match(question) or not _own_words(question):
         return f"{rewritten} ({last_question})"
-    return f"{question} ({last_question})"
+    # The last question's own words, or what it carried itself when it had none ("Why?").
+    carried = _missing_words(last_question if _own_words(last_question) else previous[-1], rewritten)
+    return f"{rewritten} ({carried})" if carried else rewritten
+
+
+def _answers(history: Sequence[dict[str, str]], turns: Sequence[int]) -> list[str]:
+    """The assistant's reply to each user turn ("" where there is none)."""
+    replies = []
+    for i in turns:
+        reply = history[i + 1] if i + 1 < len(history) else {}
+        replies.append(reply.get("content", "") if reply.get("role") == "assistant" else "")
+    return replies
 
 
 def _without_carried(query: str) -> str:
@@ -68,23 +148,111 @@ def _without_carried(query: str) -> str:
 def _names_its_person(question: str, people: Collection[str]) -> bool:
     """ "Who is Sistani and why does he matter?": the pronoun points back into the question itself."""
     pronoun = _PERSON_PRONOUN.search(question)
-    return pronoun is not None and _first_person([question[: pronoun.start()]], people) is not None
+    return pronoun is not None and any(_is_person(n, people) for n in _names_in(question[: pronoun.start()]))
 
 
-def _first_person(texts: Sequence[str], people: Collection[str]) -> str | None:
-    """The first name of a known person found, searching ``texts`` in order of preference."""
-    known = {w.lower() for person in people for w in person.split()}
+def _first_person(
+    texts: Sequence[str], people: Collection[str], genders: Mapping[str, str], wanted: str
+) -> str | None:
+    """The first person found, searching ``texts`` in order of preference, whose pronoun is
+    ``wanted``; one whose pronoun the article never shows if nobody fits."""
+    unknown = None
     for text in texts:
-        for name in _names_in(text):
-            if {w.lower() for w in name.split()} & known:
+        about = _ABOUT.match(text)
+        # "Who is Gareth?" asks about a person even one the article never quotes or titles.
+        named = [about.group("thing")] if about and _one_person(about.group("thing")) else []
+        for name in [*named, *_names_in(text)]:
+            if not (_is_person(name, people) or name in named) or f"the {name.lower()}" in text.lower():
+                continue  # "the Regent" is a thing
+            gender = _gender(name, genders, people)
+            if gender == wanted:
                 return name
-    return None
+            if gender is None and unknown is None:
+                unknown = name
+    return unknown
+
+
+def _one_person(thing: str) -> bool:
+    return bool(_names_in(thing)) and not _is_plural(thing)
+
+
+def _is_plural(thing: str) -> bool:
+    return " and " in thing or (thing.endswith("s") and not thing.endswith("ss"))
+
+
+def _is_person(name: str, people: Collection[str]) -> bool:
+    known = {w.lower() for person in people for w in person.split()}
+    return bool({w.lower() for w in name.split()} & known)
+
+
+def _gender(name: str, genders: Mapping[str, str], people: Collection[str]) -> str | None:
+    """The pronoun of ``name``, or of a fuller mention ("Simon" -> "Simon Vance"), or of a
+    shorter one ("Shah" for "Priya Shah") unless two people share it ("Halvorsen")."""
+    mine = set(name.split())
+    fuller = {g for other, g in genders.items() if mine <= set(other.split())}
+    if len(fuller) == 1:
+        return fuller.pop()
+    shorter = {
+        g
+        for other, g in genders.items()
+        if set(other.split()) < mine
+        and not any(set(other.split()) <= set(p.split()) and not set(p.split()) <= mine for p in people)
+    }
+    return shorter.pop() if len(shorter) == 1 else None
 
 
 def _names_in(text: str) -> list[str]:
-    # A capitalised first word is only a name if it is not the question word itself.
-    return [n for n in find_names(text) if n.lower() not in {"what", "who", "why", "how", "when"}]
+    # A capitalised first word is a name only without the question word or auxiliary before it:
+    # "Was Simon keen ...?" names Simon.
+    names = []
+    for name in find_names(text):
+        parts = name.split()
+        while parts and (parts[0].lower() in _AUXILIARIES or parts[0].lower() in QUESTION_WORDS):
+            parts.pop(0)
+        if parts:
+            names.append(" ".join(parts))
+    return names
 
 
-def _possessive(name: str, pronoun: str) -> str:
-    return f"{name}'s" if pronoun.lower() in {"his", "hers"} else name
+def _put_person(question: str, person: str, pronoun: re.Match[str]) -> str:
+    said = pronoun.group(0).lower()
+    owns = said in {"his", "hers"} or (said == "her" and _HER_OWNS.match(question, pronoun.start()))
+    return question[: pronoun.start()] + (f"{person}'s" if owns else person) + question[pronoun.end() :]
+
+
+def _thing_asked_about(question: str) -> str | None:
+    """What the last question was about: "Who are the Pryce twins?" -> "the Pryce twins"."""
+    about = _ABOUT.match(question)
+    if about and not _OTHER_REFERENCE.search(about.group("thing")):
+        return about.group("thing")
+    subject = _SUBJECT.match(question)
+    return subject.group("thing") if subject and not _PERSON_PRONOUN.match(subject.group("thing")) else None
+
+
+def _put_thing(question: str, thing: str) -> str:
+    """ "What do they do now?" -> "What do the Pryce twins do now?" when the number fits."""
+    pattern = _PLURAL if _is_plural(thing) else _SINGULAR
+    match = pattern.search(question)
+    if not match:
+        return question
+    owns = match.group(0).lower() in {"its", "their", "theirs"}
+    return question[: match.start()] + (f"{thing}'s" if owns else thing) + question[match.end() :]
+
+
+def _without_pronouns(text: str, resolved: str) -> str:
+    """``text`` without the pronouns of the person already put in it ("he ... his")."""
+    if not resolved:
+        return text
+    kind = _SHE if resolved == "she" else {"he", "him", "his", "himself"}
+    return _PERSON_PRONOUN.sub(lambda m: "" if m.group(0).lower() in kind else m.group(0), text)
+
+
+def _own_words(question: str) -> list[str]:
+    return [w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1]
+
+
+def _missing_words(earlier: str, query: str) -> str:
+    """The earlier question's content words that ``query`` lacks: its topic, not its wording."""
+    have = set(content_stems(query))
+    missing = [w for w in _own_words(earlier) if stem(w) not in have]
+    return " ".join(dict.fromkeys(missing))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.followup import needs_context, standalone_query
+from bot.followup import needs_context, person_genders, standalone_query
+from index.chunks import Chunk
 
 PEOPLE = [
     "Mayor Lena Ortiz",
@@ -118,8 +119,10 @@ def test_a_third_turn_finds_the_person_the_second_one_meant() -> None:
         # The last answer names someone else: the question's subject still wins.
         {"role": "assistant", "content": "Rumsfeld said insurgencies last years."},
     ]
-    query = standalone_query("Why did he oppose it?", history, people=people)
-    assert query.startswith("Why did Powell oppose it?")
+    assert standalone_query("Why did he oppose it?", history, people=people).startswith(
+        "Why did Powell oppose it?"
+    )
+    query = standalone_query("Why?", history, people=people)
     assert "(What did Powell oppose?)" in query, "the earlier follow-up is carried as it was meant"
 
 
@@ -127,3 +130,118 @@ def test_a_pronoun_inside_the_question_points_to_its_own_name() -> None:
     history = [{"role": "user", "content": "What did Powell say?"}, {"role": "assistant", "content": "..."}]
     question = "Who is Sistani and why does he matter?"
     assert standalone_query(question, history, people=["Colin Powell", "Ayatollah Sistani"]) == question
+
+
+def chunks(*sentences: str, paragraph: int = 1) -> list[Chunk]:
+    """One fake chunk per sentence, all in one paragraph."""
+    out, start = [], 0
+    for i, text in enumerate(sentences):
+        out.append(
+            Chunk(id=f"s{i}", text=text, start=start, end=start + len(text), paragraph=paragraph, sentence=i)
+        )
+        start += len(text) + 1
+    return out
+
+
+def test_a_persons_pronoun_comes_from_the_article_text() -> None:
+    genders = person_genders(
+        chunks(
+            "Mara Quill opened the shop in 1990, and she still runs it.",
+            "Tobias Venn joined later.",
+            "He keeps the books.",
+            # A pronoun inside a quotation is the speaker's, not the subject's.
+            'Odile Brask said "he was wrong about the books" last year.',
+        )
+    )
+    assert genders["Mara Quill"] == "she"
+    assert genders["Tobias Venn"] == "he"
+    assert "Odile Brask" not in genders
+
+
+def test_she_skips_the_last_subject_when_the_article_calls_him_he() -> None:
+    history = turns(
+        "What did Tobias Venn do?", "Tobias Venn joined Mara Quill at the shop and keeps the books."
+    )
+    genders = {"Tobias Venn": "he", "Mara Quill": "she"}
+    people = ["Tobias Venn", "Mara Quill"]
+    query = standalone_query("What did she say about him?", history, people=people, genders=genders)
+    assert query.startswith("What did Mara Quill say")
+    # Without the article's pronouns the subject of the last question still wins.
+    assert standalone_query("What did he say?", history, people=people).startswith("What did Tobias Venn")
+
+
+def test_a_shared_surname_does_not_pass_on_a_pronoun() -> None:
+    people = ["Arne Dahl", "Ingrid Dahl"]
+    history = turns("Who was Arne Dahl?", "Her father, Arne Dahl, ran the ferry.")
+    query = standalone_query("When did he retire?", history, people=people, genders={"Dahl": "she"})
+    assert query.startswith("When did Arne Dahl retire?")
+
+
+def test_a_person_named_only_in_an_earlier_answer_is_found() -> None:
+    people = ["George Vance", "Regent"]  # the article's people may hold a thing's name too
+    history = turns(
+        "When did the Regent close?",
+        "The Regent closed in 2019, when George Vance could no longer keep it running.",
+        "Who owned it then?",
+        "He had owned the building since 1974.",
+    )
+    query = standalone_query("What did he say about the multiplex?", history, people=people)
+    assert query.startswith("What did George Vance say")
+
+
+def test_a_name_after_who_is_counts_as_a_person_the_article_never_quoted() -> None:
+    query = standalone_query(
+        "How long has he been delivering?", turns("Who is Gareth?", "..."), people=PEOPLE
+    )
+    assert query.startswith("How long has Gareth been delivering?")
+
+
+def test_an_auxiliary_opening_the_question_is_not_part_of_the_name() -> None:
+    history = turns("Was Simon keen on the plan at first?", "No.")
+    query = standalone_query("How did his sister change his mind?", history, people=["Simon Vance"])
+    assert query.startswith("How did Simon's sister")
+
+
+def test_her_before_a_noun_is_a_possessive() -> None:
+    history = turns("What does Nora Vance do on Fridays?", "She opens the doors.")
+    query = standalone_query("And her brother?", history, people=["Nora Vance"])
+    assert query.startswith("And Nora Vance's brother?")
+    query = standalone_query("What did he tell her?", turns("Who is Councillor Finch?", "..."), people=PEOPLE)
+    assert "tell her" in query
+
+
+@pytest.mark.parametrize(
+    ("question", "last", "expected"),
+    [
+        ("What do they do now?", "Who are the Pryce twins?", "What do the Pryce twins do now?"),
+        (
+            "What did it show that night?",
+            "When did the Regent reopen?",
+            "What did the Regent show that night?",
+        ),
+    ],
+)
+def test_they_and_it_become_what_the_last_question_asked_about(
+    question: str, last: str, expected: str
+) -> None:
+    assert standalone_query(question, turns(last, "..."), people=PEOPLE).startswith(expected)
+
+
+def test_it_never_becomes_a_person() -> None:
+    history = turns("What did Mayor Ortiz find?", "An old ceiling.")
+    query = standalone_query("Why was it hidden?", history, people=PEOPLE)
+    assert "Ortiz" not in query.split("(")[0]
+
+
+def test_a_resolved_follow_up_carries_nothing_it_already_has() -> None:
+    history = turns("Who is Councillor Abel Finch?", "He chairs the transport committee.")
+    query = standalone_query("What did he send his daughter while she was away?", history, people=PEOPLE)
+    assert query == "What did Councillor Abel Finch send his daughter while she was away?"
+
+
+def test_a_follow_up_with_its_own_words_carries_only_the_words_it_lacks() -> None:
+    history = turns("What went wrong with the old harbour bridge?", "A flood cracked its piers.")
+    query = standalone_query("How long did it take?", history, people=PEOPLE)
+    assert query.startswith("How long did it take?")
+    assert "What went wrong" not in query
+    assert "harbour" in query and "bridge" in query
