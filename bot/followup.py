@@ -126,8 +126,10 @@ def standalone_query(
         return rewritten
     if _ELLIPTIC_START.match(question) or not _own_words(question):
         return f"{rewritten} ({last_question})"
-    # The last question's own words, or what it carried itself when it had none ("Why?").
-    carried = _missing_words(last_question if _own_words(last_question) else previous[-1], rewritten)
+    # The last question's own words (not a name put in for its pronoun), or what it carried
+    # itself when it had none ("Why?").
+    typed = history[turns[-1]]["content"]
+    carried = _missing_words(typed if _own_words(typed) else previous[-1], rewritten)
     return f"{rewritten} ({carried})" if carried else rewritten
 
 

@@ -245,3 +245,9 @@ def test_a_follow_up_with_its_own_words_carries_only_the_words_it_lacks() -> Non
     assert query.startswith("How long did it take?")
     assert "What went wrong" not in query
     assert "harbour" in query and "bridge" in query
+
+
+def test_the_words_carried_are_the_users_not_a_name_put_in_for_a_pronoun() -> None:
+    history = turns("Who is Mayor Ortiz?", "...", "What did she call the vote?", "...")
+    query = standalone_query("Who opposes it?", history, people=PEOPLE)
+    assert "vote" in query and "Ortiz" not in query
