@@ -38,6 +38,7 @@ _SINGULAR = re.compile(
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _AUXILIARIES = frozenset("did does do is was were are has have had will would can could should".split())
 _SHORT = 4  # content words; a question this bare usually leans on the one before
+_OWN_TOPIC = 2  # content words of its own beside a resolved person: a topic, not a lean on the last
 
 
 def needs_context(question: str) -> bool:
@@ -124,6 +125,8 @@ def standalone_query(
         rewritten = _put_thing(rewritten, thing)
     if not needs_context(_without_pronouns(rewritten, resolved)):
         return rewritten
+    if resolved and len(_own_words(question)) >= _OWN_TOPIC and not _ELLIPTIC_START.match(question):
+        return rewritten  # "Why did she say the grant was worth it?": its person and its own topic
     if _ELLIPTIC_START.match(question) or not _own_words(question):
         return f"{rewritten} ({last_question})"
     # The last question's own words (not a name put in for its pronoun), or what it carried

@@ -251,3 +251,11 @@ def test_the_words_carried_are_the_users_not_a_name_put_in_for_a_pronoun() -> No
     history = turns("Who is Mayor Ortiz?", "...", "What did she call the vote?", "...")
     query = standalone_query("Who opposes it?", history, people=PEOPLE)
     assert "vote" in query and "Ortiz" not in query
+
+
+def test_a_follow_up_with_its_person_and_its_own_topic_carries_nothing() -> None:
+    history = turns("Who chairs the transport committee?", "Mayor Lena Ortiz chairs it.")
+    query = standalone_query("Why did she say the grant was worth it?", history, people=PEOPLE)
+    assert query == "Why did Mayor Lena Ortiz say the grant was worth it?"
+    # Without words of its own it still leans on the last question.
+    assert "transport committee" in standalone_query("What did she say about it?", history, people=PEOPLE)
