@@ -254,8 +254,8 @@ def test_the_words_carried_are_the_users_not_a_name_put_in_for_a_pronoun() -> No
 
 
 def test_a_follow_up_with_its_person_and_its_own_topic_carries_nothing() -> None:
-    history = turns("Who chairs the transport committee?", "Mayor Lena Ortiz chairs it.")
+    history = turns("Who chairs the transport committee?", "Lena Ortiz chairs it.")
     query = standalone_query("Why did she say the grant was worth it?", history, people=PEOPLE)
-    assert query == "Why did Mayor Lena Ortiz say the grant was worth it?"
+    assert query == "Why did Lena Ortiz say the grant was worth it?"
     # Without words of its own it still leans on the last question.
     assert "transport committee" in standalone_query("What did she say about it?", history, people=PEOPLE)
