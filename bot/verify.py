@@ -18,7 +18,7 @@ from difflib import SequenceMatcher
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.numbers import numbers
+from bot.numbers import Number, numbers
 from bot.text import STOPWORDS, normalize, stem, words
 from index.article import parse_article
 from index.errors import ArticleError
@@ -54,6 +54,16 @@ _OPPOSITES = [
     ("above", "below"), ("east", "west"), ("north", "south"), ("best", "worst"),
     ("strong", "weak"), ("success", "failure"), ("plenty", "little"), ("legal", "illegal"),
     ("right", "wrong"), ("true", "false"), ("first", "last"), ("most", "least"),
+    # General pairs (a phrase is matched word for word): hiring and firing, buying and selling...
+    ("hire", "fire"), ("hire", "lay off"), ("hire", "dismiss"), ("employ", "dismiss"),
+    ("buy", "sell"), ("gain", "lose"), ("approve", "reject"), ("include", "exclude"),
+    ("add", "remove"), ("grow", "shrink"), ("expand", "shrink"), ("increase", "cut"),
+    ("rise", "drop"), ("high", "low"), ("higher", "lower"), ("cheap", "expensive"),
+    ("safe", "dangerous"), ("safe", "unsafe"), ("strengthen", "weaken"), ("victory", "defeat"),
+    ("win", "defeat"), ("friend", "enemy"), ("ally", "enemy"), ("import", "export"),
+    ("enter", "exit"), ("arrive", "depart"), ("praise", "criticise"), ("praise", "criticize"),
+    ("positive", "negative"), ("possible", "impossible"), ("likely", "unlikely"),
+    ("inside", "outside"), ("minority", "majority"), ("join", "quit"), ("welcome", "oppose"),
 ]  # fmt: skip
 _RELATIVE_DATE = re.compile(
     r"\b(spring|summer|autumn|winter)\b"
@@ -303,11 +313,26 @@ def _numbers_missing(sentence: str, passage: str) -> str:
         same = [n for n in cited if n.values & number.values]
         if not same:
             return f"the number “{number.text}” is not in the cited passage"
-        if number.unit and not any(
-            n.unit == number.unit or n.unit is None and stem(number.unit) in said for n in same
+        if (
+            number.unit
+            and not any(n.unit == number.unit or n.unit is None and stem(number.unit) in said for n in same)
+            and not (_age_in(number, _fold(sentence)) and any(_bare_age(n, _fold(passage)) for n in same))
         ):
             return f"the passage has “{number.text}” but not as {number.unit}s"
     return _ranges_reversed(sentence, passage)
+
+
+def _age_in(number: Number, text: str) -> bool:
+    """ "a 74-year-old" or "74 years old": an age."""
+    return bool(re.match(r"[\s-]*years?[\s-]*old\b", text[number.end :], re.IGNORECASE))
+
+
+def _bare_age(number: Number, text: str) -> bool:
+    """ "Walter Benning, 74, a retired pilot": news style gives an age as a bare number set off by
+    commas right after a name."""
+    return bool(
+        re.search(r"[A-Z][\w.'-]*,\s*$", text[: number.start]) and re.match(r"\s*,", text[number.end :])
+    )
 
 
 def _ranges_reversed(sentence: str, passage: str) -> str:
@@ -424,14 +449,18 @@ def _root(word: str) -> str:
 class _Clause:
     polarity: dict[str, bool]  # content stem -> whether a negation governs it
     heads: set[str]  # the predicate each negation governs: the first content word after it
+    ended: set[str]  # words after "an end to": denied or not, as one reads it
 
 
 def _clauses(text: str) -> list[_Clause]:
     clauses = []
     for part in _CLAUSE.split(_fold(text)):
-        clause = _Clause({}, set())
-        negated = awaiting_head = False
-        for word in words(part):
+        clause = _Clause({}, set(), set())
+        negated = awaiting_head = ending = False
+        tokens = words(part)
+        for i, word in enumerate(tokens):
+            if word == "end" and tokens[i + 1 : i + 2] == ["to"]:
+                ending = True
             if word in _NEGATORS or word.endswith("n't"):
                 negated = awaiting_head = True
             elif word not in STOPWORDS and len(word) > 2:
@@ -439,6 +468,8 @@ def _clauses(text: str) -> list[_Clause]:
                     clause.heads.add(_root(word))
                     awaiting_head = False
                 clause.polarity.setdefault(_root(word), negated)
+                if ending:
+                    clause.ended.add(_root(word))
         if clause.polarity:
             clauses.append(clause)
     return clauses
@@ -456,6 +487,10 @@ def _negation_flipped(sentence: str, passage: str) -> str:
         heads |= clause.heads
         for word, negated in clause.polarity.items():
             seen.setdefault(word, set()).add(negated)
+            if word in clause.ended:
+                # "an end to mandatory overtime" in the passage is what "no more mandatory
+                # overtime" says, though it has no negation word; either reading agrees with it.
+                seen[word].add(True)
     for clause in _clauses(sentence):
         polarity = clause.polarity
         scoped = [w for w, negated in polarity.items() if w in seen and (negated or seen[w] == {True})]
@@ -474,14 +509,23 @@ def _word_for(root: str, text: str) -> str:
 
 
 def _opposite_word(sentence: str, passage: str) -> str:
-    said = {_root(w) for w in words(_fold(sentence))}
-    have = {_root(w) for w in words(_fold(passage))}
+    said = " ".join(_root(w) for w in words(_fold(sentence)))
+    have = " ".join(_root(w) for w in words(_fold(passage)))
     for a, b in _OPPOSITES:
-        for mine, theirs in ((_root(a), _root(b)), (_root(b), _root(a))):
-            if mine in said and mine not in have and theirs in have:
-                yours, its = _word_for(mine, sentence), _word_for(theirs, passage)
+        for mine, theirs in ((a, b), (b, a)):
+            if _says(said, mine) and not _says(have, mine) and _says(have, theirs):
+                yours, its = _phrase_for(mine, sentence), _phrase_for(theirs, passage)
                 return f"it says “{yours}” where the cited passage says “{its}”"
     return ""
+
+
+def _says(roots: str, phrase: str) -> bool:
+    """Whether the roots of a text hold the roots of ``phrase`` word for word ("lay off")."""
+    return f" {' '.join(_root(w) for w in phrase.split())} " in f" {roots} "
+
+
+def _phrase_for(phrase: str, text: str) -> str:
+    return " ".join(_word_for(_root(w), text) for w in phrase.split())
 
 
 def _roles_swapped(sentence: str, passage: str) -> str:
@@ -561,9 +605,15 @@ def _numbers_misbound(sentence: str, passage: str) -> str:
     words for a number must not match the passage's words for another number better than its own
     (by at least ``NUMBER_TIES`` words)."""
     theirs = _number_words(passage, after=True)  # the passage's words on either side may be meant
-    for values, stems in _number_words(sentence):
+    mine, folded = _number_words(sentence), _fold(sentence)
+    found = numbers(folded)
+    for i, (values, stems) in enumerate(mine):
         own = set().union(*(w for v, w in theirs if v & values))
         other = set().union(*(w for v, w in theirs if not v & values)) - own
+        if i and len(_NUMBER_CLAUSE.split(folded[found[i - 1].end : found[i].start])) == 1:
+            # Words between two numbers of one clause may describe the first: "640 nurses at
+            # Calder Bay General Hospital began a five-day strike" binds "nurses" to 640.
+            other -= set().union(*(w for v, w in theirs if v & mine[i - 1][0] and not v & values))
         tied = stems & other
         if len(tied) >= NUMBER_TIES and len(tied) > len(stems & own):
             number, word = f"{min(values):g}", _word_for(min(tied), sentence)
@@ -584,6 +634,10 @@ def _number_words(text: str, *, after: bool = False) -> list[tuple[frozenset[flo
             out.append((number.values, out[-1][1]))
             continue
         stems = _number_stems(_NUMBER_CLAUSE.split(gap)[-1])
+        if after and not stems and _LIST_ITEM.search(gap):
+            # ", a 14 percent pay rise": an item of a list takes the words that govern the list,
+            # from the start of its sentence ("The union wants a ratio of one nurse ..., a 14 ...").
+            stems = _number_stems(_SENTENCE_END.split(folded[: number.start])[-1])
         if after or not stems:
             rest = folded[number.end : found[i + 1].start if i + 1 < len(found) else None]
             stems |= _number_stems(_NUMBER_CLAUSE.split(rest)[0])
@@ -591,6 +645,8 @@ def _number_words(text: str, *, after: bool = False) -> list[tuple[frozenset[flo
     return out
 
 
+_LIST_ITEM = re.compile(r",\s*(?:and\s+|or\s+)?(?:an?\s+|the\s+)?$")
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\"“])")
 # Numbers in a list or a range: "five, six or eight", "31 to 24", "2019-2021".
 _LIST_GAP = re.compile(r"[\s,]*(?:(?:and|or|to|[-–])\s*)?")
 

@@ -461,3 +461,60 @@ def test_a_name_put_in_another_names_place_is_caught() -> None:
     assert_supported(
         verifier.check("Since the Shiites won the vote, the Christians boycott parliament.", [passage])
     )
+
+
+def test_a_phrase_opposite_from_the_general_list_is_caught() -> None:
+    passage = "The council has promised to hire 40 more bus drivers and to sell the old depot."
+    verifier = Verifier(passage)
+    for changed, said in (
+        ("The council has promised to lay off 40 bus drivers.", "“lay off”"),
+        ("The council has promised to buy the old depot.", "“buy”"),
+    ):
+        check = verifier.check(changed, [passage])
+        assert not check.supported and said in check.reason, check
+    assert_supported(verifier.check("The council has promised to hire 40 more drivers.", [passage]))
+
+
+def test_an_age_given_as_a_bare_number_after_a_name_matches_an_n_year_old() -> None:
+    passage = "Among those affected is Ada Brook, 81, a retired teacher who lives alone."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("Ada Brook, an 81-year-old retired teacher, lives alone.", [passage]))
+    assert_supported(verifier.check("Ada Brook is 81 years old and a retired teacher.", [passage]))
+    # An age, not a length of time.
+    assert not verifier.check("Ada Brook, a retired teacher, taught for 81 years.", [passage]).supported
+
+
+def test_no_more_of_something_agrees_with_an_end_to_it() -> None:
+    passage = "The drivers want an end to split shifts and a new rota."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The drivers want no more split shifts and a new rota.", [passage]))
+    assert not verifier.check("The drivers want no new rota.", [passage]).supported
+    # Only the passage's "end to" reads both ways: a sentence calling for an end to what the
+    # passage affirms is not read as denying it.
+    war = "The author wants the United States to push for negotiations in the war."
+    assert_supported(Verifier(war).check("The author wants negotiations to bring an end to the war.", [war]))
+
+
+def test_a_number_in_a_list_item_keeps_the_verb_that_governs_the_list() -> None:
+    passage = (
+        "The drivers want one driver for every two buses, a 6 percent pay rise over two years, "
+        "and free parking."
+    )
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The council offered less, while the drivers want 6 percent.", [passage]))
+
+
+def test_words_between_two_numbers_of_a_clause_may_describe_the_first() -> None:
+    passage = (
+        "About 300 drivers at North Quay Depot stopped work at 6 a.m. on Monday, starting a three-day "
+        "strike after nine months of talks failed."
+    )
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("Some 300 drivers at North Quay Depot began a three-day strike on Monday.", [passage])
+    )
+    two = "The city will pay £3 million for new buses, on top of the £2 million spent on repairs last year."
+    check = Verifier(two).check(
+        "The city will pay £2 million for new buses, on top of the £3 million spent on repairs.", [two]
+    )
+    assert not check.supported
