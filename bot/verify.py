@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from bot.numbers import Number, numbers
 from bot.text import STOPWORDS, normalize, stem, words
 from index.article import parse_article
+from index.chunks import chunk_article
 from index.errors import ArticleError
 
 # Fit on data/eval/claims.jsonl by benchmarks/checker.py (see docs/checker.md): the score mixes
@@ -127,6 +128,9 @@ class Verifier:
             author = None
         self._author = {_key(w) for w in (author or "").split()} - {""}
         self._vectors: dict[str, np.ndarray] = {}
+        self._article_text = article_text
+        self._article_roots = {_root(w) for w in self._article_words}
+        self._people: dict[str, str] | None = None  # sentence -> the people it means; built when needed
 
     def check(self, sentence: str, cited: Sequence[str]) -> Check:
         """Whether ``sentence`` (its ``[n]`` markers are ignored) is supported by ``cited``."""
@@ -139,10 +143,12 @@ class Verifier:
             self._quotes,
             _numbers_missing,
             _dates_missing,
-            self._names_missing,
+            lambda s, p: self._names_missing(s, p, cited),
             _negation_flipped,
             _opposite_word,
             _roles_swapped,
+            _owner_swapped,
+            self._doer_swapped,
             _names_substituted,
             _numbers_misbound,
         ):
@@ -201,8 +207,10 @@ class Verifier:
                 return f"the quotation “{_short(quote)}” is not in the cited passage"
         return ""
 
-    def _names_missing(self, sentence: str, passage: str) -> str:
+    def _names_missing(self, sentence: str, passage: str, cited: Sequence[str]) -> str:
         missing = self._unsupported_names(sentence, passage)
+        if missing and (implied := self._implied_people(cited)):
+            missing = self._unsupported_names(sentence, f"{passage} {implied}")
         if missing:
             return f"the name “{_original(missing[0], sentence)}” is not in the cited passage"
         return ""
@@ -224,6 +232,65 @@ class Verifier:
                     continue
                 missing.append(token)
         return missing
+
+    def _doer_swapped(self, sentence: str, passage: str) -> str:
+        """Who does a shared verb changed, between common nouns as between names: "the nurses have
+        promised to hire 85 nurses" where the passage has management promise to hire them, "the
+        hospital accepted" where it says "the union accepted"."""
+        said = {_root(w) for w in words(_fold(sentence))}
+        have = {_root(w) for w in words(_fold(passage))}
+        verbs: dict[str, list[tuple[str, list[str], int]]] = {}
+        for part in _SENTENCE_END.split(_fold(passage)):
+            tokens = words(part)
+            for k, word in enumerate(tokens):
+                if _verb_like(tokens, k):
+                    verbs.setdefault(_root(word), []).append((part, tokens, k))
+        for clause in _CLAUSE.split(_fold(sentence)):
+            tokens = words(clause)
+            for k, word in enumerate(tokens):
+                anchor, head = _root(word), _head(tokens, k)
+                if (
+                    not head
+                    or anchor in _FRAMING
+                    or len(verbs.get(anchor, [])) != 1
+                    or not _verb_like(tokens, k)
+                ):
+                    continue
+                part, theirs, at = verbs[anchor][0]
+                if _passive(clause, word) or _passive(part, theirs[at]) or _inverted(part, theirs[at]):
+                    continue
+                subject = {_root(w) for w in tokens[:k] if _doer_word(w)}
+                before = {_root(w) for w in theirs[:at] if _doer_word(w)}
+                if any(_same_stem(a, b) for a in subject for b in before):
+                    continue  # the passage names the sentence's doer before the verb too
+                if head in {_root(w) for w in theirs[at + 1 :]}:
+                    return f"the cited passage does not have “{_word_for(head, sentence)}” as who “{word}”"
+                # Another doer right before the verb in the passage, one the sentence never names,
+                # while the sentence's doer is nowhere in the passage; both are the article's words.
+                other = _head(theirs, at)
+                known = self._article_roots
+                if other and other not in said and head not in have and {head, other} <= known:
+                    theirs_word, mine_word = _word_for(other, passage), _word_for(head, sentence)
+                    return f"the cited passage has “{theirs_word} {theirs[at]}”, not “{mine_word} {word}”"
+        return ""
+
+    def _implied_people(self, cited: Sequence[str]) -> str:
+        """Who the cited sentences mean without naming them: the speaker of a quote named in a
+        sentence before, the person "he" or "she" points back to (the article's quote attribution
+        in ``index.chunks`` knows them). A name there is not a name the passage lacks."""
+        if self._people is None:
+            try:
+                chunks = chunk_article(parse_article(self._article_text))
+            except ArticleError:
+                chunks = []
+            by_text = {c.text: c for c in chunks}
+            self._people = {}
+            for chunk in chunks:
+                people = list(chunk.people)
+                if chunk.context in by_text:  # "She offered ...": whom the sentence before names
+                    people += by_text[chunk.context].people
+                self._people[chunk.text] = " ".join(dict.fromkeys(people))
+        return " ".join(self._people.get(c, "") for c in cited).strip()
 
     def _unknown_names(self, sentence: str) -> list[str]:
         """Names in ``sentence`` the article never mentions."""
@@ -553,6 +620,83 @@ def _roles_swapped(sentence: str, passage: str) -> str:
                 if (swapped and flip_mine == flip_theirs) or (kept and flip_mine != flip_theirs):
                     one, other = _word_for(first, sentence), _word_for(second, sentence)
                     return f"“{one}” and “{other}” swap roles compared with the cited passage"
+    return ""
+
+
+# Words between a doer and its verb ("the nurses have promised"), and those that make a word a verb.
+_AUXILIARIES = frozenset("has have had will would could can should may might must did does do shall".split())
+
+
+def _doer_word(word: str) -> bool:
+    return word not in STOPWORDS and len(word) > 2 and not word[0].isdigit() and _root(word) not in _FRAMING
+
+
+def _verb_like(tokens: list[str], k: int) -> bool:
+    """ "accepted", "met", "has promised", "to hire": a word that reads as a verb."""
+    word = tokens[k]
+    after_auxiliary = k > 0 and (tokens[k - 1] in _AUXILIARIES or tokens[k - 1] == "to")
+    return _doer_word(word) and (word.endswith("ed") or word in _IRREGULAR or after_auxiliary)
+
+
+def _head(tokens: list[str], k: int) -> str:
+    """The root of the noun right before the verb at ``k`` (auxiliaries and adverbs between), or ""."""
+    j = k - 1
+    while j >= 0 and (tokens[j] in _AUXILIARIES or tokens[j] in _ADVERBS or tokens[j] == "not"):
+        j -= 1
+    if j < 0 or not _doer_word(tokens[j]) or _verb_like(tokens, j) or tokens[j].endswith("ly"):
+        return ""
+    return _root(tokens[j])
+
+
+def _passive(text: str, word: str) -> bool:
+    """ "was accepted by", "were hired": the doer is not the subject."""
+    return bool(
+        re.search(
+            rf"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?{re.escape(word)}\b|\b{re.escape(word)}\s+by\b",
+            text,
+            re.IGNORECASE,
+        )
+    )
+
+
+def _inverted(part: str, word: str) -> bool:
+    """'"...," said Varga', ', warned Powell': the doer follows the verb."""
+    match = re.search(rf"\b{re.escape(word)}\b", part, re.IGNORECASE)
+    return bool(match and re.search(r"[,\"”]\s*$", part[: match.start()]))
+
+
+_OWNER_TOKEN = re.compile(r"[a-z0-9]+(?:'s|')?")
+
+
+def _owners(text: str) -> dict[str, str]:
+    """Content root -> the root of its owner: "the union's final offer", "the offer from management"."""
+    tokens = _OWNER_TOKEN.findall(_fold(text).lower())
+    out: dict[str, str] = {}
+    for i, token in enumerate(tokens):
+        if token.endswith("'") or token.endswith("'s"):
+            owner = _root(re.sub(r"'s?$", "", token))
+            for follower in tokens[i + 1 : i + 4]:
+                if follower in STOPWORDS or follower[0].isdigit() or "'" in follower:
+                    break
+                out.setdefault(_root(follower), owner)
+        elif token == "from" and i and tokens[i - 1] not in STOPWORDS:
+            after = [t for t in tokens[i + 1 : i + 4] if t not in STOPWORDS]
+            if after and not after[0][0].isdigit():
+                out.setdefault(_root(tokens[i - 1]), _root(after[0].rstrip("'")))
+    return out
+
+
+def _owner_swapped(sentence: str, passage: str) -> str:
+    """Whose thing it is changed: "management says the union's final offer arrived" where the
+    passage has "the final offer from management". The passage's owner must be named in the
+    sentence too; another word for the same owner ("the hospital's offer") is not a swap."""
+    said = {_root(w) for w in words(_fold(sentence))}
+    theirs = _owners(passage)
+    for thing, owner in _owners(sentence).items():
+        other = theirs.get(thing)
+        if other and not _same_stem(owner, other) and other in said:
+            its, yours = _word_for(other, passage), _word_for(owner, sentence)
+            return f"the cited passage has the {_word_for(thing, sentence)} of “{its}”, not of “{yours}”"
     return ""
 
 

@@ -518,3 +518,50 @@ def test_words_between_two_numbers_of_a_clause_may_describe_the_first() -> None:
         "The city will pay £2 million for new buses, on top of the £3 million spent on repairs.", [two]
     )
     assert not check.supported
+
+
+def test_a_name_the_cited_sentence_only_implies_is_not_missing() -> None:
+    article = (
+        "Depot Strike\n\nMayor Ann Lee spoke to reporters on Monday. She offered the town hall as a "
+        "neutral place for talks.\n\nTom Reed, a driver for 20 years, was on the picket line. "
+        '"We want fair rotas," Reed said. "I don\'t blame the drivers."'
+    )
+    verifier = Verifier(article)
+    hall = "She offered the town hall as a neutral place for talks."
+    assert_supported(verifier.check("Mayor Ann Lee offered the town hall for the talks.", [hall]))
+    assert_supported(
+        verifier.check("Reed said he does not blame the drivers.", ['"I don\'t blame the drivers."'])
+    )
+    # Someone the sentence does not mean is still a name the passage lacks.
+    check = verifier.check("Tom Reed offered the town hall for the talks.", [hall])
+    assert not check.supported and "the name" in check.reason
+
+
+def test_a_thing_given_to_the_wrong_owner_is_caught() -> None:
+    passage = "She said the final offer from the council had arrived late on Friday."
+    verifier = Verifier(passage)
+    check = verifier.check("The council says the union's final offer arrived late on Friday.", [passage])
+    assert not check.supported and "offer" in check.reason, check
+    assert_supported(verifier.check("She said the council's final offer arrived late on Friday.", [passage]))
+
+
+def test_a_verb_given_to_the_wrong_doer_is_caught() -> None:
+    article = (
+        "The council runs the buses. The city's transport board has approved new fares and has promised "
+        "to hire 40 drivers by 2027. Under the deal, the union accepted that agency staff could not cover "
+        "the night shifts."
+    )
+    verifier = Verifier(article)
+    board = "The city's transport board has approved new fares and has promised to hire 40 drivers by 2027."
+    deal = "Under the deal, the union accepted that agency staff could not cover the night shifts."
+    for changed, cited in (
+        ("The drivers have promised to hire 40 drivers by 2027.", board),
+        ("The council accepted that agency staff could not cover the night shifts.", deal),
+    ):
+        check = verifier.check(changed, [cited])
+        assert not check.supported and "the cited passage" in check.reason, check
+    assert_supported(verifier.check("The transport board has promised to hire 40 drivers by 2027.", [board]))
+    assert_supported(
+        verifier.check("The union accepted that agency staff could not cover night shifts.", [deal])
+    )
+    assert_supported(verifier.check("Forty drivers are to be hired by the transport board by 2027.", [board]))
