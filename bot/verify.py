@@ -441,7 +441,8 @@ def _name_tokens(text: str) -> Iterable[tuple[str, bool, int]]:
         token = (
             match.group(0).rstrip(".") if not re.search(r"\.[A-Za-z]\.$", match.group(0)) else match.group(0)
         )
-        if token[:1].isupper():
+        # "al-Sadr", "bin-Laden": a name behind a lower-case particle is still a name.
+        if token[:1].isupper() or re.match(r"[a-z]{1,3}-[A-Z]", token):
             yield token, bool(_SENTENCE_START.search(folded[: match.start()])), i
 
 
@@ -830,7 +831,9 @@ class _Positions:
     def passive(self, anchor: str) -> bool:
         """ "founded ... by", "questioned by": the agent comes after the verb."""
         at = self.words[anchor][0]
-        return "by" in self.tokens[at + 1 : at + 3]
+        # Only a participle takes an agent: "implied as much by saying" is no passive.
+        participle = self.tokens[at].endswith(("ed", "en")) or self.tokens[at] in _IRREGULAR
+        return participle and "by" in self.tokens[at + 1 : at + 3]
 
 
 def _positions(text: str) -> _Positions:

@@ -565,3 +565,20 @@ def test_a_verb_given_to_the_wrong_doer_is_caught() -> None:
         verifier.check("The union accepted that agency staff could not cover night shifts.", [deal])
     )
     assert_supported(verifier.check("Forty drivers are to be hired by the transport board by 2027.", [board]))
+
+
+def test_a_name_behind_a_lower_case_particle_is_a_name() -> None:
+    passage = "The government bowed to the cleric, Sistani, who threatened to paralyze the country."
+    check = Verifier(passage).check("The government bowed to the cleric al-Sadr.", [passage])
+    assert not check.supported and "al-Sadr" in check.reason, check
+
+
+def test_only_a_participle_before_by_makes_a_passive() -> None:
+    passage = (
+        "The minister expects the strike to go on for weeks. Secretary Lund implied as much when "
+        "he told reporters that strikes “tend to go on five, six, 12 weeks.”"
+    )
+    claim = (
+        "The minister expects a long strike, and Lund implied as much by saying strikes can last 12 weeks."
+    )
+    assert_supported(Verifier(passage).check(claim, [passage]))
