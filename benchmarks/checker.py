@@ -148,11 +148,17 @@ def table(scored: Sequence[Scored], weight: float) -> str:
 
 
 def unseen_row(scored: Sequence[Scored], weight: float) -> str:
-    """The unseen claims judged as shipped: the rules and ``DEFAULT_THRESHOLD``, nothing refit."""
+    """The unseen claims judged as shipped: the rules and ``DEFAULT_THRESHOLD``, nothing refit,
+    with the corrupted ones caught per kind."""
     bad, good = [s for s in scored if not s.row["supported"]], [s for s in scored if s.row["supported"]]
     shipped = verify.DEFAULT_THRESHOLD
-    return f"Unseen claims, shipped threshold {shipped}: caught {_share(bad, shipped, weight)}, " + (
-        f"flagged {_share(good, shipped, weight)}"
+    kinds = sorted({s.row["kind"] for s in bad})
+    per_kind = ", ".join(
+        f"{k} {_share([s for s in bad if s.row['kind'] == k], shipped, weight, short=True)}" for k in kinds
+    )
+    return (
+        f"Unseen claims, shipped threshold {shipped}: caught {_share(bad, shipped, weight)}, "
+        f"flagged {_share(good, shipped, weight)}\nCaught per kind: {per_kind}"
     )
 
 
@@ -202,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"## {title}, embedding weight {weight} ({per_claim:.1f} ms per claim)\n")
         if unseen:
             print(unseen_row([s for s in scored if s.row in unseen], weight) + "\n")
+            if args.misses:
+                shipped = [s for s in scored if s.row in unseen]
+                print("Unseen misses and false flags, shipped threshold:\n")
+                print(misses(shipped, verify.DEFAULT_THRESHOLD, weight) + "\n")
         print(table(scored, weight))
         if embeddings:
             print("\nEmbedding weight vs pooled held-out result (threshold refit per split):\n")

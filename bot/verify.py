@@ -18,9 +18,10 @@ from difflib import SequenceMatcher
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.numbers import numbers
+from bot.numbers import Number, numbers
 from bot.text import STOPWORDS, normalize, stem, words
 from index.article import parse_article
+from index.chunks import chunk_article
 from index.errors import ArticleError
 
 # Fit on data/eval/claims.jsonl by benchmarks/checker.py (see docs/checker.md): the score mixes
@@ -54,6 +55,16 @@ _OPPOSITES = [
     ("above", "below"), ("east", "west"), ("north", "south"), ("best", "worst"),
     ("strong", "weak"), ("success", "failure"), ("plenty", "little"), ("legal", "illegal"),
     ("right", "wrong"), ("true", "false"), ("first", "last"), ("most", "least"),
+    # General pairs (a phrase is matched word for word): hiring and firing, buying and selling...
+    ("hire", "fire"), ("hire", "lay off"), ("hire", "dismiss"), ("employ", "dismiss"),
+    ("buy", "sell"), ("gain", "lose"), ("approve", "reject"), ("include", "exclude"),
+    ("add", "remove"), ("grow", "shrink"), ("expand", "shrink"), ("increase", "cut"),
+    ("rise", "drop"), ("high", "low"), ("higher", "lower"), ("cheap", "expensive"),
+    ("safe", "dangerous"), ("safe", "unsafe"), ("strengthen", "weaken"), ("victory", "defeat"),
+    ("win", "defeat"), ("friend", "enemy"), ("ally", "enemy"), ("import", "export"),
+    ("enter", "exit"), ("arrive", "depart"), ("praise", "criticise"), ("praise", "criticize"),
+    ("positive", "negative"), ("possible", "impossible"), ("likely", "unlikely"),
+    ("inside", "outside"), ("minority", "majority"), ("join", "quit"), ("welcome", "oppose"),
 ]  # fmt: skip
 _RELATIVE_DATE = re.compile(
     r"\b(spring|summer|autumn|winter)\b"
@@ -117,6 +128,9 @@ class Verifier:
             author = None
         self._author = {_key(w) for w in (author or "").split()} - {""}
         self._vectors: dict[str, np.ndarray] = {}
+        self._article_text = article_text
+        self._article_roots = {_root(w) for w in self._article_words}
+        self._people: dict[str, str] | None = None  # sentence -> the people it means; built when needed
 
     def check(self, sentence: str, cited: Sequence[str]) -> Check:
         """Whether ``sentence`` (its ``[n]`` markers are ignored) is supported by ``cited``."""
@@ -129,10 +143,12 @@ class Verifier:
             self._quotes,
             _numbers_missing,
             _dates_missing,
-            self._names_missing,
+            lambda s, p: self._names_missing(s, p, cited),
             _negation_flipped,
             _opposite_word,
             _roles_swapped,
+            _owner_swapped,
+            self._doer_swapped,
             _names_substituted,
             _numbers_misbound,
         ):
@@ -191,8 +207,10 @@ class Verifier:
                 return f"the quotation “{_short(quote)}” is not in the cited passage"
         return ""
 
-    def _names_missing(self, sentence: str, passage: str) -> str:
+    def _names_missing(self, sentence: str, passage: str, cited: Sequence[str]) -> str:
         missing = self._unsupported_names(sentence, passage)
+        if missing and (implied := self._implied_people(cited)):
+            missing = self._unsupported_names(sentence, f"{passage} {implied}")
         if missing:
             return f"the name “{_original(missing[0], sentence)}” is not in the cited passage"
         return ""
@@ -214,6 +232,65 @@ class Verifier:
                     continue
                 missing.append(token)
         return missing
+
+    def _doer_swapped(self, sentence: str, passage: str) -> str:
+        """Who does a shared verb changed, between common nouns as between names: "the nurses have
+        promised to hire 85 nurses" where the passage has management promise to hire them, "the
+        hospital accepted" where it says "the union accepted"."""
+        said = {_root(w) for w in words(_fold(sentence))}
+        have = {_root(w) for w in words(_fold(passage))}
+        verbs: dict[str, list[tuple[str, list[str], int]]] = {}
+        for part in _SENTENCE_END.split(_fold(passage)):
+            tokens = words(part)
+            for k, word in enumerate(tokens):
+                if _verb_like(tokens, k):
+                    verbs.setdefault(_root(word), []).append((part, tokens, k))
+        for clause in _CLAUSE.split(_fold(sentence)):
+            tokens = words(clause)
+            for k, word in enumerate(tokens):
+                anchor, head = _root(word), _head(tokens, k)
+                if (
+                    not head
+                    or anchor in _FRAMING
+                    or len(verbs.get(anchor, [])) != 1
+                    or not _verb_like(tokens, k)
+                ):
+                    continue
+                part, theirs, at = verbs[anchor][0]
+                if _passive(clause, word) or _passive(part, theirs[at]) or _inverted(part, theirs[at]):
+                    continue
+                subject = {_root(w) for w in tokens[:k] if _doer_word(w)}
+                before = {_root(w) for w in theirs[:at] if _doer_word(w)}
+                if any(_same_stem(a, b) for a in subject for b in before):
+                    continue  # the passage names the sentence's doer before the verb too
+                if head in {_root(w) for w in theirs[at + 1 :]}:
+                    return f"the cited passage does not have “{_word_for(head, sentence)}” as who “{word}”"
+                # Another doer right before the verb in the passage, one the sentence never names,
+                # while the sentence's doer is nowhere in the passage; both are the article's words.
+                other = _head(theirs, at)
+                known = self._article_roots
+                if other and other not in said and head not in have and {head, other} <= known:
+                    theirs_word, mine_word = _word_for(other, passage), _word_for(head, sentence)
+                    return f"the cited passage has “{theirs_word} {theirs[at]}”, not “{mine_word} {word}”"
+        return ""
+
+    def _implied_people(self, cited: Sequence[str]) -> str:
+        """Who the cited sentences mean without naming them: the speaker of a quote named in a
+        sentence before, the person "he" or "she" points back to (the article's quote attribution
+        in ``index.chunks`` knows them). A name there is not a name the passage lacks."""
+        if self._people is None:
+            try:
+                chunks = chunk_article(parse_article(self._article_text))
+            except ArticleError:
+                chunks = []
+            by_text = {c.text: c for c in chunks}
+            self._people = {}
+            for chunk in chunks:
+                people = list(chunk.people)
+                if chunk.context in by_text:  # "She offered ...": whom the sentence before names
+                    people += by_text[chunk.context].people
+                self._people[chunk.text] = " ".join(dict.fromkeys(people))
+        return " ".join(self._people.get(c, "") for c in cited).strip()
 
     def _unknown_names(self, sentence: str) -> list[str]:
         """Names in ``sentence`` the article never mentions."""
@@ -303,11 +380,26 @@ def _numbers_missing(sentence: str, passage: str) -> str:
         same = [n for n in cited if n.values & number.values]
         if not same:
             return f"the number “{number.text}” is not in the cited passage"
-        if number.unit and not any(
-            n.unit == number.unit or n.unit is None and stem(number.unit) in said for n in same
+        if (
+            number.unit
+            and not any(n.unit == number.unit or n.unit is None and stem(number.unit) in said for n in same)
+            and not (_age_in(number, _fold(sentence)) and any(_bare_age(n, _fold(passage)) for n in same))
         ):
             return f"the passage has “{number.text}” but not as {number.unit}s"
     return _ranges_reversed(sentence, passage)
+
+
+def _age_in(number: Number, text: str) -> bool:
+    """ "a 74-year-old" or "74 years old": an age."""
+    return bool(re.match(r"[\s-]*years?[\s-]*old\b", text[number.end :], re.IGNORECASE))
+
+
+def _bare_age(number: Number, text: str) -> bool:
+    """ "Walter Benning, 74, a retired pilot": news style gives an age as a bare number set off by
+    commas right after a name."""
+    return bool(
+        re.search(r"[A-Z][\w.'-]*,\s*$", text[: number.start]) and re.match(r"\s*,", text[number.end :])
+    )
 
 
 def _ranges_reversed(sentence: str, passage: str) -> str:
@@ -349,7 +441,8 @@ def _name_tokens(text: str) -> Iterable[tuple[str, bool, int]]:
         token = (
             match.group(0).rstrip(".") if not re.search(r"\.[A-Za-z]\.$", match.group(0)) else match.group(0)
         )
-        if token[:1].isupper():
+        # "al-Sadr", "bin-Laden": a name behind a lower-case particle is still a name.
+        if token[:1].isupper() or re.match(r"[a-z]{1,3}-[A-Z]", token):
             yield token, bool(_SENTENCE_START.search(folded[: match.start()])), i
 
 
@@ -424,14 +517,18 @@ def _root(word: str) -> str:
 class _Clause:
     polarity: dict[str, bool]  # content stem -> whether a negation governs it
     heads: set[str]  # the predicate each negation governs: the first content word after it
+    ended: set[str]  # words after "an end to": denied or not, as one reads it
 
 
 def _clauses(text: str) -> list[_Clause]:
     clauses = []
     for part in _CLAUSE.split(_fold(text)):
-        clause = _Clause({}, set())
-        negated = awaiting_head = False
-        for word in words(part):
+        clause = _Clause({}, set(), set())
+        negated = awaiting_head = ending = False
+        tokens = words(part)
+        for i, word in enumerate(tokens):
+            if word == "end" and tokens[i + 1 : i + 2] == ["to"]:
+                ending = True
             if word in _NEGATORS or word.endswith("n't"):
                 negated = awaiting_head = True
             elif word not in STOPWORDS and len(word) > 2:
@@ -439,6 +536,8 @@ def _clauses(text: str) -> list[_Clause]:
                     clause.heads.add(_root(word))
                     awaiting_head = False
                 clause.polarity.setdefault(_root(word), negated)
+                if ending:
+                    clause.ended.add(_root(word))
         if clause.polarity:
             clauses.append(clause)
     return clauses
@@ -456,6 +555,10 @@ def _negation_flipped(sentence: str, passage: str) -> str:
         heads |= clause.heads
         for word, negated in clause.polarity.items():
             seen.setdefault(word, set()).add(negated)
+            if word in clause.ended:
+                # "an end to mandatory overtime" in the passage is what "no more mandatory
+                # overtime" says, though it has no negation word; either reading agrees with it.
+                seen[word].add(True)
     for clause in _clauses(sentence):
         polarity = clause.polarity
         scoped = [w for w, negated in polarity.items() if w in seen and (negated or seen[w] == {True})]
@@ -474,14 +577,23 @@ def _word_for(root: str, text: str) -> str:
 
 
 def _opposite_word(sentence: str, passage: str) -> str:
-    said = {_root(w) for w in words(_fold(sentence))}
-    have = {_root(w) for w in words(_fold(passage))}
+    said = " ".join(_root(w) for w in words(_fold(sentence)))
+    have = " ".join(_root(w) for w in words(_fold(passage)))
     for a, b in _OPPOSITES:
-        for mine, theirs in ((_root(a), _root(b)), (_root(b), _root(a))):
-            if mine in said and mine not in have and theirs in have:
-                yours, its = _word_for(mine, sentence), _word_for(theirs, passage)
+        for mine, theirs in ((a, b), (b, a)):
+            if _says(said, mine) and not _says(have, mine) and _says(have, theirs):
+                yours, its = _phrase_for(mine, sentence), _phrase_for(theirs, passage)
                 return f"it says “{yours}” where the cited passage says “{its}”"
     return ""
+
+
+def _says(roots: str, phrase: str) -> bool:
+    """Whether the roots of a text hold the roots of ``phrase`` word for word ("lay off")."""
+    return f" {' '.join(_root(w) for w in phrase.split())} " in f" {roots} "
+
+
+def _phrase_for(phrase: str, text: str) -> str:
+    return " ".join(_word_for(_root(w), text) for w in phrase.split())
 
 
 def _roles_swapped(sentence: str, passage: str) -> str:
@@ -509,6 +621,83 @@ def _roles_swapped(sentence: str, passage: str) -> str:
                 if (swapped and flip_mine == flip_theirs) or (kept and flip_mine != flip_theirs):
                     one, other = _word_for(first, sentence), _word_for(second, sentence)
                     return f"“{one}” and “{other}” swap roles compared with the cited passage"
+    return ""
+
+
+# Words between a doer and its verb ("the nurses have promised"), and those that make a word a verb.
+_AUXILIARIES = frozenset("has have had will would could can should may might must did does do shall".split())
+
+
+def _doer_word(word: str) -> bool:
+    return word not in STOPWORDS and len(word) > 2 and not word[0].isdigit() and _root(word) not in _FRAMING
+
+
+def _verb_like(tokens: list[str], k: int) -> bool:
+    """ "accepted", "met", "has promised", "to hire": a word that reads as a verb."""
+    word = tokens[k]
+    after_auxiliary = k > 0 and (tokens[k - 1] in _AUXILIARIES or tokens[k - 1] == "to")
+    return _doer_word(word) and (word.endswith("ed") or word in _IRREGULAR or after_auxiliary)
+
+
+def _head(tokens: list[str], k: int) -> str:
+    """The root of the noun right before the verb at ``k`` (auxiliaries and adverbs between), or ""."""
+    j = k - 1
+    while j >= 0 and (tokens[j] in _AUXILIARIES or tokens[j] in _ADVERBS or tokens[j] == "not"):
+        j -= 1
+    if j < 0 or not _doer_word(tokens[j]) or _verb_like(tokens, j) or tokens[j].endswith("ly"):
+        return ""
+    return _root(tokens[j])
+
+
+def _passive(text: str, word: str) -> bool:
+    """ "was accepted by", "were hired": the doer is not the subject."""
+    return bool(
+        re.search(
+            rf"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?{re.escape(word)}\b|\b{re.escape(word)}\s+by\b",
+            text,
+            re.IGNORECASE,
+        )
+    )
+
+
+def _inverted(part: str, word: str) -> bool:
+    """'"...," said Varga', ', warned Powell': the doer follows the verb."""
+    match = re.search(rf"\b{re.escape(word)}\b", part, re.IGNORECASE)
+    return bool(match and re.search(r"[,\"”]\s*$", part[: match.start()]))
+
+
+_OWNER_TOKEN = re.compile(r"[a-z0-9]+(?:'s|')?")
+
+
+def _owners(text: str) -> dict[str, str]:
+    """Content root -> the root of its owner: "the union's final offer", "the offer from management"."""
+    tokens = _OWNER_TOKEN.findall(_fold(text).lower())
+    out: dict[str, str] = {}
+    for i, token in enumerate(tokens):
+        if token.endswith("'") or token.endswith("'s"):
+            owner = _root(re.sub(r"'s?$", "", token))
+            for follower in tokens[i + 1 : i + 4]:
+                if follower in STOPWORDS or follower[0].isdigit() or "'" in follower:
+                    break
+                out.setdefault(_root(follower), owner)
+        elif token == "from" and i and tokens[i - 1] not in STOPWORDS:
+            after = [t for t in tokens[i + 1 : i + 4] if t not in STOPWORDS]
+            if after and not after[0][0].isdigit():
+                out.setdefault(_root(tokens[i - 1]), _root(after[0].rstrip("'")))
+    return out
+
+
+def _owner_swapped(sentence: str, passage: str) -> str:
+    """Whose thing it is changed: "management says the union's final offer arrived" where the
+    passage has "the final offer from management". The passage's owner must be named in the
+    sentence too; another word for the same owner ("the hospital's offer") is not a swap."""
+    said = {_root(w) for w in words(_fold(sentence))}
+    theirs = _owners(passage)
+    for thing, owner in _owners(sentence).items():
+        other = theirs.get(thing)
+        if other and not _same_stem(owner, other) and other in said:
+            its, yours = _word_for(other, passage), _word_for(owner, sentence)
+            return f"the cited passage has the {_word_for(thing, sentence)} of “{its}”, not of “{yours}”"
     return ""
 
 
@@ -561,9 +750,15 @@ def _numbers_misbound(sentence: str, passage: str) -> str:
     words for a number must not match the passage's words for another number better than its own
     (by at least ``NUMBER_TIES`` words)."""
     theirs = _number_words(passage, after=True)  # the passage's words on either side may be meant
-    for values, stems in _number_words(sentence):
+    mine, folded = _number_words(sentence), _fold(sentence)
+    found = numbers(folded)
+    for i, (values, stems) in enumerate(mine):
         own = set().union(*(w for v, w in theirs if v & values))
         other = set().union(*(w for v, w in theirs if not v & values)) - own
+        if i and len(_NUMBER_CLAUSE.split(folded[found[i - 1].end : found[i].start])) == 1:
+            # Words between two numbers of one clause may describe the first: "640 nurses at
+            # Calder Bay General Hospital began a five-day strike" binds "nurses" to 640.
+            other -= set().union(*(w for v, w in theirs if v & mine[i - 1][0] and not v & values))
         tied = stems & other
         if len(tied) >= NUMBER_TIES and len(tied) > len(stems & own):
             number, word = f"{min(values):g}", _word_for(min(tied), sentence)
@@ -584,6 +779,10 @@ def _number_words(text: str, *, after: bool = False) -> list[tuple[frozenset[flo
             out.append((number.values, out[-1][1]))
             continue
         stems = _number_stems(_NUMBER_CLAUSE.split(gap)[-1])
+        if after and not stems and _LIST_ITEM.search(gap):
+            # ", a 14 percent pay rise": an item of a list takes the words that govern the list,
+            # from the start of its sentence ("The union wants a ratio of one nurse ..., a 14 ...").
+            stems = _number_stems(_SENTENCE_END.split(folded[: number.start])[-1])
         if after or not stems:
             rest = folded[number.end : found[i + 1].start if i + 1 < len(found) else None]
             stems |= _number_stems(_NUMBER_CLAUSE.split(rest)[0])
@@ -591,6 +790,8 @@ def _number_words(text: str, *, after: bool = False) -> list[tuple[frozenset[flo
     return out
 
 
+_LIST_ITEM = re.compile(r",\s*(?:and\s+|or\s+)?(?:an?\s+|the\s+)?$")
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\"“])")
 # Numbers in a list or a range: "five, six or eight", "31 to 24", "2019-2021".
 _LIST_GAP = re.compile(r"[\s,]*(?:(?:and|or|to|[-–])\s*)?")
 
@@ -630,7 +831,9 @@ class _Positions:
     def passive(self, anchor: str) -> bool:
         """ "founded ... by", "questioned by": the agent comes after the verb."""
         at = self.words[anchor][0]
-        return "by" in self.tokens[at + 1 : at + 3]
+        # Only a participle takes an agent: "implied as much by saying" is no passive.
+        participle = self.tokens[at].endswith(("ed", "en")) or self.tokens[at] in _IRREGULAR
+        return participle and "by" in self.tokens[at + 1 : at + 3]
 
 
 def _positions(text: str) -> _Positions:

@@ -461,3 +461,124 @@ def test_a_name_put_in_another_names_place_is_caught() -> None:
     assert_supported(
         verifier.check("Since the Shiites won the vote, the Christians boycott parliament.", [passage])
     )
+
+
+def test_a_phrase_opposite_from_the_general_list_is_caught() -> None:
+    passage = "The council has promised to hire 40 more bus drivers and to sell the old depot."
+    verifier = Verifier(passage)
+    for changed, said in (
+        ("The council has promised to lay off 40 bus drivers.", "“lay off”"),
+        ("The council has promised to buy the old depot.", "“buy”"),
+    ):
+        check = verifier.check(changed, [passage])
+        assert not check.supported and said in check.reason, check
+    assert_supported(verifier.check("The council has promised to hire 40 more drivers.", [passage]))
+
+
+def test_an_age_given_as_a_bare_number_after_a_name_matches_an_n_year_old() -> None:
+    passage = "Among those affected is Ada Brook, 81, a retired teacher who lives alone."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("Ada Brook, an 81-year-old retired teacher, lives alone.", [passage]))
+    assert_supported(verifier.check("Ada Brook is 81 years old and a retired teacher.", [passage]))
+    # An age, not a length of time.
+    assert not verifier.check("Ada Brook, a retired teacher, taught for 81 years.", [passage]).supported
+
+
+def test_no_more_of_something_agrees_with_an_end_to_it() -> None:
+    passage = "The drivers want an end to split shifts and a new rota."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The drivers want no more split shifts and a new rota.", [passage]))
+    assert not verifier.check("The drivers want no new rota.", [passage]).supported
+    # Only the passage's "end to" reads both ways: a sentence calling for an end to what the
+    # passage affirms is not read as denying it.
+    war = "The author wants the United States to push for negotiations in the war."
+    assert_supported(Verifier(war).check("The author wants negotiations to bring an end to the war.", [war]))
+
+
+def test_a_number_in_a_list_item_keeps_the_verb_that_governs_the_list() -> None:
+    passage = (
+        "The drivers want one driver for every two buses, a 6 percent pay rise over two years, "
+        "and free parking."
+    )
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The council offered less, while the drivers want 6 percent.", [passage]))
+
+
+def test_words_between_two_numbers_of_a_clause_may_describe_the_first() -> None:
+    passage = (
+        "About 300 drivers at North Quay Depot stopped work at 6 a.m. on Monday, starting a three-day "
+        "strike after nine months of talks failed."
+    )
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("Some 300 drivers at North Quay Depot began a three-day strike on Monday.", [passage])
+    )
+    two = "The city will pay £3 million for new buses, on top of the £2 million spent on repairs last year."
+    check = Verifier(two).check(
+        "The city will pay £2 million for new buses, on top of the £3 million spent on repairs.", [two]
+    )
+    assert not check.supported
+
+
+def test_a_name_the_cited_sentence_only_implies_is_not_missing() -> None:
+    article = (
+        "Depot Strike\n\nMayor Ann Lee spoke to reporters on Monday. She offered the town hall as a "
+        "neutral place for talks.\n\nTom Reed, a driver for 20 years, was on the picket line. "
+        '"We want fair rotas," Reed said. "I don\'t blame the drivers."'
+    )
+    verifier = Verifier(article)
+    hall = "She offered the town hall as a neutral place for talks."
+    assert_supported(verifier.check("Mayor Ann Lee offered the town hall for the talks.", [hall]))
+    assert_supported(
+        verifier.check("Reed said he does not blame the drivers.", ['"I don\'t blame the drivers."'])
+    )
+    # Someone the sentence does not mean is still a name the passage lacks.
+    check = verifier.check("Tom Reed offered the town hall for the talks.", [hall])
+    assert not check.supported and "the name" in check.reason
+
+
+def test_a_thing_given_to_the_wrong_owner_is_caught() -> None:
+    passage = "She said the final offer from the council had arrived late on Friday."
+    verifier = Verifier(passage)
+    check = verifier.check("The council says the union's final offer arrived late on Friday.", [passage])
+    assert not check.supported and "offer" in check.reason, check
+    assert_supported(verifier.check("She said the council's final offer arrived late on Friday.", [passage]))
+
+
+def test_a_verb_given_to_the_wrong_doer_is_caught() -> None:
+    article = (
+        "The council runs the buses. The city's transport board has approved new fares and has promised "
+        "to hire 40 drivers by 2027. Under the deal, the union accepted that agency staff could not cover "
+        "the night shifts."
+    )
+    verifier = Verifier(article)
+    board = "The city's transport board has approved new fares and has promised to hire 40 drivers by 2027."
+    deal = "Under the deal, the union accepted that agency staff could not cover the night shifts."
+    for changed, cited in (
+        ("The drivers have promised to hire 40 drivers by 2027.", board),
+        ("The council accepted that agency staff could not cover the night shifts.", deal),
+    ):
+        check = verifier.check(changed, [cited])
+        assert not check.supported and "the cited passage" in check.reason, check
+    assert_supported(verifier.check("The transport board has promised to hire 40 drivers by 2027.", [board]))
+    assert_supported(
+        verifier.check("The union accepted that agency staff could not cover night shifts.", [deal])
+    )
+    assert_supported(verifier.check("Forty drivers are to be hired by the transport board by 2027.", [board]))
+
+
+def test_a_name_behind_a_lower_case_particle_is_a_name() -> None:
+    passage = "The government bowed to the cleric, Sistani, who threatened to paralyze the country."
+    check = Verifier(passage).check("The government bowed to the cleric al-Sadr.", [passage])
+    assert not check.supported and "al-Sadr" in check.reason, check
+
+
+def test_only_a_participle_before_by_makes_a_passive() -> None:
+    passage = (
+        "The minister expects the strike to go on for weeks. Secretary Lund implied as much when "
+        "he told reporters that strikes “tend to go on five, six, 12 weeks.”"
+    )
+    claim = (
+        "The minister expects a long strike, and Lund implied as much by saying strikes can last 12 weeks."
+    )
+    assert_supported(Verifier(passage).check(claim, [passage]))
