@@ -94,7 +94,8 @@ class Proxy:
     access_log: Path
 
 
-def nginx_command() -> str:
+@pytest.fixture(scope="module")
+def nginx_bin() -> str:
     """Debian's nginx; skipped when missing, except in CI (``make proxy`` installs it)."""
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if found:
@@ -106,9 +107,8 @@ def nginx_command() -> str:
 
 
 @contextlib.contextmanager
-def nginx(tmp: Path, first: Server, second: Server) -> Iterator[Proxy]:
+def nginx(command: str, tmp: Path, first: Server, second: Server) -> Iterator[Proxy]:
     """nginx in front of the two replicas on a free loopback port, run in the foreground; stopped on exit."""
-    command = nginx_command()
     port = free_port()
     site = SITE.format(first=first.netloc, second=second.netloc, listen=f"127.0.0.1:{port}")
     # As root nginx would hand its workers to "nobody", who cannot write this tmp dir.
@@ -132,8 +132,12 @@ def nginx(tmp: Path, first: Server, second: Server) -> Iterator[Proxy]:
 
 
 @pytest.fixture(scope="module")
-def proxy(tmp_path_factory: pytest.TempPathFactory, chroma_url: str, postgres_server: str) -> Iterator[Proxy]:
-    nginx_command()  # skip before starting anything when nginx is missing
+def proxy(
+    nginx_bin: str,  # first: skipped before anything starts when nginx is missing
+    tmp_path_factory: pytest.TempPathFactory,
+    chroma_url: str,
+    postgres_server: str,
+) -> Iterator[Proxy]:
     env = {"ARTICLE_CHAT_ROOT_PATH": "/chat"}
     with (
         two_replicas(
@@ -143,7 +147,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, chroma_url: str, postgres_se
             database="proxied",
             env=env,
         ) as (first, second),
-        nginx(tmp_path_factory.mktemp("nginx"), first, second) as started,
+        nginx(nginx_bin, tmp_path_factory.mktemp("nginx"), first, second) as started,
     ):
         yield started
 
