@@ -9,7 +9,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test test-unit test-integration test-e2e lint bench browser postgres clean
+.PHONY: setup run test test-unit test-integration test-e2e lint bench browser postgres proxy clean
 
 setup: $(STAMP)
 
@@ -36,7 +36,13 @@ postgres:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: setup browser postgres
+# Debian's nginx for the reverse-proxy test; it runs its own nginx in a tmp dir.
+proxy:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+test: setup browser postgres proxy
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-unit: setup
@@ -45,7 +51,7 @@ test-unit: setup
 test-integration: setup postgres
 	$(BIN)/python -m pytest -p no:cacheprovider tests/integration
 
-test-e2e: setup browser postgres
+test-e2e: setup browser postgres proxy
 	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e
 
 lint: setup

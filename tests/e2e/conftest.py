@@ -114,6 +114,44 @@ def running_server(home: Path, env: dict[str, str]) -> Iterator[Server]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`chroma run` on a free loopback port, its data in a tmp dir; stopped at teardown."""
+    from tests.conftest import chroma_server
+
+    with chroma_server(tmp_path_factory.mktemp("chroma-server"), free_port()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def two_replicas(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    chroma_url: str,
+    postgres_server: str,
+    database: str,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[Server, Server]]:
+    """Two `article-chat serve` on one Chroma server and a new PostgreSQL ``database``; stopped on exit."""
+    import psycopg
+
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {database}")
+    env = {
+        "ARTICLE_CHAT_CHROMA_URL": chroma_url,
+        "ARTICLE_CHAT_DATABASE_URL": f"{postgres_server}/{database}",
+        "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
+        "ARTICLE_CHAT_RATE_LIMIT": "off",
+        **(env or {}),
+    }
+    # One after the other: the first builds the index on the Chroma server, the second finds it.
+    with (
+        running_server(tmp_path_factory.mktemp(f"{database}-1"), env) as first,
+        running_server(tmp_path_factory.mktemp(f"{database}-2"), env) as second,
+    ):
+        yield first, second
+
+
 @contextlib.contextmanager
 def serving(home: Path, env: dict[str, str], *, port: int) -> Iterator[Server]:
     """``article-chat serve`` on ``port`` with ``env``, its log in ``home``; stopped on exit."""
@@ -129,7 +167,7 @@ def serving(home: Path, env: dict[str, str], *, port: int) -> Iterator[Server]:
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_ready(url, process, log)
+        wait_ready(url, process, log)
         yield Server(url=url, home=home, log=log)
     finally:
         stop(process)
@@ -145,18 +183,26 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=15)
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    what: str = "article-chat serve",
+    timeout_s: float = START_TIMEOUT_S,
+) -> None:
+    """Until ``url`` + ``api/health`` answers 200; fails if ``process`` exits or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"article-chat serve exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
         try:
             if httpx.get(url + "api/health", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    pytest.fail(f"article-chat serve not ready after {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+    pytest.fail(f"{what} not ready after {timeout_s}s:\n{log.read_text()[-4000:]}")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -243,6 +289,16 @@ def context(browser: Any) -> Iterator[Any]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def sign_in(context: Any, url: str) -> Any:
+    """A page on the instructor view of the chat at ``url``, past the password."""
+    page = context.new_page()
+    page.goto(url + "instructor/", wait_until="load")
+    page.locator("#ac-password input").fill(PASSWORD)
+    page.locator("#ac-unlock").click()
+    page.locator("#ac-summary").get_by_text("Questions asked").wait_for()
+    return page
 
 
 def ask_in(root: Any, question: str) -> Any:
