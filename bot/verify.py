@@ -65,7 +65,23 @@ _OPPOSITES = [
     ("enter", "exit"), ("arrive", "depart"), ("praise", "criticise"), ("praise", "criticize"),
     ("positive", "negative"), ("possible", "impossible"), ("likely", "unlikely"),
     ("inside", "outside"), ("minority", "majority"), ("join", "quit"), ("welcome", "oppose"),
+    ("calm", "inflame"), ("calm", "provoke"), ("soothe", "inflame"), ("improve", "worsen"),
+    ("help", "hurt"), ("help", "harm"), ("boycott", "participation"), ("boycott", "attend"),
 ]  # fmt: skip
+# Negative prefixes that make an opposite of any word ("willing"/"unwilling"); "in-" and "dis-" only
+# on adjectives, since "discover" and "inform" are no opposites of "cover" and "form".
+_NEGATIVE_PREFIX = re.compile(
+    r"^(?:un|non)(?=[a-z]{4})|^(?:in|im|il|ir|dis)(?=[a-z]{3,}(?:able|ible|ent|ant|al|ive|ect|ete|ate|ous|ful)$)"
+)
+# Time units of a vague amount: "a few months" is not "a few years", though no digit differs.
+_VAGUE_AMOUNT = re.compile(
+    r"\b(?:a\s+few|few|several|many|some|a\s+couple\s+of|a\s+handful\s+of|a\s+number\s+of)\s+"
+    r"(second|minute|hour|day|week|month|year|decade|centur)(?:y|ies|s)?\b",
+    re.IGNORECASE,
+)
+_TIME_UNIT = re.compile(
+    r"\b(second|minute|hour|day|week|month|year|decade|centur)(?:y|ies|s)?\b", re.IGNORECASE
+)
 _RELATIVE_DATE = re.compile(
     r"\b(spring|summer|autumn|winter)\b"
     r"|\b(?:last|next|this|that|every|each|a|one)\s+(day|night|week|weekend|month|year|decade|century)\b",
@@ -143,6 +159,7 @@ class Verifier:
             self._quotes,
             _numbers_missing,
             _dates_missing,
+            _vague_amount,
             lambda s, p: self._names_missing(s, p, cited),
             _negation_flipped,
             _opposite_word,
@@ -151,6 +168,7 @@ class Verifier:
             self._doer_swapped,
             _names_substituted,
             _numbers_misbound,
+            _clause_added,
         ):
             reason = rule(sentence, passage)
             if reason:
@@ -584,6 +602,64 @@ def _opposite_word(sentence: str, passage: str) -> str:
             if _says(said, mine) and not _says(have, mine) and _says(have, theirs):
                 yours, its = _phrase_for(mine, sentence), _phrase_for(theirs, passage)
                 return f"it says “{yours}” where the cited passage says “{its}”"
+    return _prefix_opposite(sentence, passage)
+
+
+# A clause the sentence adds with a fact of its own: a relative clause, an appositive, a participle
+# phrase, a "because" clause. The whole-sentence score can hide it behind well-supported words.
+_ADDED_CLAUSE = re.compile(r",\s*|\b(?:which|who|whose|because|since)\b")
+_CONTRAST = re.compile(r"\s*(?:not|never|rather|instead|unlike)\b")
+ADDED_CLAUSE_WORDS = 2  # content words of a clause that must all be missing from the passage
+
+
+def _clause_added(sentence: str, passage: str) -> str:
+    """A clause none of whose (at least ``ADDED_CLAUSE_WORDS``) content words the cited passage
+    has: "..., most of which has already been spent" added to a sentence the passage supports."""
+    have = set(_content(passage))
+    parts = [p for p in _ADDED_CLAUSE.split(_fold(_unquoted(sentence))) if _content(p)]
+    if len(parts) < 2:
+        return ""  # a sentence with nothing from the passage is the support score's to judge
+    for part in parts:
+        if _CONTRAST.match(part):
+            continue  # "punishing dumpers, not clean-ups": what the passage sets aside, often unsaid
+        stems = [s for s in _content(part) if s not in _FRAMING and not s[0].isdigit()]
+        if len(stems) >= ADDED_CLAUSE_WORDS and not any(
+            s in have or any(_same_stem(s, h) for h in have) for s in stems
+        ):
+            return f"nothing in “{_short(part.strip())}” is in the cited passage"
+    return ""
+
+
+def _prefix_opposite(sentence: str, passage: str) -> str:
+    """A word and its negative-prefix form: "unwilling" where the passage says "willing", "legal"
+    where it says "illegal". The word one side uses must be missing from the other."""
+    mine, theirs = _prefixed(sentence, passage), _prefixed(passage, sentence)
+    if mine:
+        return f"it says “{mine[0]}” where the cited passage says “{mine[1]}”"
+    if theirs:
+        return f"it says “{theirs[1]}” where the cited passage says “{theirs[0]}”"
+    return ""
+
+
+def _prefixed(text: str, other: str) -> tuple[str, str] | None:
+    """A negative-prefixed word of ``text`` whose bare form only ``other`` has: (the word, the bare one)."""
+    roots, others = {_root(w) for w in words(_fold(text))}, {_root(w) for w in words(_fold(other))}
+    for word in words(_fold(text)):
+        prefix = _NEGATIVE_PREFIX.match(word)
+        base = _root(word[prefix.end() :]) if prefix else ""
+        if base and _root(word) not in others and base in others and base not in roots:
+            return word, _word_for(base, other)
+    return None
+
+
+def _vague_amount(sentence: str, passage: str) -> str:
+    """ "a few years" where the passage says "a few months": no digit differs, the unit does."""
+    units = {m.group(1).lower() for m in _TIME_UNIT.finditer(_fold(passage))}
+    for match in _VAGUE_AMOUNT.finditer(_fold(sentence)):
+        if units and match.group(1).lower() not in units:
+            return (
+                f"the cited passage counts {'/'.join(sorted(u + 's' for u in units))}, not “{match.group(0)}”"
+            )
     return ""
 
 
@@ -711,7 +787,20 @@ def _names_substituted(sentence: str, passage: str) -> str:
         other = theirs.get(anchor)
         # The passage's name must be missing from the sentence: a name moved elsewhere in it
         # ("founded by Ruth Okafor") is a matter for the roles rule.
-        if other and name and not _same_name(name[0], other[0]) and other[0] not in said:
+        if not (other and name) or _same_name(name[0], other[0]):
+            continue
+        # Or the two names traded places ("a Sunni militia deposed the Shiite mayor" for "Shiite
+        # militia deposed the Sunni mayor"): a swap the roles rule misses when a passage names both
+        # sides twice.
+        traded = any(
+            them
+            and (was := theirs.get(word))
+            and _same_name(them[0], other[0])
+            and _same_name(was[0], name[0])
+            for word, them in mine.items()
+            if word != anchor
+        )
+        if other[0] not in said or traded:
             return f"the cited passage has “{other[1]} {anchor[1]}”, not “{name[1]} {anchor[1]}”"
     return ""
 
