@@ -257,11 +257,14 @@ class Verifier:
         hospital accepted" where it says "the union accepted"."""
         said = {_root(w) for w in words(_fold(sentence))}
         have = {_root(w) for w in words(_fold(passage))}
+        # A present-tense verb has no ending or helper to show it ("the bottles trap sediment"):
+        # a word followed by the same object in both texts reads as one.
+        objects = _pairs(sentence) & _pairs(passage)
         verbs: dict[str, list[tuple[str, list[str], int]]] = {}
         for part in _SENTENCE_END.split(_fold(passage)):
             tokens = words(part)
             for k, word in enumerate(tokens):
-                if _verb_like(tokens, k):
+                if _verb_like(tokens, k, objects):
                     verbs.setdefault(_root(word), []).append((part, tokens, k))
         for clause in _CLAUSE.split(_fold(sentence)):
             tokens = words(clause)
@@ -271,7 +274,7 @@ class Verifier:
                     not head
                     or anchor in _FRAMING
                     or len(verbs.get(anchor, [])) != 1
-                    or not _verb_like(tokens, k)
+                    or not _verb_like(tokens, k, objects)
                 ):
                     continue
                 part, theirs, at = verbs[anchor][0]
@@ -708,11 +711,38 @@ def _doer_word(word: str) -> bool:
     return word not in STOPWORDS and len(word) > 2 and not word[0].isdigit() and _root(word) not in _FRAMING
 
 
-def _verb_like(tokens: list[str], k: int) -> bool:
-    """ "accepted", "met", "has promised", "to hire": a word that reads as a verb."""
+def _verb_like(tokens: list[str], k: int, objects: frozenset[tuple[str, str]] = frozenset()) -> bool:
+    """ "accepted", "met", "has promised", "to hire": a word that reads as a verb; or one followed
+    by an object from ``objects`` ((verb root, object root) pairs)."""
     word = tokens[k]
     after_auxiliary = k > 0 and (tokens[k - 1] in _AUXILIARIES or tokens[k - 1] == "to")
-    return _doer_word(word) and (word.endswith("ed") or word in _IRREGULAR or after_auxiliary)
+    with_object = k + 1 < len(tokens) and (_root(word), _root(tokens[k + 1])) in objects
+    return _doer_word(word) and (word.endswith("ed") or word in _IRREGULAR or after_auxiliary or with_object)
+
+
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Roots of each two neighbouring content words that may be a verb and its object: not after a
+    determiner or possessive ("the final offer"), not a plural noun before another noun ("ward needs
+    change"), not a time ("last summer")."""
+    tokens = words(_fold(text))
+    return frozenset(
+        (_root(a), _root(b))
+        for before, a, b in zip(["", *tokens], tokens, tokens[1:], strict=False)
+        if _doer_word(a)
+        and _doer_word(b)
+        and before not in _DETERMINERS
+        and not before.endswith("'s")
+        and not a.endswith("s")
+        and not _TIME_WORD.fullmatch(b)
+    )
+
+
+_DETERMINERS = frozenset("the a an this that these those its their his her our my your every each".split())
+
+
+_TIME_WORD = re.compile(
+    rf"{_TIME_UNIT.pattern}|spring|summer|autumn|winter|morning|evening|night", re.IGNORECASE
+)
 
 
 def _head(tokens: list[str], k: int) -> str:

@@ -640,3 +640,13 @@ def test_a_clause_with_nothing_from_the_passage_is_caught() -> None:
     )
     # A contrast names what the passage sets aside without saying it.
     assert_supported(verifier.check("The city borrowed from the state, not private lenders.", [passage]))
+
+
+def test_a_present_tense_verb_given_to_the_wrong_doer_is_caught() -> None:
+    passage = "The beavers build dams across the creek, which floods the meadow where the elk graze."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The beavers build dams across the creek.", [passage]))
+    assert_caught(verifier.check("The elk build dams across the creek.", [passage]), "elk")
+    # A time after a word is no object: "days last summer" has no verb "last".
+    summer = "Readings passed the limit on five days last summer."
+    assert_supported(Verifier(summer).check("Readings passed it on five days last summer.", [summer]))
