@@ -138,6 +138,8 @@ class Verifier:
         self._article_words = words(_fold(article_text))
         self._article_lower = " ".join(self._article_words)
         self._known_names = _name_keys_in(article_text, sentence_initial=False)
+        # Words the article writes in lower case, and adverbs: "Even Iyad Allawi" starts with no name.
+        self._lower_words = frozenset(re.findall(r"\b[a-z]+\b", _fold(article_text))) | _ADVERBS
         try:
             author = parse_article(article_text).author
         except ArticleError:  # no text at all: nothing can be supported, but checking still works
@@ -237,7 +239,7 @@ class Verifier:
         have = _name_keys_in(passage, sentence_initial=True) | set(map(_key, words(_fold(passage))))
         have_text = " ".join(words(_fold(passage)))
         missing = []
-        for phrase in _name_phrases(_unquoted(sentence), self._known_names):
+        for phrase in _name_phrases(_unquoted(sentence), self._known_names, self._lower_words):
             if len(phrase) > 1 and _name_in(" ".join(map(_key, phrase)), have, have_text):
                 continue  # "United States" where the passage says "U.S."
             for token in phrase:
@@ -472,9 +474,10 @@ def _name_keys_in(text: str, *, sentence_initial: bool) -> set[str]:
     return {_key(t) for t, initial, _ in _name_tokens(text) if sentence_initial or not initial}
 
 
-def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
+def _name_phrases(text: str, known: set[str], common: frozenset[str] = frozenset()) -> list[list[str]]:
     """Runs of capitalised words that look like names. A sentence's first word counts only when the
-    article uses it as a name or a capitalised word follows it ("Dick Cheney")."""
+    article uses it as a name or a capitalised word follows it ("Dick Cheney"), and not when the
+    article writes it in lower case (``common``: "Even Iyad Allawi")."""
     tokens = list(_name_tokens(text))
     phrases: list[list[str]] = []
     previous = -2
@@ -485,7 +488,7 @@ def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
             continue
         if initial:
             followed = n + 1 < len(tokens) and tokens[n + 1][2] == index + 1
-            if key not in known and not followed:
+            if key not in known and (not followed or key in common):
                 continue
         if index == previous + 1 and phrases:
             phrases[-1].append(token)
@@ -493,6 +496,14 @@ def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
             phrases.append([token])
         previous = index
     return phrases
+
+
+def _demonym(place: str, people: str) -> bool:
+    """ "Iraq"/"Iraqi", "Israel"/"Israeli", "Syria"/"Syrian": a place and its people's adjective."""
+    return len(place) > 3 and people.startswith(place) and people[len(place) :] in _DEMONYM_ENDINGS
+
+
+_DEMONYM_ENDINGS = frozenset({"i", "n", "an", "ian", "ese", "ish"})
 
 
 def _name_in(key: str, have: set[str], have_text: str) -> bool:
@@ -503,6 +514,8 @@ def _name_in(key: str, have: set[str], have_text: str) -> bool:
             return True
     if " " in key:
         return False  # a whole name ("Colin Rumsfeld") is never a near-spelling of one word ("Colin")
+    if any(_demonym(key, other) or _demonym(other, key) for other in have):
+        return True
     root = stem(key)
     for other in have:
         if _same_stem(root, stem(other)):
@@ -622,7 +635,7 @@ def _clause_added(sentence: str, passage: str) -> str:
     parts = [p for p in _ADDED_CLAUSE.split(_fold(_unquoted(sentence))) if _content(p)]
     if len(parts) < 2:
         return ""  # a sentence with nothing from the passage is the support score's to judge
-    for part in parts:
+    for part in parts[1:]:  # an opener ("Among other things, ...") frames; what follows adds
         if _CONTRAST.match(part):
             continue  # "punishing dumpers, not clean-ups": what the passage sets aside, often unsaid
         stems = [s for s in _content(part) if s not in _FRAMING and not s[0].isdigit()]

@@ -650,3 +650,31 @@ def test_a_present_tense_verb_given_to_the_wrong_doer_is_caught() -> None:
     # A time after a word is no object: "days last summer" has no verb "last".
     summer = "Readings passed the limit on five days last summer."
     assert_supported(Verifier(summer).check("Readings passed it on five days last summer.", [summer]))
+
+
+def test_a_common_word_opening_a_sentence_before_a_name_is_no_name() -> None:
+    passage = "But Maria Lopez, the mayor, said the bridge would stay closed for good."
+    verifier = Verifier(passage + " The bridge was simply too old.")
+    assert_supported(
+        verifier.check("Even Maria Lopez, the mayor, said the bridge would stay closed.", [passage])
+    )
+    assert_caught(
+        verifier.check("Mayor Maria Lopez told Jones the bridge would stay closed.", [passage]), "Jones"
+    )
+
+
+def test_a_place_and_its_peoples_adjective_are_one_name() -> None:
+    passage = "The Syrian government and the Iraqi army met at the border."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The governments of Syria and Iraq met at the border.", [passage]))
+    assert_caught(
+        verifier.check("The governments of Syria and Jordan met at the border.", [passage]), "Jordan"
+    )
+
+
+def test_an_opening_phrase_is_not_an_added_clause() -> None:
+    passage = "The city borrowed $40 million from the state for the new bridge."
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("Among other things, the city borrowed $40 million for the bridge.", [passage])
+    )
