@@ -65,7 +65,23 @@ _OPPOSITES = [
     ("enter", "exit"), ("arrive", "depart"), ("praise", "criticise"), ("praise", "criticize"),
     ("positive", "negative"), ("possible", "impossible"), ("likely", "unlikely"),
     ("inside", "outside"), ("minority", "majority"), ("join", "quit"), ("welcome", "oppose"),
+    ("calm", "inflame"), ("calm", "provoke"), ("soothe", "inflame"), ("improve", "worsen"),
+    ("help", "hurt"), ("help", "harm"), ("boycott", "participation"), ("boycott", "attend"),
 ]  # fmt: skip
+# Negative prefixes that make an opposite of any word ("willing"/"unwilling"); "in-" and "dis-" only
+# on adjectives, since "discover" and "inform" are no opposites of "cover" and "form".
+_NEGATIVE_PREFIX = re.compile(
+    r"^(?:un|non)(?=[a-z]{4})|^(?:in|im|il|ir|dis)(?=[a-z]{3,}(?:able|ible|ent|ant|al|ive|ect|ete|ate|ous|ful)$)"
+)
+# Time units of a vague amount: "a few months" is not "a few years", though no digit differs.
+_VAGUE_AMOUNT = re.compile(
+    r"\b(?:a\s+few|few|several|many|some|a\s+couple\s+of|a\s+handful\s+of|a\s+number\s+of)\s+"
+    r"(second|minute|hour|day|week|month|year|decade|centur)(?:y|ies|s)?\b",
+    re.IGNORECASE,
+)
+_TIME_UNIT = re.compile(
+    r"\b(second|minute|hour|day|week|month|year|decade|centur)(?:y|ies|s)?\b", re.IGNORECASE
+)
 _RELATIVE_DATE = re.compile(
     r"\b(spring|summer|autumn|winter)\b"
     r"|\b(?:last|next|this|that|every|each|a|one)\s+(day|night|week|weekend|month|year|decade|century)\b",
@@ -122,6 +138,8 @@ class Verifier:
         self._article_words = words(_fold(article_text))
         self._article_lower = " ".join(self._article_words)
         self._known_names = _name_keys_in(article_text, sentence_initial=False)
+        # Words the article writes in lower case, and adverbs: "Even Iyad Allawi" starts with no name.
+        self._lower_words = frozenset(re.findall(r"\b[a-z]+\b", _fold(article_text))) | _ADVERBS
         try:
             author = parse_article(article_text).author
         except ArticleError:  # no text at all: nothing can be supported, but checking still works
@@ -143,6 +161,7 @@ class Verifier:
             self._quotes,
             _numbers_missing,
             _dates_missing,
+            _vague_amount,
             lambda s, p: self._names_missing(s, p, cited),
             _negation_flipped,
             _opposite_word,
@@ -151,6 +170,7 @@ class Verifier:
             self._doer_swapped,
             _names_substituted,
             _numbers_misbound,
+            _clause_added,
         ):
             reason = rule(sentence, passage)
             if reason:
@@ -219,7 +239,7 @@ class Verifier:
         have = _name_keys_in(passage, sentence_initial=True) | set(map(_key, words(_fold(passage))))
         have_text = " ".join(words(_fold(passage)))
         missing = []
-        for phrase in _name_phrases(_unquoted(sentence), self._known_names):
+        for phrase in _name_phrases(_unquoted(sentence), self._known_names, self._lower_words):
             if len(phrase) > 1 and _name_in(" ".join(map(_key, phrase)), have, have_text):
                 continue  # "United States" where the passage says "U.S."
             for token in phrase:
@@ -239,11 +259,14 @@ class Verifier:
         hospital accepted" where it says "the union accepted"."""
         said = {_root(w) for w in words(_fold(sentence))}
         have = {_root(w) for w in words(_fold(passage))}
+        # A present-tense verb has no ending or helper to show it ("the bottles trap sediment"):
+        # a word followed by the same object in both texts reads as one.
+        objects = _pairs(sentence) & _pairs(passage)
         verbs: dict[str, list[tuple[str, list[str], int]]] = {}
         for part in _SENTENCE_END.split(_fold(passage)):
             tokens = words(part)
             for k, word in enumerate(tokens):
-                if _verb_like(tokens, k):
+                if _verb_like(tokens, k, objects):
                     verbs.setdefault(_root(word), []).append((part, tokens, k))
         for clause in _CLAUSE.split(_fold(sentence)):
             tokens = words(clause)
@@ -253,7 +276,7 @@ class Verifier:
                     not head
                     or anchor in _FRAMING
                     or len(verbs.get(anchor, [])) != 1
-                    or not _verb_like(tokens, k)
+                    or not _verb_like(tokens, k, objects)
                 ):
                     continue
                 part, theirs, at = verbs[anchor][0]
@@ -451,9 +474,10 @@ def _name_keys_in(text: str, *, sentence_initial: bool) -> set[str]:
     return {_key(t) for t, initial, _ in _name_tokens(text) if sentence_initial or not initial}
 
 
-def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
+def _name_phrases(text: str, known: set[str], common: frozenset[str] = frozenset()) -> list[list[str]]:
     """Runs of capitalised words that look like names. A sentence's first word counts only when the
-    article uses it as a name or a capitalised word follows it ("Dick Cheney")."""
+    article uses it as a name or a capitalised word follows it ("Dick Cheney"), and not when the
+    article writes it in lower case (``common``: "Even Iyad Allawi")."""
     tokens = list(_name_tokens(text))
     phrases: list[list[str]] = []
     previous = -2
@@ -464,7 +488,7 @@ def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
             continue
         if initial:
             followed = n + 1 < len(tokens) and tokens[n + 1][2] == index + 1
-            if key not in known and not followed:
+            if key not in known and (not followed or key in common):
                 continue
         if index == previous + 1 and phrases:
             phrases[-1].append(token)
@@ -472,6 +496,14 @@ def _name_phrases(text: str, known: set[str]) -> list[list[str]]:
             phrases.append([token])
         previous = index
     return phrases
+
+
+def _demonym(place: str, people: str) -> bool:
+    """ "Iraq"/"Iraqi", "Israel"/"Israeli", "Syria"/"Syrian": a place and its people's adjective."""
+    return len(place) > 3 and people.startswith(place) and people[len(place) :] in _DEMONYM_ENDINGS
+
+
+_DEMONYM_ENDINGS = frozenset({"i", "n", "an", "ian", "ese", "ish"})
 
 
 def _name_in(key: str, have: set[str], have_text: str) -> bool:
@@ -482,6 +514,8 @@ def _name_in(key: str, have: set[str], have_text: str) -> bool:
             return True
     if " " in key:
         return False  # a whole name ("Colin Rumsfeld") is never a near-spelling of one word ("Colin")
+    if any(_demonym(key, other) or _demonym(other, key) for other in have):
+        return True
     root = stem(key)
     for other in have:
         if _same_stem(root, stem(other)):
@@ -584,6 +618,64 @@ def _opposite_word(sentence: str, passage: str) -> str:
             if _says(said, mine) and not _says(have, mine) and _says(have, theirs):
                 yours, its = _phrase_for(mine, sentence), _phrase_for(theirs, passage)
                 return f"it says “{yours}” where the cited passage says “{its}”"
+    return _prefix_opposite(sentence, passage)
+
+
+# A clause the sentence adds with a fact of its own: a relative clause, an appositive, a participle
+# phrase, a "because" clause. The whole-sentence score can hide it behind well-supported words.
+_ADDED_CLAUSE = re.compile(r",\s*|\b(?:which|who|whose|because|since)\b")
+_CONTRAST = re.compile(r"\s*(?:not|never|rather|instead|unlike)\b")
+ADDED_CLAUSE_WORDS = 2  # content words of a clause that must all be missing from the passage
+
+
+def _clause_added(sentence: str, passage: str) -> str:
+    """A clause none of whose (at least ``ADDED_CLAUSE_WORDS``) content words the cited passage
+    has: "..., most of which has already been spent" added to a sentence the passage supports."""
+    have = set(_content(passage))
+    parts = [p for p in _ADDED_CLAUSE.split(_fold(_unquoted(sentence))) if _content(p)]
+    if len(parts) < 2:
+        return ""  # a sentence with nothing from the passage is the support score's to judge
+    for part in parts[1:]:  # an opener ("Among other things, ...") frames; what follows adds
+        if _CONTRAST.match(part):
+            continue  # "punishing dumpers, not clean-ups": what the passage sets aside, often unsaid
+        stems = [s for s in _content(part) if s not in _FRAMING and not s[0].isdigit()]
+        if len(stems) >= ADDED_CLAUSE_WORDS and not any(
+            s in have or any(_same_stem(s, h) for h in have) for s in stems
+        ):
+            return f"nothing in “{_short(part.strip())}” is in the cited passage"
+    return ""
+
+
+def _prefix_opposite(sentence: str, passage: str) -> str:
+    """A word and its negative-prefix form: "unwilling" where the passage says "willing", "legal"
+    where it says "illegal". The word one side uses must be missing from the other."""
+    mine, theirs = _prefixed(sentence, passage), _prefixed(passage, sentence)
+    if mine:
+        return f"it says “{mine[0]}” where the cited passage says “{mine[1]}”"
+    if theirs:
+        return f"it says “{theirs[1]}” where the cited passage says “{theirs[0]}”"
+    return ""
+
+
+def _prefixed(text: str, other: str) -> tuple[str, str] | None:
+    """A negative-prefixed word of ``text`` whose bare form only ``other`` has: (the word, the bare one)."""
+    roots, others = {_root(w) for w in words(_fold(text))}, {_root(w) for w in words(_fold(other))}
+    for word in words(_fold(text)):
+        prefix = _NEGATIVE_PREFIX.match(word)
+        base = _root(word[prefix.end() :]) if prefix else ""
+        if base and _root(word) not in others and base in others and base not in roots:
+            return word, _word_for(base, other)
+    return None
+
+
+def _vague_amount(sentence: str, passage: str) -> str:
+    """ "a few years" where the passage says "a few months": no digit differs, the unit does."""
+    units = {m.group(1).lower() for m in _TIME_UNIT.finditer(_fold(passage))}
+    for match in _VAGUE_AMOUNT.finditer(_fold(sentence)):
+        if units and match.group(1).lower() not in units:
+            return (
+                f"the cited passage counts {'/'.join(sorted(u + 's' for u in units))}, not “{match.group(0)}”"
+            )
     return ""
 
 
@@ -632,11 +724,38 @@ def _doer_word(word: str) -> bool:
     return word not in STOPWORDS and len(word) > 2 and not word[0].isdigit() and _root(word) not in _FRAMING
 
 
-def _verb_like(tokens: list[str], k: int) -> bool:
-    """ "accepted", "met", "has promised", "to hire": a word that reads as a verb."""
+def _verb_like(tokens: list[str], k: int, objects: frozenset[tuple[str, str]] = frozenset()) -> bool:
+    """ "accepted", "met", "has promised", "to hire": a word that reads as a verb; or one followed
+    by an object from ``objects`` ((verb root, object root) pairs)."""
     word = tokens[k]
     after_auxiliary = k > 0 and (tokens[k - 1] in _AUXILIARIES or tokens[k - 1] == "to")
-    return _doer_word(word) and (word.endswith("ed") or word in _IRREGULAR or after_auxiliary)
+    with_object = k + 1 < len(tokens) and (_root(word), _root(tokens[k + 1])) in objects
+    return _doer_word(word) and (word.endswith("ed") or word in _IRREGULAR or after_auxiliary or with_object)
+
+
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Roots of each two neighbouring content words that may be a verb and its object: not after a
+    determiner or possessive ("the final offer"), not a plural noun before another noun ("ward needs
+    change"), not a time ("last summer")."""
+    tokens = words(_fold(text))
+    return frozenset(
+        (_root(a), _root(b))
+        for before, a, b in zip(["", *tokens], tokens, tokens[1:], strict=False)
+        if _doer_word(a)
+        and _doer_word(b)
+        and before not in _DETERMINERS
+        and not before.endswith("'s")
+        and not a.endswith("s")
+        and not _TIME_WORD.fullmatch(b)
+    )
+
+
+_DETERMINERS = frozenset("the a an this that these those its their his her our my your every each".split())
+
+
+_TIME_WORD = re.compile(
+    rf"{_TIME_UNIT.pattern}|spring|summer|autumn|winter|morning|evening|night", re.IGNORECASE
+)
 
 
 def _head(tokens: list[str], k: int) -> str:
@@ -711,7 +830,20 @@ def _names_substituted(sentence: str, passage: str) -> str:
         other = theirs.get(anchor)
         # The passage's name must be missing from the sentence: a name moved elsewhere in it
         # ("founded by Ruth Okafor") is a matter for the roles rule.
-        if other and name and not _same_name(name[0], other[0]) and other[0] not in said:
+        if not (other and name) or _same_name(name[0], other[0]):
+            continue
+        # Or the two names traded places ("a Sunni militia deposed the Shiite mayor" for "Shiite
+        # militia deposed the Sunni mayor"): a swap the roles rule misses when a passage names both
+        # sides twice.
+        traded = any(
+            them
+            and (was := theirs.get(word))
+            and _same_name(them[0], other[0])
+            and _same_name(was[0], name[0])
+            for word, them in mine.items()
+            if word != anchor
+        )
+        if other[0] not in said or traded:
             return f"the cited passage has “{other[1]} {anchor[1]}”, not “{name[1]} {anchor[1]}”"
     return ""
 

@@ -497,8 +497,8 @@ def test_no_more_of_something_agrees_with_an_end_to_it() -> None:
 
 def test_a_number_in_a_list_item_keeps_the_verb_that_governs_the_list() -> None:
     passage = (
-        "The drivers want one driver for every two buses, a 6 percent pay rise over two years, "
-        "and free parking."
+        "The council offered less. The drivers want one driver for every two buses, a 6 percent pay "
+        "rise over two years, and free parking."
     )
     verifier = Verifier(passage)
     assert_supported(verifier.check("The council offered less, while the drivers want 6 percent.", [passage]))
@@ -582,3 +582,99 @@ def test_only_a_participle_before_by_makes_a_passive() -> None:
         "The minister expects a long strike, and Lund implied as much by saying strikes can last 12 weeks."
     )
     assert_supported(Verifier(passage).check(claim, [passage]))
+
+
+def test_a_vague_amount_in_another_unit_is_caught() -> None:
+    passage = "The talks should be given a few weeks before anyone decides to leave."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The talks should get a few weeks before anyone leaves.", [passage]))
+    assert_caught(
+        verifier.check("The talks should get several years before anyone leaves.", [passage]), "years"
+    )
+
+
+def test_a_word_and_its_negative_prefix_are_opposites() -> None:
+    passage = "The board said the plan was unworkable and the new rules were legal."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The board called the plan unworkable and the rules legal.", [passage]))
+    assert_caught(verifier.check("The board called the plan workable.", [passage]), "workable")
+    assert_caught(verifier.check("The board called the new rules illegal.", [passage]), "illegal")
+    # "in-" and "dis-" only on adjectives: "discover" is no opposite of "cover".
+    cover = "Reporters cover the trial every day."
+    assert_supported(Verifier(cover).check("Reporters discover the trial every day.", [cover]))
+
+
+def test_general_opposites_of_calming_and_boycotting_are_caught() -> None:
+    passage = "The verdict inflamed the crowd, and the strike saw a total boycott of the factory."
+    verifier = Verifier(passage)
+    assert_caught(verifier.check("The verdict calmed the crowd.", [passage]), "calmed")
+    assert_caught(verifier.check("The strike saw full participation at the factory.", [passage]), "boycott")
+
+
+def test_two_names_that_trade_places_are_caught_though_each_is_said_twice() -> None:
+    passage = (
+        "Northern troops captured the Southern general, though the Southern army was larger than "
+        "the Northern army."
+    )
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("In the end the Northern troops captured the Southern general.", [passage])
+    )
+    assert_caught(
+        verifier.check("In the end the Southern troops captured the Northern general.", [passage]),
+        "northern troops",
+    )
+
+
+def test_a_clause_with_nothing_from_the_passage_is_caught() -> None:
+    passage = "The city borrowed $40 million from the state for the new bridge."
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("The city borrowed $40 million for the new bridge, from the state.", [passage])
+    )
+    assert_caught(
+        verifier.check(
+            "The city borrowed $40 million for the bridge, which opened ahead of schedule.", [passage]
+        ),
+        "opened ahead",
+    )
+    # A contrast names what the passage sets aside without saying it.
+    assert_supported(verifier.check("The city borrowed from the state, not private lenders.", [passage]))
+
+
+def test_a_present_tense_verb_given_to_the_wrong_doer_is_caught() -> None:
+    passage = "The beavers build dams across the creek, which floods the meadow where the elk graze."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The beavers build dams across the creek.", [passage]))
+    assert_caught(verifier.check("The elk build dams across the creek.", [passage]), "elk")
+    # A time after a word is no object: "days last summer" has no verb "last".
+    summer = "Readings passed the limit on five days last summer."
+    assert_supported(Verifier(summer).check("Readings passed it on five days last summer.", [summer]))
+
+
+def test_a_common_word_opening_a_sentence_before_a_name_is_no_name() -> None:
+    passage = "But Maria Lopez, the mayor, said the bridge would stay closed for good."
+    verifier = Verifier(passage + " The bridge was simply too old.")
+    assert_supported(
+        verifier.check("Even Maria Lopez, the mayor, said the bridge would stay closed.", [passage])
+    )
+    assert_caught(
+        verifier.check("Mayor Maria Lopez told Jones the bridge would stay closed.", [passage]), "Jones"
+    )
+
+
+def test_a_place_and_its_peoples_adjective_are_one_name() -> None:
+    passage = "The Syrian government and the Iraqi army met at the border."
+    verifier = Verifier(passage)
+    assert_supported(verifier.check("The governments of Syria and Iraq met at the border.", [passage]))
+    assert_caught(
+        verifier.check("The governments of Syria and Jordan met at the border.", [passage]), "Jordan"
+    )
+
+
+def test_an_opening_phrase_is_not_an_added_clause() -> None:
+    passage = "The city borrowed $40 million from the state for the new bridge."
+    verifier = Verifier(passage)
+    assert_supported(
+        verifier.check("Among other things, the city borrowed $40 million for the bridge.", [passage])
+    )
