@@ -66,7 +66,8 @@ _THESIS = re.compile(
     r"(argument|point|claim|idea|thesis|message|contention|conclusion|theme|takeaway|thrust|premise|position|lesson)s?\b|\bthesis\b|"
     r"\b" + _DOCUMENT + r"('s|s)? (argument|point|claim|position|stance|view|case|message|conclusion)\b|"
     r"\bwhat (does|is) the " + _DOCUMENT + r" (argu\w+|claim\w*|contend\w*|trying to say|getting at|"
-    r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\bpoint of (the|this) " + _DOCUMENT,
+    r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\b(trying|try|want|wants) to (convince|persuade)\b|"
+    r"\bpoint of (the|this) " + _DOCUMENT,
     re.IGNORECASE,
 )
 _SUMMARY = re.compile(
@@ -117,7 +118,8 @@ _FRAME = {
     similar similarity draw draws make makes made according trying get getting at he she they his her
     their them you we us our i my me all whole general generally basically really actually exactly
     mainly mostly justify justifies can could would will tl dr topic subject mean means meant define
-    definition term word phrase expression by""".split()
+    definition term word phrase expression by answer answers respond responds address addresses raise
+    raises rebut rebuts deal deals with handle handles tackle tackles trying try convince persuade""".split()
 }
 
 
