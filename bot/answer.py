@@ -158,7 +158,8 @@ class ExtractiveAnswerer:
         if (
             speaker
             and asked.asks_words
-            and asked.subject in self._names  # named in the question, not a role it describes
+            and is_name(asked.subject)  # named in the question, not a role it describes
+            and any(same_person(asked.subject, name) for name in self._names)  # whatever the title
             and not self._speaks(speaker)
             and (not_quoted := self._not_quoted(speaker))
         ):
@@ -173,7 +174,9 @@ class ExtractiveAnswerer:
                 refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason,
                 features=verdict.features,
             )  # fmt: skip
-        answer = self._cite(self._choose(ranked, quote=bool(speaker)), attribute=bool(speaker))
+        # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
+        quote = bool(speaker) or asked.asks_speaker
+        answer = self._cite(self._choose(ranked, quote=quote), attribute=quote)
         answer.features = verdict.features
         return answer
 
@@ -420,6 +423,13 @@ def same_person(a: str, b: str) -> bool:
     first = {w for w in words(a) if w not in STOPWORDS and w not in TITLES}
     second = {w for w in words(b) if w not in STOPWORDS and w not in TITLES}
     return bool(first and second) and (first <= second or second <= first)
+
+
+def is_name(mention: str) -> bool:
+    """ "Mayor Patricia Lund", "Powell": every word but a title capitalised; "the Sunni former
+    minister" describes a role instead."""
+    kept = [w for w in mention.split() if w.lower() not in TITLES]
+    return bool(kept) and all(w[:1].isupper() for w in kept)
 
 
 def _continues_quote(chunk: Chunk, following: Chunk) -> bool:

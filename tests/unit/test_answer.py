@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, balance_quotes, refusal_text, same_person, starts_inside_quote
+from bot.answer import (
+    ExtractiveAnswerer,
+    balance_quotes,
+    is_name,
+    refusal_text,
+    same_person,
+    starts_inside_quote,
+)
 from bot.grounding import Grounding
 from bot.question import Question, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
@@ -295,3 +302,38 @@ def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: An
     _, rows = answerer.signal_rows(question, question, candidates)
     overlap = rows[:, 1]
     assert overlap[1] > overlap[0]
+
+
+def test_someone_named_with_another_title_but_never_quoted_is_not_quoted(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "The trial was proposed by Councillor Ruth Adebayo, whose ward includes the school. "
+        '"It worked," said Dan Reyes, the head teacher.'
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    for question in ("What did Ruth Adebayo say about the trial?", "What did Mayor Ruth Adebayo say?"):
+        answer = answerer.answer(question, question, candidates)
+        assert answer.refused and "never quotes" in answer.text, question
+
+
+def test_who_said_names_the_speaker_of_a_quote_attributed_by_a_pronoun(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "Helen Marsh, a professor who led the study, argues the results are no fluke. "
+        '"Children breathe faster than adults do," she said. '
+        '"A closed street protects the smallest lungs in the city."'
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(chunks[-1], dense=0.9, lexical=1.0, fused=0.5)]
+    question = "Who said a closed street protects the smallest lungs in the city?"
+    answer = answerer.answer(question, question, candidates)
+    assert not answer.refused and answer.text.startswith("Helen Marsh: ")
+
+
+@pytest.mark.parametrize(
+    ("mention", "name"),
+    [("Mayor Patricia Lund", True), ("Powell", True), ("the Sunni former minister", False), ("mayor", False)],
+)
+def test_a_name_is_told_from_a_role(mention: str, name: bool) -> None:
+    assert is_name(mention) is name
