@@ -40,9 +40,12 @@ SIGNALS = (
     "speaker",  # the person asked about speaks here (0.5) or is named beside a speech verb (0.2)
     "has_speakers",  # "Who said ...?" and the sentence has attributed quotes
     "causal",  # "Why ...?" and the sentence says "because", "so", "means" ...
-    "answer_type",  # "How many ...?" and it has a number, "When ...?" and a date
+    "answer_type",  # "How many ...?" and it has a number, "When ...?" a date, "How old ...?" an age
 )
 HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.25, 1.0, 0.1, 0.05, 0.1)  # before any fit
+# "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
+# that only names X (likewise a number for "How many?", a date for "When?").
+TYPED_RATIO = 0.7
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
@@ -158,6 +161,7 @@ class ExtractiveAnswerer:
         if (
             speaker
             and asked.asks_words
+            and asked.subject
             and is_name(asked.subject)  # named in the question, not a role it describes
             and any(same_person(asked.subject, name) for name in self._names)  # whatever the title
             and not self._speaks(speaker)
@@ -167,6 +171,7 @@ class ExtractiveAnswerer:
         ranked = self._rank(
             asked, candidates, last_answer(history), speaker=speaker, bare=is_bare(question, history)
         )
+        ranked = typed_first(asked, ranked)
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
@@ -313,7 +318,9 @@ class ExtractiveAnswerer:
                     _speaker_bonus(speaker, chunk) if speaker else 0.0,
                     float(asked.asks_speaker and bool(chunk.speakers)),
                     float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
-                    float(asked.wants in {"number", "time"} and has_answer_type(asked.wants, chunk.text)),
+                    float(
+                        asked.wants in {"number", "time", "age"} and has_answer_type(asked.wants, chunk.text)
+                    ),
                 ]
             )
         return np.asarray(rows, dtype=float).reshape(len(rows), len(SIGNALS))
@@ -382,6 +389,22 @@ class ExtractiveAnswerer:
         return Citation(
             n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
         )
+
+
+def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
+    """``ranked`` with the best passage holding the kind of answer the question wants (an age, a
+    number, a date) moved to the top, when the top one lacks it and it scores nearly as well."""
+    if asked.wants not in {"age", "number", "time"} or not ranked:
+        return ranked
+    best_score = ranked[0][1]
+    if has_answer_type(asked.wants, ranked[0][0].chunk.text):
+        return ranked
+    for position, (candidate, score) in enumerate(ranked[1:], start=1):
+        if score < TYPED_RATIO * best_score:
+            break
+        if has_answer_type(asked.wants, candidate.chunk.text):
+            return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
+    return ranked
 
 
 def starts_inside_quote(sentence: str) -> bool:

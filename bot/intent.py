@@ -19,7 +19,10 @@ _DOCUMENT = (
 )
 _AUTHOR = re.compile(
     r"\bwho\b.{0,20}\b(wrote|writes|written|authored|penned)\b|\bwho is the (author|writer)\b|"
-    r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b",
+    r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b|"
+    # who the author is: "What does the author do for a living?", "What is the writer's job?"
+    r"\b(author|writer)\W+(do|does|did) for a living\b|\bwhat (does|did) the (author|writer) do\W*$|"
+    r"\b(author|writer)(’s|'s)? (job|profession|occupation|background|day job|expertise)\b",
     re.IGNORECASE,
 )
 # Forms that ask for one fact, whatever else the question mentions.

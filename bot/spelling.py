@@ -15,7 +15,9 @@ RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit
 MAX_REMEMBERED = 50_000  # corrections kept per article
 COMMON_COUNT = 10_000_000  # a word this frequent is meant as typed ("wet", "iran"): no search
 MIN_LENGTH = 3  # shorter words are left alone: too many neighbours
-_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*")
+# A word with its clitic: "didn't" is one word (not "didn" + "'t"), "rumsfled's" a possessive.
+_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
+_POSSESSIVE = re.compile(r"^(?P<word>.+?)(?P<suffix>['’]s)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +57,8 @@ class Speller:
         return _TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text))
 
     def _fix(self, token: str) -> str:
+        if possessive := _POSSESSIVE.match(token):
+            return self._fix(possessive.group("word")) + possessive.group("suffix")
         word = token.lower()
         if len(word) < MIN_LENGTH or word in self.vocabulary or "'" in word or "’" in word:
             return token

@@ -18,6 +18,7 @@ from bot.answer import (
     refusal_text,
     same_person,
     starts_inside_quote,
+    typed_first,
 )
 from bot.grounding import Grounding
 from bot.question import Question, quoted_subject
@@ -337,3 +338,22 @@ def test_who_said_names_the_speaker_of_a_quote_attributed_by_a_pronoun(fake_embe
 )
 def test_a_name_is_told_from_a_role(mention: str, name: bool) -> None:
     assert is_name(mention) is name
+
+
+def test_how_old_prefers_a_close_sentence_giving_an_age_to_one_only_naming_the_person(
+    fake_embeddings: Any,
+) -> None:
+    article = parse_article(
+        "The one person who never doubted the plan was Walter Greaves. "
+        "Greaves, now 83, ran the projectors from 1962."
+    )
+    chunks = chunk_article(article)
+    ranked = [
+        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.67),
+        (Scored(chunks[1], dense=0.5, lexical=0.2, fused=0.5), 0.49),
+    ]
+    asked = Question.parse("How old is Walter Greaves?")
+    assert asked.wants == "age"
+    assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
+    far = [ranked[0], (ranked[1][0], 0.2)]
+    assert typed_first(asked, far) == far, "a far weaker sentence does not jump ahead"

@@ -23,6 +23,7 @@ def speller() -> Speller:
         ("What did Rumsfled say?", "Rumsfeld"),
         ("what about the insurgancy", "insurgency"),
         ("Summarise the artcle", "article"),
+        ("What was Rumsfled's view?", "Rumsfeld's"),
     ],
 )
 def test_typos_become_the_article_s_words_or_common_english(speller: Speller, typed: str, meant: str) -> None:
@@ -31,7 +32,13 @@ def test_typos_become_the_article_s_words_or_common_english(speller: Speller, ty
 
 @pytest.mark.parametrize(
     "question",
-    ["What did Iran do?", "Who is Sistani and why does he matter?", "What did Powell say about Lebanon?"],
+    [
+        "What did Iran do?",
+        "Who is Sistani and why does he matter?",
+        "What did Powell say about Lebanon?",
+        "Why didn't Powell go? It isn't clear, wouldn't you say?",
+        "Why didn't Powell's plan work?",
+    ],
 )
 def test_correct_words_are_left_alone(speller: Speller, question: str) -> None:
     assert speller.correct(question) == question

@@ -175,6 +175,8 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What is meant by austerity?", "definition"),
         ("Who wrote this?", "author"),
         ("What is this piece trying to convince me of?", "thesis"),
+        ("What does the author do for a living?", "author"),
+        ("What is the writer's job?", "author"),
     ],
 )
 def test_question_kinds(question: str, kind: str) -> None:
