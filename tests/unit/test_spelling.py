@@ -30,6 +30,11 @@ def test_typos_become_the_article_s_words_or_common_english(speller: Speller, ty
     assert meant.lower() in speller.correct(typed).lower().split()[-3:] or meant in speller.correct(typed)
 
 
+def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
+    assert speller.correct("wat did powel say abt lebanon") == "what did Powell say about lebanon"
+    assert speller.correct("Whos Sistani") == "Who's Sistani"
+
+
 @pytest.mark.parametrize(
     "question",
     [
