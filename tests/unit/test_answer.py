@@ -277,18 +277,32 @@ def test_same_person_needs_one_name_inside_the_other(a: str, b: str, same: bool)
     assert same_person(a, b) is same
 
 
-def test_someone_named_beside_a_quote_given_to_another_is_not_quoted(fake_embeddings: Any) -> None:
-    article = parse_article(
-        "Ingrid Vale, who has run the ferry for thirty years, is retiring. Vale says it is time. "
-        "Vale will miss it. Vale loves the river. Vale has a new boat.\n\n"
-        "Her father, Arne Vale, ran the ferry before her.\n\n"
-        "She plans to spend the winter with her sister, Solveig. "
-        '"I\'d like to see where the river comes from," she says.'
-    )
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        (  # named beside a quote given to another
+            "Ingrid Vale, who has run the ferry for thirty years, is retiring. Vale says it is time. "
+            "Vale will miss it. Vale loves the river. Vale has a new boat.\n\n"
+            "Her father, Arne Vale, ran the ferry before her.\n\n"
+            "She plans to spend the winter with her sister, Solveig. "
+            '"I\'d like to see where the river comes from," she says.',
+            ("What did Solveig say about the river?", "What did Arne Vale say about the river?"),
+        ),
+        (  # named with another title than the question's
+            "The trial was proposed by Councillor Ruth Adebayo, whose ward includes the school. "
+            '"It worked," said Dan Reyes, the head teacher.',
+            ("What did Ruth Adebayo say about the trial?", "What did Mayor Ruth Adebayo say?"),
+        ),
+    ],
+)
+def test_someone_mentioned_but_never_quoted_is_not_quoted(
+    fake_embeddings: Any, text: str, questions: tuple[str, ...]
+) -> None:
+    article = parse_article(text)
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
-    for question in ("What did Solveig say about the river?", "What did Arne Vale say about the river?"):
+    for question in questions:
         answer = answerer.answer(question, question, candidates)
         assert answer.refused and "never quotes" in answer.text, question
 
@@ -303,19 +317,6 @@ def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: An
     _, rows = answerer.signal_rows(question, question, candidates)
     overlap = rows[:, 1]
     assert overlap[1] > overlap[0]
-
-
-def test_someone_named_with_another_title_but_never_quoted_is_not_quoted(fake_embeddings: Any) -> None:
-    article = parse_article(
-        "The trial was proposed by Councillor Ruth Adebayo, whose ward includes the school. "
-        '"It worked," said Dan Reyes, the head teacher.'
-    )
-    chunks = chunk_article(article)
-    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
-    for question in ("What did Ruth Adebayo say about the trial?", "What did Mayor Ruth Adebayo say?"):
-        answer = answerer.answer(question, question, candidates)
-        assert answer.refused and "never quotes" in answer.text, question
 
 
 def test_who_said_names_the_speaker_of_a_quote_attributed_by_a_pronoun(fake_embeddings: Any) -> None:
