@@ -64,6 +64,11 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
     ),  # fmt: skip
     ("fountains (essay)", ROOT / "data/eval/essay_article.txt", [ROOT / "data/eval/essay_article_qa.jsonl"]),
     (
+        "school streets (essay2)",
+        ROOT / "data/eval/essay2_article.txt",
+        [ROOT / "data/eval/essay2_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
         "tolsay (encyclopedia)",
         ROOT / "data/eval/encyclopedia_article.txt",
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],

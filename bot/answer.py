@@ -40,9 +40,12 @@ SIGNALS = (
     "speaker",  # the person asked about speaks here (0.5) or is named beside a speech verb (0.2)
     "has_speakers",  # "Who said ...?" and the sentence has attributed quotes
     "causal",  # "Why ...?" and the sentence says "because", "so", "means" ...
-    "answer_type",  # "How many ...?" and it has a number, "When ...?" and a date
+    "answer_type",  # "How many ...?" and it has a number, "When ...?" a date, "How old ...?" an age
 )
 HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.25, 1.0, 0.1, 0.05, 0.1)  # before any fit
+# "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
+# that only names X (likewise a number for "How many?", a date for "When?").
+TYPED_RATIO = 0.7
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
@@ -158,7 +161,9 @@ class ExtractiveAnswerer:
         if (
             speaker
             and asked.asks_words
-            and asked.subject in self._names  # named in the question, not a role it describes
+            and asked.subject
+            and is_name(asked.subject)  # named in the question, not a role it describes
+            and any(same_person(asked.subject, name) for name in self._names)  # whatever the title
             and not self._speaks(speaker)
             and (not_quoted := self._not_quoted(speaker))
         ):
@@ -166,6 +171,7 @@ class ExtractiveAnswerer:
         ranked = self._rank(
             asked, candidates, last_answer(history), speaker=speaker, bare=is_bare(question, history)
         )
+        ranked = typed_first(asked, ranked)
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
@@ -173,7 +179,9 @@ class ExtractiveAnswerer:
                 refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason,
                 features=verdict.features,
             )  # fmt: skip
-        answer = self._cite(self._choose(ranked, quote=bool(speaker)), attribute=bool(speaker))
+        # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
+        quote = bool(speaker) or asked.asks_speaker
+        answer = self._cite(self._choose(ranked, quote=quote), attribute=quote)
         answer.features = verdict.features
         return answer
 
@@ -310,7 +318,9 @@ class ExtractiveAnswerer:
                     _speaker_bonus(speaker, chunk) if speaker else 0.0,
                     float(asked.asks_speaker and bool(chunk.speakers)),
                     float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
-                    float(asked.wants in {"number", "time"} and has_answer_type(asked.wants, chunk.text)),
+                    float(
+                        asked.wants in {"number", "time", "age"} and has_answer_type(asked.wants, chunk.text)
+                    ),
                 ]
             )
         return np.asarray(rows, dtype=float).reshape(len(rows), len(SIGNALS))
@@ -381,6 +391,22 @@ class ExtractiveAnswerer:
         )
 
 
+def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
+    """``ranked`` with the best passage holding the kind of answer the question wants (an age, a
+    number, a date) moved to the top, when the top one lacks it and it scores nearly as well."""
+    if asked.wants not in {"age", "number", "time"} or not ranked:
+        return ranked
+    best_score = ranked[0][1]
+    if has_answer_type(asked.wants, ranked[0][0].chunk.text):
+        return ranked
+    for position, (candidate, score) in enumerate(ranked[1:], start=1):
+        if score < TYPED_RATIO * best_score:
+            break
+        if has_answer_type(asked.wants, candidate.chunk.text):
+            return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
+    return ranked
+
+
 def starts_inside_quote(sentence: str) -> bool:
     """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
     return sentence.count("”") > sentence.count("“") or (
@@ -420,6 +446,13 @@ def same_person(a: str, b: str) -> bool:
     first = {w for w in words(a) if w not in STOPWORDS and w not in TITLES}
     second = {w for w in words(b) if w not in STOPWORDS and w not in TITLES}
     return bool(first and second) and (first <= second or second <= first)
+
+
+def is_name(mention: str) -> bool:
+    """ "Mayor Patricia Lund", "Powell": every word but a title capitalised; "the Sunni former
+    minister" describes a role instead."""
+    kept = [w for w in mention.split() if w.lower() not in TITLES]
+    return bool(kept) and all(w[:1].isupper() for w in kept)
 
 
 def _continues_quote(chunk: Chunk, following: Chunk) -> bool:

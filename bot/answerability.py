@@ -34,6 +34,7 @@ FEATURES = (
     "type_missing",  # the question wants a number, date or name the passage lacks
     "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
     "asked_missing",  # the thing asked for ("Which surgeon ...?") is not in the passage, or is someone else's
+    "other_named",  # a name the question gives is not the passage's, which names another in its place
 )
 
 NUMBER_WORDS = {
@@ -73,7 +74,17 @@ _OPPOSITES = [
     ("day", "night"), ("full", "part"), ("positive", "negative"), ("rich", "poor"),
     ("strong", "weak"), ("heavy", "light"), ("wide", "narrow"), ("deep", "shallow"),
     ("majority", "minority"), ("union", "management"), ("left", "right"),
+    ("son", "daughter"), ("sons", "daughters"), ("boy", "girl"), ("boys", "girls"),
+    ("brother", "sister"), ("brothers", "sisters"), ("father", "mother"), ("husband", "wife"),
+    ("primary", "secondary"), ("empty", "full"), ("paid", "unpaid"), ("permanent", "temporary"),
+    ("domestic", "foreign"), ("legal", "illegal"), ("guilty", "innocent"), ("true", "false"),
 ]  # fmt: skip
+# "voted against extending" where the question says "vote to extend": the passage negates the
+# question's own word. Not for yes/no questions, whose answer may well be "no".
+_NEGATORS = {"not", "never", "no", "against", "without", "nor", "n't"}
+_YES_NO = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b", re.I
+)
 OPPOSITES: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
     OPPOSITES.setdefault(_a, set()).add(_b)
@@ -85,6 +96,14 @@ DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|ho
 _TIME_CUES = re.compile(
     r"\b(ago|since|until|yesterday|today|tomorrow|week|weeks|month|months|year|years|century|"
     r"decade|decades|morning|evening|night)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(
+    r"\b(aged?|age of|at)\s+(about |around )?\d{1,3}\b|"
+    rf"\b(\d[\d,]*|{'|'.join(NUMBER_WORDS)})[- ](years?|months?|centur(y|ies)|decades?)[- ]old\b|"
+    r",\s+(now |who is |who was |then |still |already )?\d{1,3}(,|\s+(this|last|next) year)|"
+    r"\b(in (his|her|their) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b|"
+    r"\b(1[0-9]|20)\d\d\b|\b(centur(y|ies)|decades?) (old|ago)\b",
     re.IGNORECASE,
 )
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
@@ -211,7 +230,10 @@ def time_words(text: str) -> dict[int, set[str]]:
 
 def has_answer_type(wants: str | None, text: str) -> bool:
     """Whether ``text`` holds what a question of kind ``wants`` asks for: a number ("How long?" is
-    answered by "a century" too) or a date. The one definition, for ranking and refusing alike."""
+    answered by "a century" too), a date, or an age ("Greaves, now 83,", "aged 64", "a 12-year-old",
+    or the year a thing was built). The one definition, for ranking and refusing alike."""
+    if wants == "age":
+        return bool(_AGE.search(text))
     if wants == "number":
         return bool(numbers(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
     if wants == "time":
@@ -282,8 +304,14 @@ class Aligner:
         )
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
+        opposite = opposite or negated(question_text, passage)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
-        name_missing = any(n not in near and stem(n) not in near_stems and n not in STOPWORDS for n in names)
+        absent = {n for n in names if n not in near and stem(n) not in near_stems and n not in STOPWORDS}
+        name_missing = bool(absent)
+        # "Helen Marsh ... head teacher" where the passage's head teacher is Daniel Reyes: the
+        # article knows the name, the passage gives the role to another.
+        others = {m.group(0).lower() for m in _NAME.finditer(passage)} - names - STOPWORDS
+        other_named = any(self._frequency.get(stem(n), 0) for n in absent) and bool(others)
         type_missing = not has_answer_type(wants, passage)
         asked_missing = any(stem(w) not in near_stems for w in asked_for) or _owned_by_another(
             passage, asked_for, owner
@@ -302,8 +330,23 @@ class Aligner:
             "type_missing": float(type_missing),
             "unknown_shortfall": unknown_shortfall,
             "asked_missing": float(asked_missing),
+            "other_named": float(other_named),
         }
         return features, missing
+
+
+def negated(question: str, passage: str) -> bool:
+    """Whether the passage negates a content word the question states plainly ("Why did Whitcombe
+    vote to extend the trial?" against "who voted against extending the trial")."""
+    asked = words(question.replace("n’t", " n't").replace("n't", " n't"))
+    if _YES_NO.match(question) or set(asked) & _NEGATORS:
+        return False
+    wanted = {stem(w) for w in asked if w not in STOPWORDS}
+    said = words(passage.replace("n’t", " n't").replace("n't", " n't"))
+    for i, word in enumerate(said):
+        if word in _NEGATORS and any(stem(w) in wanted for w in said[i + 1 : i + 3] if w not in STOPWORDS):
+            return True
+    return False
 
 
 def _owned_by_another(passage: str, asked_for: Sequence[str], owner: str | None) -> bool:

@@ -48,6 +48,7 @@ METONYMS = {
     "baghdad": ("iraq", "iraqi"),
     "brussels": ("european union", "e.u.", "europe"),
 }
+_KIND_NAMES = {"number": "number", "time": "date", "age": "age"}  # what a refusal says is missing
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
 
 
@@ -124,9 +125,9 @@ class Grounding:
             features["type_missing"] = float(not self._new_name(question.text, best.chunk.text))
         probability = self.model.probability(features)
         details = {**features, "p": round(probability, 3), "unknown": unknown}
-        if features["type_missing"] and question.wants in {"number", "time"}:
-            # The best passage (ranked with a bonus for holding one) has no number or date at all.
-            kind = "number" if question.wants == "number" else "date"
+        if features["type_missing"] and question.wants in _KIND_NAMES:
+            # The best passage (ranked with a bonus for holding one) has no number, date or age at all.
+            kind = _KIND_NAMES[question.wants]
             return Verdict(False, f"It gives no {kind} for that.", details)
         floor = MIN_SCORE + UNKNOWN_PENALTY * features["unknown_shortfall"]
         if unknown and best.dense < CLOSE_IN_MEANING and score < floor:

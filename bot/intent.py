@@ -19,7 +19,10 @@ _DOCUMENT = (
 )
 _AUTHOR = re.compile(
     r"\bwho\b.{0,20}\b(wrote|writes|written|authored|penned)\b|\bwho is the (author|writer)\b|"
-    r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b",
+    r"\b(author|writer)'?s? name\b|\bwho('s| is) (it|this|the article) by\b|\bbyline\b|"
+    # who the author is: "What does the author do for a living?", "What is the writer's job?"
+    r"\b(author|writer)\W+(do|does|did) for a living\b|\bwhat (does|did) the (author|writer) do\W*$|"
+    r"\b(author|writer)(’s|'s)? (job|profession|occupation|background|day job|expertise)\b",
     re.IGNORECASE,
 )
 # Forms that ask for one fact, whatever else the question mentions.
@@ -66,7 +69,8 @@ _THESIS = re.compile(
     r"(argument|point|claim|idea|thesis|message|contention|conclusion|theme|takeaway|thrust|premise|position|lesson)s?\b|\bthesis\b|"
     r"\b" + _DOCUMENT + r"('s|s)? (argument|point|claim|position|stance|view|case|message|conclusion)\b|"
     r"\bwhat (does|is) the " + _DOCUMENT + r" (argu\w+|claim\w*|contend\w*|trying to say|getting at|"
-    r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\bpoint of (the|this) " + _DOCUMENT,
+    r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\b(trying|try|want|wants) to (convince|persuade)\b|"
+    r"\bpoint of (the|this) " + _DOCUMENT,
     re.IGNORECASE,
 )
 _SUMMARY = re.compile(
@@ -117,7 +121,8 @@ _FRAME = {
     similar similarity draw draws make makes made according trying get getting at he she they his her
     their them you we us our i my me all whole general generally basically really actually exactly
     mainly mostly justify justifies can could would will tl dr topic subject mean means meant define
-    definition term word phrase expression by""".split()
+    definition term word phrase expression by answer answers respond responds address addresses raise
+    raises rebut rebuts deal deals with handle handles tackle tackles trying try convince persuade""".split()
 }
 
 

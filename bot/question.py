@@ -34,6 +34,7 @@ _WANTS_NUMBER = re.compile(
     r"|\bwhat (is|was|are|were) the (population|number|size|cost|price|amount|percentage|total|budget)\b",
     re.I,
 )
+_WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 _WANTS_TIME = re.compile(
     r"^\s*when\b|\b(what|which|in what) (year|date|day|month|time|decade|century)\b|\bhow long ago\b", re.I
 )
@@ -69,7 +70,7 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: str | None  # "number", "time", "name" or None
+    wants: str | None  # "age", "number", "time", "name" or None
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
@@ -105,7 +106,9 @@ class Question:
 
 
 def answer_type(question: str) -> str | None:
-    """What an answer to ``question`` must contain: "number", "time", "name" or nothing."""
+    """What an answer to ``question`` must contain: "age", "number", "time", "name" or nothing."""
+    if _WANTS_AGE.search(question):
+        return "age"
     if _WANTS_NUMBER.search(question):
         return "number"
     if _WANTS_TIME.search(question):

@@ -15,7 +15,18 @@ RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit
 MAX_REMEMBERED = 50_000  # corrections kept per article
 COMMON_COUNT = 10_000_000  # a word this frequent is meant as typed ("wet", "iran"): no search
 MIN_LENGTH = 3  # shorter words are left alone: too many neighbours
-_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*")
+# Chat shorthand is no typo of its nearest word ("wat" is "what", not "was"; "abt" is not "at").
+SHORTHAND = {
+    "wat": "what", "wht": "what", "wot": "what", "whos": "who's", "whats": "what's", "abt": "about",
+    "bc": "because", "cuz": "because", "coz": "because", "becuz": "because", "ppl": "people",
+    "pls": "please", "plz": "please", "thru": "through", "tho": "though", "govt": "government",
+    "gov": "government", "dont": "don't", "doesnt": "doesn't",
+    "didnt": "didn't", "isnt": "isn't", "wasnt": "wasn't", "cant": "can't", "wont": "won't",
+    "u": "you", "ur": "your", "hw": "how", "wen": "when", "wher": "where",
+}  # fmt: skip
+# A word with its clitic: "didn't" is one word (not "didn" + "'t"), "rumsfled's" a possessive.
+_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
+_POSSESSIVE = re.compile(r"^(?P<word>.+?)(?P<suffix>['’]s)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +66,11 @@ class Speller:
         return _TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text))
 
     def _fix(self, token: str) -> str:
+        if possessive := _POSSESSIVE.match(token):
+            return self._fix(possessive.group("word")) + possessive.group("suffix")
         word = token.lower()
+        if word in SHORTHAND and word not in self.vocabulary:
+            return _same_case(token, SHORTHAND[word])
         if len(word) < MIN_LENGTH or word in self.vocabulary or "'" in word or "’" in word:
             return token
         if word not in self._fixed:

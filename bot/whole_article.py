@@ -85,7 +85,8 @@ class WholeArticle:
     def _recommendation(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
         ids = self.map.recommendations
         if asked.target:
-            ids = [i for i in ids if self._mentions(self._by_id[i].text, asked.target)]
+            # "What does the author want the city to do?" when the proposals name the council: all of them.
+            ids = [i for i in ids if self._mentions(self._by_id[i].text, asked.target)] or ids
         chosen = self._pick(ids, topic, MAX_SENTENCES["recommendation"])
         if not chosen:
             return None

@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 1
+MAP_VERSION = 2
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -41,8 +41,9 @@ _DATE = re.compile(
 # Someone else's words: a speech verb (or "according to", "believes") before the cue.
 _ATTRIBUTION = re.compile(
     rf"\b({SPEECH_VERBS}|saying|arguing|claiming|believes?|believed|thinks?|thought|wants?|wanted|"
-    r"fears?|feared|hopes?|hoped|according to)\b"
-)  # case-sensitive: "the United States should" is not "states"
+    r"fears?|feared|hopes?|hoped|according to|objections?|complaints?|criticisms?|(is|are) right that)\b"
+)  # case-sensitive: "the United States should" is not "states"; "The objection is that parents
+# must drive" and "He is right that ..." report or grant a critic's point, they propose nothing
 _FIRST_PERSON = re.compile(r"\b(I|we)\b(?!\.)")
 _THESIS_CUES = re.compile(
     r"\b(the most important|most important|of central importance|the real (question|issue|problem|point)|"
@@ -51,7 +52,9 @@ _THESIS_CUES = re.compile(
     r"in short|the bottom line|the truth is|what matters|the lesson|crucially|above all)\b",
     re.IGNORECASE,
 )
+# "Somebody has to close the road" says who does a job today; it proposes nothing.
 _MODAL = re.compile(
+    r"(?<!somebody )(?<!someone )(?<!something )(?<!nobody )(?<!no one )"
     r"\b(should|must|need to|needs to|ought to|have to|has to|it is time|it's time|"
     r"(i|we) (urge|recommend|propose|call on|call for))\b",
     re.IGNORECASE,
@@ -86,7 +89,18 @@ _OPPOSING = re.compile(
     r"questioned|disputed|challenged|criticized|criticised|objected|disagreed|judicial review|"
     r"conventional wisdom|popular (perception|belief)|common (view|belief)|previously (thought|supposed)|"
     r"it was (often |widely |commonly |long |once )?(thought|said|argued|believed|assumed)|"
-    r"there is (some )?debate)\b",
+    r"there is (some )?debate|objections?|objectors?|complain(s|ed|ts?)?)\b",
+    re.IGNORECASE,
+)
+# "Critics raise three objections.": announces the views the next sentences report, says none itself.
+_ANNOUNCES = re.compile(
+    r"\b(two|three|four|five|several|a few|some|many|\d+)\s+(\w+\s+)?(objections|criticisms|complaints|"
+    r"concerns|worries|arguments|counterarguments)\b",
+    re.IGNORECASE,
+)
+# "First, the council should ...", "The third objection is cost.": one item of a numbered list.
+_ENUMERATED = re.compile(
+    r"^\W*(the )?(first|second|third|fourth|fifth|sixth|final|finally|lastly)(ly)?\b,?",
     re.IGNORECASE,
 )
 _HOWEVER_REPORTED = re.compile(r"\b(however|but|yet|although)\b", re.IGNORECASE)
@@ -96,6 +110,8 @@ _COMPARISON = re.compile(
     r"mirrors?|mirrored|echo(es|ed)|parallels?|paralleled|analog(y|ous|ies)|likened?)\b)|"
     r"(?<!such )\bas in (the |[A-Z]|\d)"  # "as in Vietnam", not "such as in the east"
 )
+# "..., so the comparison is not exact.": the comparison is the sentence before.
+_REFERS_TO_COMPARISON = re.compile(r"\b(the|this|that|such a) (comparison|analogy|parallel)\b", re.I)
 # "much like the 1983 war", "Iraq is like Vietnam"; not "programs like Google Earth" (examples).
 _LIKE = re.compile(r"\b(much|just|very|not unlike|looks?|seems?|is|are|was|were|becomes?|became) like\b")
 # "X is defined as", "X refers to", "X means", "by X I mean", "known as X", "X (gloss)".
@@ -203,10 +219,11 @@ class _Builder:
         if m.kind != "opinion":
             m.recommendations = []  # a report's "should" is someone else's
         m.thesis = self._thesis()
+        m.recommendations = self._ranked_proposals(m.recommendations)
         m.opposing = self._opposing()
         m.evidence = self._evidence()
         m.definitions = self._definitions()
-        m.comparisons = [c.id for c in self.body if self._compares(c)]
+        m.comparisons = self._comparisons()
         m.key_points = self._key_points()
         return m
 
@@ -276,6 +293,24 @@ class _Builder:
             if following and following not in strong and _EXPLAINS.search(following.text):
                 ranked.append(following.id)
         return list(dict.fromkeys(ranked))
+
+    def _ranked_proposals(self, ids: Sequence[str]) -> list[str]:
+        """A numbered list's items first ("First, the council should ..."), then the thesis's own
+        proposal, then the rest; lead-ins that say nothing alone ("It is time to act.") last.
+        A "That means ..." keeps the rank of the proposal it explains."""
+        by_id = {c.id: c for c in self.body}
+        ranks: dict[str, int] = {}
+        previous = None
+        for chunk_id in ids:
+            text = by_id[chunk_id].text
+            if previous is not None and _EXPLAINS.search(text):
+                ranks[chunk_id] = ranks[previous]
+            elif len(text.split()) < SHORT_SENTENCE_WORDS:
+                ranks[chunk_id] = 3
+            else:
+                ranks[chunk_id] = 0 if _ENUMERATED.match(text) else 1 if chunk_id in self.map.thesis else 2
+            previous = chunk_id
+        return sorted(ids, key=ranks.__getitem__)
 
     def _kind(self) -> str:
         if self.map.recommendations or any(self._authors(c, _THESIS_CUES) for c in self.body[:3]):
@@ -353,7 +388,12 @@ class _Builder:
                 extra.append(chunk)  # a quoted dissenter's own words
         # Sentences that report the view rank first, then the dissenters' own words, then lead-ins
         # ("Not everyone agrees.") that say nothing alone.
-        short = [c for c in chosen if len(c.text.split()) < SHORT_SENTENCE_WORDS]
+        short = [
+            c
+            for c in chosen
+            if _ANNOUNCES.search(c.text)
+            or (len(c.text.split()) < SHORT_SENTENCE_WORDS and not _ENUMERATED.search(c.text))
+        ]
         ranked = [c for c in chosen if c not in short] + extra + short
         thesis = set(self.map.thesis)
         return list(dict.fromkeys(c.id for c in ranked if c.id not in thesis))
@@ -363,8 +403,8 @@ class _Builder:
         anchor = np.mean(thesis, axis=0) if thesis else None
         scored = []
         for chunk in self.body:
-            if chunk.id in self.map.thesis or chunk.id in self.map.opposing:
-                continue
+            if chunk.id in {*self.map.thesis, *self.map.opposing, *self.map.recommendations}:
+                continue  # a proposal or a critic's point backs nothing
             cues = sum(bool(p.search(chunk.text)) for p in (_NUMBER, _STUDY, _EXAMPLE))
             if chunk.speakers and self.map.kind == "opinion":
                 cues += 1  # an op-ed quotes authorities to back its case
@@ -396,6 +436,17 @@ class _Builder:
             elif term and chunk.context:
                 found.append((chunk.context, chunk.id))
         return found
+
+    def _comparisons(self) -> list[str]:
+        found = []
+        for chunk in self.body:
+            previous = self._previous(chunk)
+            refers_back = previous is not None and _REFERS_TO_COMPARISON.search(self.voice[chunk.id])
+            if refers_back and previous is not None:
+                found.append(previous.id)
+            if refers_back or self._compares(chunk):
+                found.append(chunk.id)
+        return list(dict.fromkeys(found))
 
     def _compares(self, chunk: Chunk) -> bool:
         text = self.voice[chunk.id]
@@ -432,6 +483,11 @@ class _Builder:
         siblings = self.paragraph_chunks.get(chunk.paragraph, [])
         position = siblings.index(chunk)
         return siblings[position + 1] if position + 1 < len(siblings) else None
+
+    def _previous(self, chunk: Chunk) -> Chunk | None:
+        siblings = self.paragraph_chunks.get(chunk.paragraph, [])
+        position = siblings.index(chunk)
+        return siblings[position - 1] if position > 0 else None
 
 
 def _is_label_line(text: str, max_words: int) -> bool:

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, balance_quotes, refusal_text, same_person, starts_inside_quote
+from bot.answer import (
+    ExtractiveAnswerer,
+    balance_quotes,
+    is_name,
+    refusal_text,
+    same_person,
+    starts_inside_quote,
+    typed_first,
+)
 from bot.grounding import Grounding
 from bot.question import Question, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
@@ -269,18 +277,32 @@ def test_same_person_needs_one_name_inside_the_other(a: str, b: str, same: bool)
     assert same_person(a, b) is same
 
 
-def test_someone_named_beside_a_quote_given_to_another_is_not_quoted(fake_embeddings: Any) -> None:
-    article = parse_article(
-        "Ingrid Vale, who has run the ferry for thirty years, is retiring. Vale says it is time. "
-        "Vale will miss it. Vale loves the river. Vale has a new boat.\n\n"
-        "Her father, Arne Vale, ran the ferry before her.\n\n"
-        "She plans to spend the winter with her sister, Solveig. "
-        '"I\'d like to see where the river comes from," she says.'
-    )
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        (  # named beside a quote given to another
+            "Ingrid Vale, who has run the ferry for thirty years, is retiring. Vale says it is time. "
+            "Vale will miss it. Vale loves the river. Vale has a new boat.\n\n"
+            "Her father, Arne Vale, ran the ferry before her.\n\n"
+            "She plans to spend the winter with her sister, Solveig. "
+            '"I\'d like to see where the river comes from," she says.',
+            ("What did Solveig say about the river?", "What did Arne Vale say about the river?"),
+        ),
+        (  # named with another title than the question's
+            "The trial was proposed by Councillor Ruth Adebayo, whose ward includes the school. "
+            '"It worked," said Dan Reyes, the head teacher.',
+            ("What did Ruth Adebayo say about the trial?", "What did Mayor Ruth Adebayo say?"),
+        ),
+    ],
+)
+def test_someone_mentioned_but_never_quoted_is_not_quoted(
+    fake_embeddings: Any, text: str, questions: tuple[str, ...]
+) -> None:
+    article = parse_article(text)
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
-    for question in ("What did Solveig say about the river?", "What did Arne Vale say about the river?"):
+    for question in questions:
         answer = answerer.answer(question, question, candidates)
         assert answer.refused and "never quotes" in answer.text, question
 
@@ -295,3 +317,44 @@ def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: An
     _, rows = answerer.signal_rows(question, question, candidates)
     overlap = rows[:, 1]
     assert overlap[1] > overlap[0]
+
+
+def test_who_said_names_the_speaker_of_a_quote_attributed_by_a_pronoun(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "Helen Marsh, a professor who led the study, argues the results are no fluke. "
+        '"Children breathe faster than adults do," she said. '
+        '"A closed street protects the smallest lungs in the city."'
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(chunks[-1], dense=0.9, lexical=1.0, fused=0.5)]
+    question = "Who said a closed street protects the smallest lungs in the city?"
+    answer = answerer.answer(question, question, candidates)
+    assert not answer.refused and answer.text.startswith("Helen Marsh: ")
+
+
+@pytest.mark.parametrize(
+    ("mention", "name"),
+    [("Mayor Patricia Lund", True), ("Powell", True), ("the Sunni former minister", False), ("mayor", False)],
+)
+def test_a_name_is_told_from_a_role(mention: str, name: bool) -> None:
+    assert is_name(mention) is name
+
+
+def test_how_old_prefers_a_close_sentence_giving_an_age_to_one_only_naming_the_person(
+    fake_embeddings: Any,
+) -> None:
+    article = parse_article(
+        "The one person who never doubted the plan was Walter Greaves. "
+        "Greaves, now 83, ran the projectors from 1962."
+    )
+    chunks = chunk_article(article)
+    ranked = [
+        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.67),
+        (Scored(chunks[1], dense=0.5, lexical=0.2, fused=0.5), 0.49),
+    ]
+    asked = Question.parse("How old is Walter Greaves?")
+    assert asked.wants == "age"
+    assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
+    far = [ranked[0], (ranked[1][0], 0.2)]
+    assert typed_first(asked, far) == far, "a far weaker sentence does not jump ahead"

@@ -136,3 +136,49 @@ def test_the_same_thing_under_another_name_is_a_swap() -> None:
     # A pronoun before the word may mean the very person asked about.
     said = "She received a bravery award from the society."
     assert features("What honour did Halvorsen receive?", said)["opposite"] == 0
+
+
+def test_a_passage_negating_the_questions_word_is_a_swap() -> None:
+    passage = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
+    assert features("Why did Councillor Hale vote to extend the trial?", passage)["opposite"] == 1
+    assert features("Why did Councillor Hale vote against extending the trial?", passage)["opposite"] == 0
+    # A yes/no question may be answered "no" by the very sentence that negates it.
+    assert features("Did Councillor Hale vote to extend the trial?", passage)["opposite"] == 0
+
+
+def test_a_kin_word_swapped_for_its_partner_is_a_swap() -> None:
+    passage = "Aisha Brennan, whose two sons attend the school, says the mornings are calmer."
+    assert features("How old are Aisha Brennan's daughters?", passage)["opposite"] == 1
+    assert features("How many sons does Aisha Brennan have?", passage)["opposite"] == 0
+
+
+def test_a_role_given_to_another_named_person_is_told_apart() -> None:
+    passage = '"I could hear the children," said Tom Reyes, the head teacher.'
+    sentences = [*SENTENCES, "Mayor Denise Falconer met Tom Reyes."]
+    asked = Question.parse("How long has Denise Falconer been the head teacher?")
+    found, _ = Aligner(sentences).features(
+        question_words=asked.content_words, question_text=asked.text, passage=passage, score=0.6, dense=0.6
+    )
+    assert found["other_named"] == 1
+    asked = Question.parse("How long has Tom Reyes been the head teacher?")
+    found, _ = Aligner(sentences).features(
+        question_words=asked.content_words, question_text=asked.text, passage=passage, score=0.6, dense=0.6
+    )
+    assert found["other_named"] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("Greaves, now 83, was the projectionist from 1962.", True),
+        ("Halvorsen, who is 64, has been the skipper for 31 years.", True),
+        ("A 12-year-old boy was hurt.", True),
+        ("It is a thousand year-old hornet's nest.", True),
+        ("The hall was built in 1931.", True),
+        ("Reilly has two young sons.", False),
+        ("She has run the ferry for 31 years.", False),
+    ],
+)
+def test_an_age_is_read_from_its_usual_forms(text: str, holds: bool) -> None:
+    assert has_answer_type("age", text) is holds
+    assert features("How old is she?", text)["type_missing"] == (not holds)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from index.article import Article, parse_article
-from index.article_map import ArticleMap, build_map
+from index.article_map import MAP_VERSION, ArticleMap, build_map
 from index.chunks import Chunk, chunk_article
 
 KINDS = Path(__file__).resolve().parents[1] / "data"
@@ -125,7 +125,7 @@ def test_the_map_survives_json_and_refuses_another_version(oped: Any) -> None:
     m = oped[2]
     assert ArticleMap.from_json(m.to_json()) == m
     with pytest.raises(ValueError):
-        ArticleMap.from_json(m.to_json().replace('"version":1', '"version":0'))
+        ArticleMap.from_json(m.to_json().replace(f'"version":{MAP_VERSION}', '"version":0'))
 
 
 def test_the_outline_labels_each_sentence_once(oped: Any) -> None:
@@ -146,3 +146,58 @@ def test_the_index_stores_the_map_and_an_older_index_builds_it(make_index: Any) 
         article=index.article, chunks=index.chunks, collection=index.collection, embeddings=index.embeddings
     )
     assert reopened.article_map == index.article_map
+
+
+# An op-ed that answers numbered objections and ends on numbered proposals.
+LISTED = "\n\n".join(
+    [
+        "# Light Our Towpath",
+        "By Sam Reyes",
+        "Bramley should light the canal towpath from the station to the market every night of the year. "
+        "The path is dark from four o'clock in winter.",
+        "Across the water, the town of Oakfield lit its towpath in 2019. Oakfield is larger than Bramley, "
+        "so the comparison is not exact. Its council reports that evening cycling there has doubled.",
+        "Critics raise two objections, and both deserve an answer.",
+        "The first objection is that lamps would harm the bats that feed along the canal. The second "
+        "objection is that residents must pay for the lamps through higher rates. He is right that "
+        "somebody must pay. Somebody has to switch the lamps on, and last winter that somebody was a "
+        "volunteer.",
+        "It is time to act. First, the council should fit low amber lamps that bats ignore. Second, it "
+        "should pay for them from the parking budget.",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def listed(fake_embeddings: Any) -> tuple[Article, list[Chunk], ArticleMap]:
+    return mapped(LISTED, fake_embeddings)
+
+
+def test_objections_the_author_answers_are_opposing_views_not_proposals(listed: Any) -> None:
+    _, chunks, m = listed
+    opposing = texts(chunks, m.opposing)
+    assert {t.split(" is that")[0] for t in opposing if " objection is that" in t} == {
+        "The first objection",
+        "The second objection",
+    }
+    assert opposing[-1].startswith("Critics raise two objections"), "a lead-in ranks after what it announces"
+    proposals = texts(chunks, m.recommendations)
+    assert not any("objection" in t or t.startswith(("He is right", "Somebody")) for t in proposals)
+    assert not any("objection" in t or t.startswith("Somebody") for t in texts(chunks, m.thesis))
+
+
+def test_numbered_proposals_rank_first_and_lead_ins_last(listed: Any) -> None:
+    _, chunks, m = listed
+    proposals = texts(chunks, m.recommendations)
+    assert [t.split(",")[0] for t in proposals[:2]] == ["First", "Second"]
+    assert proposals[2].startswith("Bramley should light")
+    assert proposals[-1] == "It is time to act."
+
+
+def test_a_comparison_named_as_such_takes_the_sentence_it_refers_to(listed: Any) -> None:
+    _, chunks, m = listed
+    assert texts(chunks, m.comparisons) == [
+        "Across the water, the town of Oakfield lit its towpath in 2019.",
+        "Oakfield is larger than Bramley, so the comparison is not exact.",
+    ]
+    assert not with_(chunks, m.evidence, "First, the council"), "a proposal is not evidence"

@@ -23,15 +23,27 @@ def speller() -> Speller:
         ("What did Rumsfled say?", "Rumsfeld"),
         ("what about the insurgancy", "insurgency"),
         ("Summarise the artcle", "article"),
+        ("What was Rumsfled's view?", "Rumsfeld's"),
     ],
 )
 def test_typos_become_the_article_s_words_or_common_english(speller: Speller, typed: str, meant: str) -> None:
     assert meant.lower() in speller.correct(typed).lower().split()[-3:] or meant in speller.correct(typed)
 
 
+def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
+    assert speller.correct("wat did powel say abt lebanon") == "what did Powell say about lebanon"
+    assert speller.correct("Whos Sistani") == "Who's Sistani"
+
+
 @pytest.mark.parametrize(
     "question",
-    ["What did Iran do?", "Who is Sistani and why does he matter?", "What did Powell say about Lebanon?"],
+    [
+        "What did Iran do?",
+        "Who is Sistani and why does he matter?",
+        "What did Powell say about Lebanon?",
+        "Why didn't Powell go? It isn't clear, wouldn't you say?",
+        "Why didn't Powell's plan work?",
+    ],
 )
 def test_correct_words_are_left_alone(speller: Speller, question: str) -> None:
     assert speller.correct(question) == question

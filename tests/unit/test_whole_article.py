@@ -174,6 +174,9 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What evidence does the author give?", "evidence"),
         ("What is meant by austerity?", "definition"),
         ("Who wrote this?", "author"),
+        ("What is this piece trying to convince me of?", "thesis"),
+        ("What does the author do for a living?", "author"),
+        ("What is the writer's job?", "author"),
     ],
 )
 def test_question_kinds(question: str, kind: str) -> None:
@@ -194,6 +197,20 @@ def test_question_details() -> None:
     assert meant is not None and meant.term == "austerity"
     long_target = read_whole_question("What should the city stop trying to do, according to the article?")
     assert long_target is not None and long_target.target == ""
+
+
+def test_framing_verbs_name_no_topic() -> None:
+    for question in ("What objections does the author answer?", "What objections does the author deal with?"):
+        asked = read_whole_question(question)
+        assert asked is not None and (asked.kind, asked.topic) == ("counter", ()), question
+
+
+def test_what_the_author_wants_of_someone_no_proposal_names_is_every_proposal(
+    whole: dict[str, WholeArticle],
+) -> None:
+    answer = ask(whole["oped"], "What does the author want the mayor to do?")
+    assert answer.kind == "recommendation"
+    assert "The council should restore the library budget this year." in cited(answer)
 
 
 def test_render_marks_every_sentence_in_order() -> None:
