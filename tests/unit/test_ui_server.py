@@ -15,8 +15,10 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
+from bot.errors import InputError
 from bot.validate import clean_history, clean_question
 from index.article import parse_article
 from ui.app import ChatDesk, ChatHandlers
@@ -24,6 +26,8 @@ from ui.feedback import FeedbackStore
 from ui.server import (
     MAX_BODY_BYTES,
     MAX_REQUEST_BYTES,
+    RateLimit,
+    Tarpit,
     TokenBuckets,
     create_server,
     frame_ancestors,
@@ -367,7 +371,7 @@ def test_token_buckets_refill_per_client_and_stay_bounded(monkeypatch: pytest.Mo
 
 
 def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None:
-    settings = Settings(home=home, rate_limit="2/minute")
+    settings = Settings(home=home, rate_limit="2/minute", rate_limit_hold=0)
     limited = TestClient(
         create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
     )
@@ -394,7 +398,7 @@ def test_an_answer_cannot_be_run_past_the_queue_and_the_rate_limit(home: Path) -
 
 
 def test_a_client_refused_many_times_is_logged_once(home: Path, caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(home=home, rate_limit="1/minute")
+    settings = Settings(home=home, rate_limit="1/minute", rate_limit_hold=0)
     limited = TestClient(
         create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
     )
@@ -420,11 +424,93 @@ def test_serve_times_out_idle_connections_and_shuts_down_promptly(
 
     from ui.server import serve
 
+    async def uvicorn_shutdown(self: Any, sockets: Any = None) -> None:
+        pass
+
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+
+    def uvicorn_run(self: Any, sockets: Any = None) -> None:
+        seen["server"], self.started = self, True
+
+    monkeypatch.setattr(uvicorn.Server, "run", uvicorn_run)
+    monkeypatch.setattr(uvicorn.Server, "shutdown", uvicorn_shutdown)
     serve(FakeService(), Settings(home=home))
-    assert 0 < seen["timeout_keep_alive"] <= 10
-    assert 0 < seen["timeout_graceful_shutdown"] <= 10, "SIGTERM must not wait for open browser tabs"
+    server = seen["server"]
+    assert 0 < server.config.timeout_keep_alive <= 10
+    assert 0 < server.config.timeout_graceful_shutdown <= 10, "SIGTERM must not wait for open browser tabs"
+
+    async def held_through_a_shutdown() -> float:
+        held = asyncio.create_task(server.config.app.state.tarpit.hold("abuser", 60.0))
+        await asyncio.sleep(0.01)
+        await server.shutdown()
+        return await asyncio.wait_for(held, 1.0)
+
+    assert asyncio.run(held_through_a_shutdown()) < 1.0, "held 429s go out when the server stops"
+
+
+def test_tarpit_holds_a_refusal_for_the_wait_bounded_per_client_and_in_all() -> None:
+    async def scenario() -> tuple[list[float], list[float], float]:
+        tarpit = Tarpit(0.2, per_client=2, total=3)
+        first = [asyncio.create_task(tarpit.hold("abuser", 30.0)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        other = [asyncio.create_task(tarpit.hold(c, 30.0)) for c in ("student", "late")]
+        await asyncio.sleep(0.01)
+        assert tarpit.held == {"abuser": 2, "student": 1}
+        done = await asyncio.gather(*first), await asyncio.gather(*other)
+        assert not tarpit.held
+        return *done, await tarpit.hold("quick", 0.05)
+
+    abuser, others, short = asyncio.run(scenario())
+    assert [round(h, 1) for h in abuser] == [0.2, 0.2, 0.0], (
+        "two held for the hold time, the third sent at once"
+    )
+    assert round(others[0], 1) == 0.2 and others[1] == 0.0, "past the total, sent at once"
+    assert 0.04 < short < 0.15, "never longer than the client's wait"
+
+
+def test_tarpit_is_off_at_zero_and_holds_nothing_once_released() -> None:
+    async def scenario() -> tuple[float, float]:
+        off = await Tarpit(0.0).hold("abuser", 30.0)
+        tarpit = Tarpit(60.0)
+        tarpit.release()
+        return off, await tarpit.hold("abuser", 30.0)
+
+    assert asyncio.run(scenario()) == (0.0, 0.0)
+
+
+def test_a_refused_question_is_held_and_its_wait_shortened_by_the_hold() -> None:
+    held: list[tuple[str, float]] = []
+
+    class FakeTarpit(Tarpit):
+        async def hold(self, client: str, seconds: float) -> float:
+            held.append((client, seconds))
+            return 10.0
+
+    reached: list[str] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    buckets = TokenBuckets(1, 60.0, clock=lambda: 0.0)
+    limited = TestClient(RateLimit(inner, buckets=buckets, limit="1/minute", tarpit=FakeTarpit(2.0)))
+    asks = [limited.post("/api/ask", json={"question": "Who?"}) for _ in range(2)]
+    assert [r.status_code for r in asks] == [200, 429] and reached == ["/api/ask"]
+    assert held == [("testclient", 60.0)]
+    assert asks[1].headers["retry-after"] == "50", "60 s to wait, 10 of them spent held"
+    assert asks[1].headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_rate_limit_refuses_before_any_other_check(home: Path) -> None:
+    """A refused question costs no host or origin check, body read or Gradio work."""
+    app = create_server(
+        FakeService(), Settings(home=home, rate_limit="1/minute", rate_limit_hold=0), stream_delay=0
+    )
+    assert app.user_middleware[0].cls is RateLimit
+    limited = TestClient(app, base_url="http://127.0.0.1:7860")
+    assert limited.post("/api/ask", json={"question": "Who?"}).status_code == 200
+    foreign = {"host": "evil.example", "origin": "http://evil.example"}
+    assert limited.post("/api/ask", content=b"x" * 300_000, headers=foreign).status_code == 429
 
 
 # ---------------------------------------------------------------- a blocked embed explains itself
@@ -471,3 +557,11 @@ def test_a_refused_origin_is_logged_once(client: TestClient, caplog: pytest.LogC
         for _ in range(3):
             assert client.get("/gradio.js", headers={"origin": origin}).status_code == 403
     assert len([r for r in caplog.records if origin in r.getMessage()]) == 1
+
+
+def test_the_hold_setting_takes_seconds_and_zero_turns_it_off() -> None:
+    assert Settings.from_env({}).rate_limit_hold == 2.0
+    assert Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_HOLD": "0"}).rate_limit_hold == 0.0
+    assert Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_HOLD": "0.5"}).rate_limit_hold == 0.5
+    with pytest.raises(InputError, match="RATE_LIMIT_HOLD"):
+        Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_HOLD": "-1"})
