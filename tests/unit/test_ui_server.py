@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from bot.errors import InputError
-from bot.validate import clean_history, clean_question
+from bot.validate import clean_history, clean_question, parse_json
 from index.article import parse_article
 from ui.app import ChatDesk, ChatHandlers
 from ui.feedback import FeedbackStore
@@ -499,6 +499,62 @@ def test_a_refused_question_is_held_and_its_wait_shortened_by_the_hold() -> None
     assert held == [("testclient", 60.0)]
     assert asks[1].headers["retry-after"] == "50", "60 s to wait, 10 of them spent held"
     assert asks[1].headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_client_gets_only_a_few_questions_answered_at_once() -> None:
+    """A burst from one address is answered a few at a time; refusing it costs none of its tokens."""
+    release = asyncio.Event()
+
+    async def slow_answer(scope: Any, receive: Any, send: Any) -> None:
+        await release.wait()
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
+    limit = RateLimit(slow_answer, buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0), max_active=2)
+
+    async def ask(client: str) -> tuple[int, str]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/api/ask", "client": (client, 1), "headers": []}
+        await limit(scope, receive, send)
+        return sent[0]["status"], sent[1]["body"].decode()
+
+    async def burst() -> list[tuple[int, str]]:
+        asks = [asyncio.create_task(ask("abuser")) for _ in range(3)]
+        asks.append(asyncio.create_task(ask("student")))
+        await asyncio.sleep(0.01)
+        assert asks[2].done() and not asks[0].done() and not asks[3].done()
+        release.set()
+        return list(await asyncio.gather(*asks))
+
+    results = asyncio.run(burst())
+    assert [status for status, _ in results] == [200, 200, 429, 200]
+    assert "too many questions at once from your address (at most 2)" in results[2][1]
+    assert buckets.buckets["abuser"][0] == 28, "the refused one took no token"
+    assert not limit.active
+
+
+def test_api_ask_parses_json_off_the_event_loop(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting 100,000 brackets takes tens of ms: on the loop, every other client would wait."""
+    on_the_loop: list[bool] = []
+
+    def parse(raw: bytes) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:  # a worker thread has no loop
+            on_the_loop.append(False)
+        return parse_json(raw)
+
+    monkeypatch.setattr("ui.server.parse_json", parse)
+    assert client.post("/api/ask", json={"question": "Who?"}).status_code == 200
+    assert on_the_loop == [False]
 
 
 def test_the_rate_limit_refuses_before_any_other_check(home: Path) -> None:
