@@ -14,7 +14,7 @@ import math
 import os
 import socket
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,9 @@ MAX_BODY_BYTES = 256_000  # POST /api/ask: a 2,000-character question with 50 tu
 MAX_REQUEST_BYTES = 2_000_000  # any other request: the chat page sends its whole rendered conversation
 BODY_TIMEOUT_S = 30.0  # a body still arriving after this is a stalled or hostile client
 MAX_TRACKED_CLIENTS = 10_000  # rate-limit buckets kept before full ones are forgotten
-MAX_HELD_PER_CLIENT = 64  # refusals held back per address (each is an open connection, no CPU)
-MAX_ACTIVE_PER_CLIENT = 4  # questions one address may have in flight at once
-MAX_HELD = 1_000  # refusals held back in all; past either bound the 429 goes out at once
+MAX_HELD_PER_CLIENT = 64  # requests held (waiting, no CPU) per address; each is an open connection
+MAX_HELD = 1_000  # held in all; past either bound a refusal goes out at once, a turn is refused
+TURN_WAIT_S = 30.0  # a question waiting longer than this for its address's turn gets a 429
 MAX_REPORTED_ORIGINS = 1_000  # refused origins logged once each; past this, no more are logged
 GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
 KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
@@ -272,6 +272,58 @@ class Tarpit:
                 waiter.set_result(None)
 
 
+class ClientTurns:
+    """One question at a time per client address, the others waiting their turn in order.
+
+    A burst from one address (30 connections at once) is then answered one by one, interleaved
+    with everyone else's questions, instead of taking the whole server for its length. Waiting
+    costs no CPU; at most ``per_client`` wait per address and ``total`` in all, each at most
+    ``timeout_s``: past that the question is refused.
+    """
+
+    def __init__(
+        self, *, per_client: int = MAX_HELD_PER_CLIENT, total: int = MAX_HELD, timeout_s: float = TURN_WAIT_S
+    ):
+        self.per_client = per_client
+        self.total = total
+        self.timeout_s = timeout_s
+        self.busy: set[str] = set()
+        self.waiting: dict[str, deque[asyncio.Future[None]]] = {}
+
+    async def enter(self, client: str) -> bool:
+        """Waits for the client's turn: True once it has it, False when refused."""
+        if client not in self.busy:
+            self.busy.add(client)
+            return True
+        queue = self.waiting.setdefault(client, deque())
+        if len(queue) >= self.per_client or sum(map(len, self.waiting.values())) >= self.total:
+            return False
+        turn = asyncio.get_running_loop().create_future()
+        queue.append(turn)
+        try:
+            await asyncio.wait_for(turn, self.timeout_s)  # ``leave`` hands the turn over
+            return True
+        except TimeoutError:
+            return False
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.leave(client)  # handed the turn just as it was cancelled: pass it on
+            raise
+        finally:
+            if turn in queue:
+                queue.remove(turn)
+            if not queue:
+                self.waiting.pop(client, None)
+
+    def leave(self, client: str) -> None:
+        """The client's question is done: the next one waiting takes the turn."""
+        for turn in self.waiting.get(client, ()):
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.busy.discard(client)
+
+
 class RateLimit:
     """ASGI middleware: a 429 JSON with ``Retry-After`` once a client address has used its questions.
 
@@ -286,14 +338,13 @@ class RateLimit:
         buckets: TokenBuckets,
         limit: str,
         tarpit: Tarpit,
-        max_active: int = MAX_ACTIVE_PER_CLIENT,
+        turns: ClientTurns | None = None,
     ):
         self.app = app
         self.buckets = buckets
         self.limit = limit
         self.tarpit = tarpit
-        self.max_active = max_active
-        self.active: Counter[str] = Counter()  # questions being answered, per client
+        self.turns = turns or ClientTurns()
         # Clients refused since their last accepted question: logged once per streak, so an
         # abuser firing thousands of requests writes one line, not thousands.
         self.refusing: set[str] = set()
@@ -303,12 +354,6 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown",))[0]
-        if self.active[client] >= self.max_active:
-            # A burst of questions at once is answered a few at a time, whatever the client's tokens.
-            held = await self.tarpit.hold(client, self.tarpit.hold_s)
-            message = f"too many questions at once from your address (at most {self.max_active})"
-            await self.refuse(scope, receive, send, message, max(1, math.ceil(1 - held)))
-            return
         wait = self.buckets.take(client)
         if wait:
             if client not in self.refusing and len(self.refusing) < MAX_TRACKED_CLIENTS:
@@ -319,13 +364,14 @@ class RateLimit:
             await self.refuse(scope, receive, send, message, seconds)
             return
         self.refusing.discard(client)
-        self.active[client] += 1
+        if not await self.turns.enter(client):
+            message = "too many questions at once from your address; wait for your answers"
+            await self.refuse(scope, receive, send, message, 1)
+            return
         try:
             await self.app(scope, receive, send)
         finally:
-            self.active[client] -= 1
-            if not self.active[client]:
-                del self.active[client]
+            self.turns.leave(client)
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, message: str, seconds: int) -> None:
         message = f"{message}; try again in {seconds} s"

@@ -26,6 +26,7 @@ from ui.feedback import FeedbackStore
 from ui.server import (
     MAX_BODY_BYTES,
     MAX_REQUEST_BYTES,
+    ClientTurns,
     RateLimit,
     Tarpit,
     TokenBuckets,
@@ -501,18 +502,10 @@ def test_a_refused_question_is_held_and_its_wait_shortened_by_the_hold() -> None
     assert asks[1].headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_client_gets_only_a_few_questions_answered_at_once() -> None:
-    """A burst from one address is answered a few at a time; refusing it costs none of its tokens."""
-    release = asyncio.Event()
+def asgi_post(app: Any, client: str, path: str = "/api/ask") -> Any:
+    """One POST through an ASGI app from ``client``: a coroutine for (status, body)."""
 
-    async def slow_answer(scope: Any, receive: Any, send: Any) -> None:
-        await release.wait()
-        await JSONResponse({"ok": True})(scope, receive, send)
-
-    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
-    limit = RateLimit(slow_answer, buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0), max_active=2)
-
-    async def ask(client: str) -> tuple[int, str]:
+    async def post() -> tuple[int, str]:
         sent: list[dict[str, Any]] = []
 
         async def receive() -> dict[str, Any]:
@@ -521,23 +514,60 @@ def test_a_client_gets_only_a_few_questions_answered_at_once() -> None:
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        scope = {"type": "http", "method": "POST", "path": "/api/ask", "client": (client, 1), "headers": []}
-        await limit(scope, receive, send)
+        await app(
+            {"type": "http", "method": "POST", "path": path, "client": (client, 1), "headers": []},
+            receive,
+            send,
+        )
         return sent[0]["status"], sent[1]["body"].decode()
 
+    return post()
+
+
+def test_a_burst_from_one_client_is_answered_one_at_a_time_and_others_go_first() -> None:
+    answering: list[str] = []
+    answered: list[str] = []
+    gates = {"abuser": asyncio.Event(), "student": asyncio.Event()}
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        client = scope["client"][0]
+        answering.append(client)
+        await gates[client].wait()
+        answered.append(client)
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
+    turns = ClientTurns(per_client=2, total=10)
+    limit = RateLimit(answer, buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0), turns=turns)
+
     async def burst() -> list[tuple[int, str]]:
-        asks = [asyncio.create_task(ask("abuser")) for _ in range(3)]
-        asks.append(asyncio.create_task(ask("student")))
+        asks = [asyncio.create_task(asgi_post(limit, "abuser")) for _ in range(4)]
         await asyncio.sleep(0.01)
-        assert asks[2].done() and not asks[0].done() and not asks[3].done()
-        release.set()
+        student = asyncio.create_task(asgi_post(limit, "student"))
+        await asyncio.sleep(0.01)
+        assert answering == ["abuser", "student"], "one of the abuser's at a time; the student at once"
+        assert asks[3].done(), "a third waiting from one address is refused"
+        gates["student"].set()
+        await student
+        gates["abuser"].set()
         return list(await asyncio.gather(*asks))
 
-    results = asyncio.run(burst())
-    assert [status for status, _ in results] == [200, 200, 429, 200]
-    assert "too many questions at once from your address (at most 2)" in results[2][1]
-    assert buckets.buckets["abuser"][0] == 28, "the refused one took no token"
-    assert not limit.active
+    results = asyncio.run(asyncio.wait_for(burst(), 5.0))
+    assert [status for status, _ in results] == [200, 200, 200, 429]
+    assert "too many questions at once from your address" in results[3][1]
+    assert answered == ["student", "abuser", "abuser", "abuser"]
+    assert not turns.busy and not turns.waiting
+
+
+def test_a_turn_waited_for_too_long_is_refused() -> None:
+    async def scenario() -> list[bool]:
+        turns = ClientTurns(timeout_s=0.01)
+        first = await turns.enter("abuser")
+        second = await turns.enter("abuser")
+        turns.leave("abuser")
+        return [first, second, await turns.enter("abuser")]
+
+    assert asyncio.run(scenario()) == [True, False, True]
 
 
 def test_api_ask_parses_json_off_the_event_loop(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
