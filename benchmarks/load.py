@@ -1,6 +1,7 @@
 """A class on one server, with one abusive client: does everyone else still get answers in time?
 
 Usage: python benchmarks/load.py [--levels 20 50] [--seconds 30] [--out PATH] [--smoke]
+       [--rate-limit 30/minute] [--rate-limit-hold 2]
 
 Starts `article-chat serve` from this checkout (rate limit as shipped unless ``--rate-limit``),
 then for each level runs N well-behaved students, each from its own loopback address
@@ -9,7 +10,13 @@ one question every ``--interval`` seconds, half over `POST /api/ask` and half ov
 (`/gradio_api/call/ask`). Each level runs twice: alone, then beside one abuser on 127.0.0.2 with
 ``--abuser-threads`` connections firing back to back: questions on both APIs, oversized bodies and
 deep JSON. Reported per run: the students' answers, rejections and errors, p50/p95, the abuser's
-status counts, and the server's peak RSS.
+status counts and request rate, and the server's peak RSS.
+
+What runs where: the server, the students (threads of this process) and the abuser (threads of a
+second process) are three processes, so the abuser's threads never take the students' GIL. Where
+the machine has the cores, each is pinned to its own (the server to all but two); on two cores the
+server gets one and both load generators share the other; the report prints the placement. The
+placement is the same with and without the abuser.
 
 An error is a request that got no clear answer: a connection failure, a 5xx other than a 503
 "busy" with a JSON message, or a reply that is not JSON. A 429 or 503 with a JSON message is a
@@ -21,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -46,11 +54,12 @@ QUESTIONS = [
     "What happened in Falluja?",
     "What did Rumsfeld say about the troops?",
 ]
-FULL = {"levels": [20, 50], "seconds": 30.0, "interval": 2.5, "abuser_threads": 30}
-SMOKE = {"levels": [3], "seconds": 6.0, "interval": 1.0, "abuser_threads": 4}
+FULL: dict[str, Any] = {"levels": [20, 50], "seconds": 30.0, "interval": 2.5, "abuser_threads": 30}
+SMOKE: dict[str, Any] = {"levels": [3], "seconds": 6.0, "interval": 1.0, "abuser_threads": 4}
 STUDENT_BASE = 10  # students ask from 127.0.0.10 upwards; the abuser from 127.0.0.2
 ABUSER = "127.0.0.2"
 TIMEOUT_S = 60
+RSS_BOUND_MB = 500.0  # the server's peak RSS must stay under this (README)
 
 
 class Tally:
@@ -171,38 +180,88 @@ def abuser(port: int, thread: int, stop: float, tally: Tally) -> None:
         turn += 1
 
 
+def placement(cpus: list[int]) -> dict[str, list[int]]:
+    """The cores for the server, the students and the abuser (see the module docstring)."""
+    if len(cpus) >= 3:
+        return {"server": cpus[:-2], "students": [cpus[-2]], "abuser": [cpus[-1]]}
+    if len(cpus) == 2:
+        return {"server": cpus[:1], "students": cpus[1:], "abuser": cpus[1:]}
+    return {"server": cpus, "students": cpus, "abuser": cpus}
+
+
+def pinned(cpus: list[int]) -> Callable[[], None]:
+    """A ``preexec_fn``: the child and every thread it starts run on ``cpus``."""
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def run_abuser(port: int, threads: int, start: float, stop: float) -> None:
+    """The abuser's own process (``--abuse``): waits for ``start`` (epoch s), prints its tally as JSON."""
+    time.sleep(max(0.0, start - time.time()))
+    tally = Tally()
+    until = time.monotonic() + (stop - time.time())
+    workers = [threading.Thread(target=abuser, args=(port, t, until, tally)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    print(json.dumps(tally.report()), flush=True)
+
+
+def start_abuser(
+    port: int, threads: int, start: float, stop: float, cpus: list[int]
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--abuse", str(port), str(threads), str(start), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=pinned(cpus),
+    )
+
+
 def run_level(
-    port: int, pid: int, clients: int, settings: dict[str, Any], *, with_abuser: bool
+    port: int,
+    pid: int,
+    clients: int,
+    settings: dict[str, Any],
+    places: dict[str, list[int]],
+    *,
+    with_abuser: bool,
 ) -> dict[str, Any]:
-    students, abuse = Tally(), Tally()
-    stop = time.monotonic() + settings["seconds"]
+    students = Tally()
+    start = time.time() + 1.0  # the abuser's process is up and waiting by then
+    stop = start + settings["seconds"]
+    abuse = (
+        start_abuser(port, settings["abuser_threads"], start, stop, places["abuser"]) if with_abuser else None
+    )
     threads = [
-        threading.Thread(target=student, args=(port, n, stop, settings["interval"], students))
+        threading.Thread(
+            target=student,
+            args=(port, n, time.monotonic() + stop - time.time(), settings["interval"], students),
+        )
         for n in range(clients)
     ]
-    if with_abuser:
-        threads += [
-            threading.Thread(target=abuser, args=(port, t, stop, abuse))
-            for t in range(settings["abuser_threads"])
-        ]
     peak = [processes.rss_mb(pid)]
+    time.sleep(max(0.0, start - time.time()))
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
         peak.append(processes.rss_mb(pid))
         time.sleep(0.25)
     report: dict[str, Any] = {"clients": clients, "abuser": with_abuser, "students": students.report()}
-    if with_abuser:
-        report["abuser_requests"] = abuse.report()
+    if abuse is not None:
+        out, _ = abuse.communicate(timeout=TIMEOUT_S + 30)
+        report["abuser_requests"] = json.loads(out.strip().splitlines()[-1])
+        report["abuser_requests"]["per_s"] = round(
+            sum(report["abuser_requests"]["outcomes"].values()) / settings["seconds"], 1
+        )
     report["rss_peak_mb"] = max(peak)
     return report
 
 
-def serve(home: Path, rate_limit: str | None) -> tuple[subprocess.Popen[bytes], int, float]:
-    """`article-chat index`, then `serve` on a free port; returns the process, port and start time."""
+def serve(home: Path, extra: dict[str, str], cpus: list[int]) -> tuple[subprocess.Popen[bytes], int, float]:
+    """`article-chat index`, then `serve` on a free port, pinned to ``cpus``: (process, port, start s)."""
     processes.cli(["index"], home=home)
     port = processes.free_port()
-    extra = {"ARTICLE_CHAT_RATE_LIMIT": rate_limit} if rate_limit else {}
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)],
@@ -210,6 +269,7 @@ def serve(home: Path, rate_limit: str | None) -> tuple[subprocess.Popen[bytes], 
         env=processes.env_for(home, **extra),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=pinned(cpus),
     )
     return process, port, processes.wait_ready(process, port, started)
 
@@ -217,7 +277,7 @@ def serve(home: Path, rate_limit: str | None) -> tuple[subprocess.Popen[bytes], 
 def table(report: dict[str, Any]) -> str:
     lines = [
         "| clients | abuser | answers | rejected | errors | p50 / p95 ms"
-        " | abuser: answered / rejected / errors | peak RSS MB |",
+        " | abuser: answered / rejected / errors (requests/s) | peak RSS MB |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for run in report["runs"]:
@@ -227,7 +287,7 @@ def table(report: dict[str, Any]) -> str:
         abuse = "-"
         if a:
             a_rejected = sum(n for o, n in a["outcomes"].items() if o != "200" and not o.startswith("error"))
-            abuse = f"{a['answers']} / {a_rejected} / {a['errors']}"
+            abuse = f"{a['answers']} / {a_rejected} / {a['errors']} ({a['per_s']}/s)"
         lines.append(
             f"| {run['clients']} | {'yes' if run['abuser'] else 'no'} | {s['answers']} | {rejected} | "
             f"{s['errors']} | {s['p50_ms']} / {s['p95_ms']} | {abuse} | {run['rss_peak_mb']} |"
@@ -235,13 +295,32 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def verdict(report: dict[str, Any], rss_bound_mb: float) -> dict[str, bool]:
+    """The issue's bar: no errors, students' p95 beside the abuser at most 2x alone, RSS under the bound."""
+    runs = report["runs"]
+    return {
+        "no_errors": all(
+            r["students"]["errors"] == 0 and r.get("abuser_requests", {}).get("errors", 0) == 0 for r in runs
+        ),
+        "p95_at_most_2x": all(ratio <= 2.0 for ratio in report["p95_with_over_without"].values()),
+        f"rss_under_{rss_bound_mb:g}_mb": all(r["rss_peak_mb"] < rss_bound_mb for r in runs),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--abuse"]:  # the abuser's own process, started by run_level
+        target, threads, start, stop = argv[1:5]
+        run_abuser(int(target), int(threads), float(start), float(stop))
+        return 0
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--levels", type=int, nargs="+", help="numbers of well-behaved students")
     parser.add_argument("--seconds", type=float, help="length of each run")
     parser.add_argument("--rate-limit", help="ARTICLE_CHAT_RATE_LIMIT for the server (default: as shipped)")
+    parser.add_argument("--rate-limit-hold", help="ARTICLE_CHAT_RATE_LIMIT_HOLD (default: as shipped)")
+    parser.add_argument("--rss-bound", type=float, default=RSS_BOUND_MB, help="server RSS bound, MB")
     parser.add_argument("--home", type=Path, help="data dir to reuse (default: a fresh temp dir)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "load.json")
     parser.add_argument("--smoke", action="store_true", help="tiny settings: checks that it runs")
@@ -251,15 +330,25 @@ def main(argv: list[str] | None = None) -> int:
         settings["levels"] = args.levels
     if args.seconds:
         settings["seconds"] = args.seconds
-    report: dict[str, Any] = {"machine": processes.machine(), "settings": settings, "runs": []}
+    extra = {"ARTICLE_CHAT_RATE_LIMIT": args.rate_limit, "ARTICLE_CHAT_RATE_LIMIT_HOLD": args.rate_limit_hold}
+    server_env = {k: v for k, v in extra.items() if v}
+    places = placement(sorted(os.sched_getaffinity(0)))
+    report: dict[str, Any] = {
+        "machine": processes.machine(),
+        "settings": {**settings, **server_env},
+        "placement": places,
+        "runs": [],
+    }
     print(f"machine: {report['machine']}")
+    print(f"placement (cores): {places}")
     with tempfile.TemporaryDirectory(prefix="article-chat-load-") as scratch:
-        process, port, ready = serve(args.home or Path(scratch), args.rate_limit)
+        process, port, ready = serve(args.home or Path(scratch), server_env, places["server"])
+        os.sched_setaffinity(0, places["students"])  # after the server started: it keeps its own
         try:
             report["ready_s"] = round(ready, 2)
             for clients in settings["levels"]:
                 for with_abuser in (False, True):
-                    run = run_level(port, process.pid, clients, settings, with_abuser=with_abuser)
+                    run = run_level(port, process.pid, clients, settings, places, with_abuser=with_abuser)
                     report["runs"].append(run)
                     print(json.dumps(run), flush=True)
             report["rss_after_mb"] = processes.rss_mb(process.pid)
@@ -271,11 +360,13 @@ def main(argv: list[str] | None = None) -> int:
         for r in report["runs"]
         if r["abuser"] and alone.get(r["clients"])
     }
+    report["bar"] = verdict(report, args.rss_bound)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print()
     print(table(report))
     print(f"p95 with the abuser / without: {report['p95_with_over_without']}")
+    print(f"the issue's bar: {report['bar']}")
     print(f"\nreport: {args.out}")
     return 0
 

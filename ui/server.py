@@ -12,7 +12,9 @@ import asyncio
 import logging
 import math
 import os
+import socket
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,9 @@ MAX_BODY_BYTES = 256_000  # POST /api/ask: a 2,000-character question with 50 tu
 MAX_REQUEST_BYTES = 2_000_000  # any other request: the chat page sends its whole rendered conversation
 BODY_TIMEOUT_S = 30.0  # a body still arriving after this is a stalled or hostile client
 MAX_TRACKED_CLIENTS = 10_000  # rate-limit buckets kept before full ones are forgotten
+MAX_HELD_PER_CLIENT = 64  # requests held (waiting, no CPU) per address; each is an open connection
+MAX_HELD = 1_000  # held in all; past either bound a refusal goes out at once, a turn is refused
+TURN_WAIT_S = 30.0  # a question waiting longer than this for its address's turn gets a 429
 MAX_REPORTED_ORIGINS = 1_000  # refused origins logged once each; past this, no more are logged
 GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
 KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
@@ -216,40 +221,165 @@ def is_question(scope: Scope) -> bool:
     return scope["method"] == "POST" and (path == "/api/ask" or any(p in path for p in _QUESTION_ROUTES))
 
 
-class RateLimit:
-    """ASGI middleware: a 429 JSON with ``Retry-After`` once a client address has used its questions."""
+class Tarpit:
+    """Holds a refused client's 429 back for a short, bounded time before it is sent.
 
-    def __init__(self, app: ASGIApp, *, buckets: TokenBuckets, limit: str):
+    A client firing back to back then waits on each refusal instead of sending hundreds a second
+    that each cost the server a request's work; a held response costs no CPU, only an open
+    connection, so at most ``per_client`` are held for one address and ``total`` for all (past
+    that, the 429 goes out at once). Other clients are never delayed, and ``release`` (on
+    shutdown) sends every held response at once.
+    """
+
+    def __init__(self, hold_s: float, *, per_client: int = MAX_HELD_PER_CLIENT, total: int = MAX_HELD):
+        self.hold_s = hold_s
+        self.per_client = per_client
+        self.total = total
+        self.held: Counter[str] = Counter()
+        self.released = False
+        self.waiting: set[asyncio.Future[None]] = set()
+
+    async def hold(self, client: str, seconds: float) -> float:
+        """Waits up to ``seconds`` (at most ``hold_s``); returns how long it held the response."""
+        seconds = min(seconds, self.hold_s)
+        if (
+            seconds <= 0
+            or self.released
+            or self.held[client] >= self.per_client
+            or self.held.total() >= self.total
+        ):
+            return 0.0
+        loop = asyncio.get_running_loop()
+        started, waiter = loop.time(), loop.create_future()
+        self.held[client] += 1
+        self.waiting.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, seconds)
+        except TimeoutError:
+            pass
+        finally:
+            self.waiting.discard(waiter)
+            self.held[client] -= 1
+            if not self.held[client]:
+                del self.held[client]
+        return loop.time() - started
+
+    def release(self) -> None:
+        """Sends every held response now and holds no more (the server is stopping)."""
+        self.released = True
+        for waiter in list(self.waiting):
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+class ClientTurns:
+    """One question at a time per client address, the others waiting their turn in order.
+
+    A burst from one address (30 connections at once) is then answered one by one, interleaved
+    with everyone else's questions, instead of taking the whole server for its length. Waiting
+    costs no CPU; at most ``per_client`` wait per address and ``total`` in all, each at most
+    ``timeout_s``: past that the question is refused.
+    """
+
+    def __init__(
+        self, *, per_client: int = MAX_HELD_PER_CLIENT, total: int = MAX_HELD, timeout_s: float = TURN_WAIT_S
+    ):
+        self.per_client = per_client
+        self.total = total
+        self.timeout_s = timeout_s
+        self.busy: set[str] = set()
+        self.waiting: dict[str, deque[asyncio.Future[None]]] = {}
+
+    async def enter(self, client: str) -> bool:
+        """Waits for the client's turn: True once it has it, False when refused."""
+        if client not in self.busy:
+            self.busy.add(client)
+            return True
+        queue = self.waiting.setdefault(client, deque())
+        if len(queue) >= self.per_client or sum(map(len, self.waiting.values())) >= self.total:
+            return False
+        turn = asyncio.get_running_loop().create_future()
+        queue.append(turn)
+        try:
+            await asyncio.wait_for(turn, self.timeout_s)  # ``leave`` hands the turn over
+            return True
+        except TimeoutError:
+            return False
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.leave(client)  # handed the turn just as it was cancelled: pass it on
+            raise
+        finally:
+            if turn in queue:
+                queue.remove(turn)
+            if not queue:
+                self.waiting.pop(client, None)
+
+    def leave(self, client: str) -> None:
+        """The client's question is done: the next one waiting takes the turn."""
+        for turn in self.waiting.get(client, ()):
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.busy.discard(client)
+
+
+class RateLimit:
+    """ASGI middleware: a 429 JSON with ``Retry-After`` once a client address has used its questions.
+
+    Outermost, so a refused request costs no origin check, body read or Gradio work; the 429 is
+    held back by the ``tarpit`` first.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        buckets: TokenBuckets,
+        limit: str,
+        tarpit: Tarpit,
+        turns: ClientTurns | None = None,
+    ):
         self.app = app
         self.buckets = buckets
         self.limit = limit
+        self.tarpit = tarpit
+        self.turns = turns or ClientTurns()
         # Clients refused since their last accepted question: logged once per streak, so an
         # abuser firing thousands of requests writes one line, not thousands.
         self.refusing: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_question(scope):
-            client = (scope.get("client") or ("unknown",))[0]
-            wait = self.buckets.take(client)
-            if not wait:
-                self.refusing.discard(client)
-            else:
-                seconds = math.ceil(wait)
-                message = (
-                    f"too many questions from your address (the limit is {self.limit}); "
-                    f"try again in {seconds} s"
-                )
-                if client not in self.refusing and len(self.refusing) < MAX_TRACKED_CLIENTS:
-                    self.refusing.add(client)
-                    log.warning("rate limit: %s refused (the limit is %s)", client, self.limit)
-                response = JSONResponse(
-                    {"error": message, "detail": message},
-                    status_code=429,
-                    headers={"Retry-After": str(seconds)},
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or not is_question(scope):
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown",))[0]
+        wait = self.buckets.take(client)
+        if wait:
+            if client not in self.refusing and len(self.refusing) < MAX_TRACKED_CLIENTS:
+                self.refusing.add(client)
+                log.warning("rate limit: %s refused (the limit is %s)", client, self.limit)
+            seconds = max(1, math.ceil(wait - await self.tarpit.hold(client, wait)))
+            message = f"too many questions from your address (the limit is {self.limit})"
+            await self.refuse(scope, receive, send, message, seconds)
+            return
+        self.refusing.discard(client)
+        if not await self.turns.enter(client):
+            message = "too many questions at once from your address; wait for your answers"
+            await self.refuse(scope, receive, send, message, 1)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.turns.leave(client)
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send, message: str, seconds: int) -> None:
+        message = f"{message}; try again in {seconds} s"
+        response = JSONResponse(
+            {"error": message, "detail": message}, status_code=429, headers={"Retry-After": str(seconds)}
+        )
+        response.raw_headers += _SECURITY_HEADERS
+        await response(scope, receive, send)
 
 
 def error(message: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -367,11 +497,11 @@ def create_server(
         allow_headers=["*"],
     )
     app.add_middleware(RequestLimits)
-    if (rate := parse_rate(settings.rate_limit)) is not None:
-        app.add_middleware(RateLimit, buckets=TokenBuckets(*rate), limit=settings.rate_limit)
-    app.add_middleware(
-        OriginGuard, allowed=settings.allowed_origins, hosts=trusted_hosts(settings)
-    )  # outermost
+    app.add_middleware(OriginGuard, allowed=settings.allowed_origins, hosts=trusted_hosts(settings))
+    app.state.tarpit = Tarpit(settings.rate_limit_hold)
+    if (rate := parse_rate(settings.rate_limit)) is not None:  # outermost: refusing costs least
+        limit = settings.rate_limit
+        app.add_middleware(RateLimit, buckets=TokenBuckets(*rate), limit=limit, tarpit=app.state.tarpit)
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> Response:
@@ -390,7 +520,8 @@ def create_server(
             log.warning("POST /api/ask: the client went away before sending its whole request")
             return Response(status_code=400)
         try:
-            data = parse_json(bytes(body))
+            # Off the event loop: 100,000 brackets take 40 ms to count, and every client would wait.
+            data = await run_in_threadpool(parse_json, bytes(body))
         except InputError as exc:
             return error(f'the body is {exc}; it must be JSON like {{"question": "...", "history": []}}', 400)
         if not isinstance(data, dict) or "question" not in data:
@@ -468,10 +599,17 @@ def create_server(
 def serve(service: Any, settings: Settings, *, library: Library | None = None) -> None:
     """Run the server until interrupted (the one place that starts uvicorn)."""
     import uvicorn
+    from uvicorn.main import STARTUP_FAILURE
 
     app = create_server(service, settings, library=library)  # a database that is down stops here
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app.state.tarpit.release()  # held 429s go out now: they must not hold up the exit
+            await super().shutdown(sockets)
+
     print(f"article-chat: serving on http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -480,3 +618,7 @@ def serve(service: Any, settings: Settings, *, library: Library | None = None) -
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         root_path=settings.root_path,  # behind a proxy that strips the prefix
     )
+    server = Server(config)
+    server.run()
+    if not server.started:  # e.g. the port is taken: uvicorn has said why; exit as uvicorn.run does
+        raise SystemExit(STARTUP_FAILURE)

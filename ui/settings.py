@@ -41,6 +41,7 @@ class Settings:
     secret: str | None = None  # ARTICLE_CHAT_SECRET: signs instructor sessions; None: kept in the database
     trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
     rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
+    rate_limit_hold: float = 2.0  # ARTICLE_CHAT_RATE_LIMIT_HOLD: seconds a 429 is held back (0: sent at once)
     llm: str = "extractive"  # ARTICLE_CHAT_LLM: "extractive", "provider:model" or "llamacpp:PATH.gguf"
     llm_timeout: float = 30.0  # ARTICLE_CHAT_LLM_TIMEOUT: seconds for one model reply
     unsupported: str = "mark"  # ARTICLE_CHAT_UNSUPPORTED: "mark" or "drop" unchecked sentences
@@ -86,6 +87,7 @@ class Settings:
                 h.strip().lower() for h in (get("TRUSTED_HOSTS") or "").split(",") if h.strip()
             ),
             rate_limit=_rate(get("RATE_LIMIT") or defaults.rate_limit),
+            rate_limit_hold=_hold(get("RATE_LIMIT_HOLD"), defaults.rate_limit_hold),
             llm=get("LLM") or defaults.llm,
             llm_timeout=_seconds(get("LLM_TIMEOUT"), defaults.llm_timeout, "LLM_TIMEOUT"),
             unsupported=_choice(get("UNSUPPORTED"), defaults.unsupported, "UNSUPPORTED", ("mark", "drop")),
@@ -124,6 +126,13 @@ def parse_rate(value: str) -> tuple[int, float] | None:
 def _rate(value: str) -> str:
     parse_rate(value)  # a bad value stops the server at start, not at the first question
     return value
+
+
+def _hold(value: str | None, default: float) -> float:
+    """Seconds, where 0 is allowed: it turns the hold off."""
+    if value is not None and value.strip() in ("0", "0.0"):
+        return 0.0
+    return _seconds(value, default, "RATE_LIMIT_HOLD")
 
 
 def _origin(value: str) -> str:

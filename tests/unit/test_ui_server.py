@@ -15,15 +15,20 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
-from bot.validate import clean_history, clean_question
+from bot.errors import InputError
+from bot.validate import clean_history, clean_question, parse_json
 from index.article import parse_article
 from ui.app import ChatDesk, ChatHandlers
 from ui.feedback import FeedbackStore
 from ui.server import (
     MAX_BODY_BYTES,
     MAX_REQUEST_BYTES,
+    ClientTurns,
+    RateLimit,
+    Tarpit,
     TokenBuckets,
     create_server,
     frame_ancestors,
@@ -367,7 +372,7 @@ def test_token_buckets_refill_per_client_and_stay_bounded(monkeypatch: pytest.Mo
 
 
 def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None:
-    settings = Settings(home=home, rate_limit="2/minute")
+    settings = Settings(home=home, rate_limit="2/minute", rate_limit_hold=0)
     limited = TestClient(
         create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
     )
@@ -394,7 +399,7 @@ def test_an_answer_cannot_be_run_past_the_queue_and_the_rate_limit(home: Path) -
 
 
 def test_a_client_refused_many_times_is_logged_once(home: Path, caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(home=home, rate_limit="1/minute")
+    settings = Settings(home=home, rate_limit="1/minute", rate_limit_hold=0)
     limited = TestClient(
         create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
     )
@@ -420,11 +425,178 @@ def test_serve_times_out_idle_connections_and_shuts_down_promptly(
 
     from ui.server import serve
 
+    async def uvicorn_shutdown(self: Any, sockets: Any = None) -> None:
+        pass
+
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+
+    def uvicorn_run(self: Any, sockets: Any = None) -> None:
+        seen["server"], self.started = self, True
+
+    monkeypatch.setattr(uvicorn.Server, "run", uvicorn_run)
+    monkeypatch.setattr(uvicorn.Server, "shutdown", uvicorn_shutdown)
     serve(FakeService(), Settings(home=home))
-    assert 0 < seen["timeout_keep_alive"] <= 10
-    assert 0 < seen["timeout_graceful_shutdown"] <= 10, "SIGTERM must not wait for open browser tabs"
+    server = seen["server"]
+    assert 0 < server.config.timeout_keep_alive <= 10
+    assert 0 < server.config.timeout_graceful_shutdown <= 10, "SIGTERM must not wait for open browser tabs"
+
+    async def held_through_a_shutdown() -> float:
+        held = asyncio.create_task(server.config.app.state.tarpit.hold("abuser", 60.0))
+        await asyncio.sleep(0.01)
+        await server.shutdown()
+        return await asyncio.wait_for(held, 1.0)
+
+    assert asyncio.run(held_through_a_shutdown()) < 1.0, "held 429s go out when the server stops"
+
+
+def test_tarpit_holds_a_refusal_for_the_wait_bounded_per_client_and_in_all() -> None:
+    async def scenario() -> tuple[list[float], list[float], float]:
+        tarpit = Tarpit(0.2, per_client=2, total=3)
+        first = [asyncio.create_task(tarpit.hold("abuser", 30.0)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        other = [asyncio.create_task(tarpit.hold(c, 30.0)) for c in ("student", "late")]
+        await asyncio.sleep(0.01)
+        assert tarpit.held == {"abuser": 2, "student": 1}
+        done = await asyncio.gather(*first), await asyncio.gather(*other)
+        assert not tarpit.held
+        return *done, await tarpit.hold("quick", 0.05)
+
+    abuser, others, short = asyncio.run(scenario())
+    assert [round(h, 1) for h in abuser] == [0.2, 0.2, 0.0], (
+        "two held for the hold time, the third sent at once"
+    )
+    assert round(others[0], 1) == 0.2 and others[1] == 0.0, "past the total, sent at once"
+    assert 0.04 < short < 0.15, "never longer than the client's wait"
+
+
+def test_tarpit_is_off_at_zero_and_holds_nothing_once_released() -> None:
+    async def scenario() -> tuple[float, float]:
+        off = await Tarpit(0.0).hold("abuser", 30.0)
+        tarpit = Tarpit(60.0)
+        tarpit.release()
+        return off, await tarpit.hold("abuser", 30.0)
+
+    assert asyncio.run(scenario()) == (0.0, 0.0)
+
+
+def test_a_refused_question_is_held_and_its_wait_shortened_by_the_hold() -> None:
+    held: list[tuple[str, float]] = []
+
+    class FakeTarpit(Tarpit):
+        async def hold(self, client: str, seconds: float) -> float:
+            held.append((client, seconds))
+            return 10.0
+
+    reached: list[str] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    buckets = TokenBuckets(1, 60.0, clock=lambda: 0.0)
+    limited = TestClient(RateLimit(inner, buckets=buckets, limit="1/minute", tarpit=FakeTarpit(2.0)))
+    asks = [limited.post("/api/ask", json={"question": "Who?"}) for _ in range(2)]
+    assert [r.status_code for r in asks] == [200, 429] and reached == ["/api/ask"]
+    assert held == [("testclient", 60.0)]
+    assert asks[1].headers["retry-after"] == "50", "60 s to wait, 10 of them spent held"
+    assert asks[1].headers["x-content-type-options"] == "nosniff"
+
+
+def asgi_post(app: Any, client: str, path: str = "/api/ask") -> Any:
+    """One POST through an ASGI app from ``client``: a coroutine for (status, body)."""
+
+    async def post() -> tuple[int, str]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(
+            {"type": "http", "method": "POST", "path": path, "client": (client, 1), "headers": []},
+            receive,
+            send,
+        )
+        return sent[0]["status"], sent[1]["body"].decode()
+
+    return post()
+
+
+def test_a_burst_from_one_client_is_answered_one_at_a_time_and_others_go_first() -> None:
+    answering: list[str] = []
+    answered: list[str] = []
+    gates = {"abuser": asyncio.Event(), "student": asyncio.Event()}
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        client = scope["client"][0]
+        answering.append(client)
+        await gates[client].wait()
+        answered.append(client)
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
+    turns = ClientTurns(per_client=2, total=10)
+    limit = RateLimit(answer, buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0), turns=turns)
+
+    async def burst() -> list[tuple[int, str]]:
+        asks = [asyncio.create_task(asgi_post(limit, "abuser")) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        student = asyncio.create_task(asgi_post(limit, "student"))
+        await asyncio.sleep(0.01)
+        assert answering == ["abuser", "student"], "one of the abuser's at a time; the student at once"
+        assert asks[3].done(), "a third waiting from one address is refused"
+        gates["student"].set()
+        await student
+        gates["abuser"].set()
+        return list(await asyncio.gather(*asks))
+
+    results = asyncio.run(asyncio.wait_for(burst(), 5.0))
+    assert [status for status, _ in results] == [200, 200, 200, 429]
+    assert "too many questions at once from your address" in results[3][1]
+    assert answered == ["student", "abuser", "abuser", "abuser"]
+    assert not turns.busy and not turns.waiting
+
+
+def test_a_turn_waited_for_too_long_is_refused() -> None:
+    async def scenario() -> list[bool]:
+        turns = ClientTurns(timeout_s=0.01)
+        first = await turns.enter("abuser")
+        second = await turns.enter("abuser")
+        turns.leave("abuser")
+        return [first, second, await turns.enter("abuser")]
+
+    assert asyncio.run(scenario()) == [True, False, True]
+
+
+def test_api_ask_parses_json_off_the_event_loop(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting 100,000 brackets takes tens of ms: on the loop, every other client would wait."""
+    on_the_loop: list[bool] = []
+
+    def parse(raw: bytes) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:  # a worker thread has no loop
+            on_the_loop.append(False)
+        return parse_json(raw)
+
+    monkeypatch.setattr("ui.server.parse_json", parse)
+    assert client.post("/api/ask", json={"question": "Who?"}).status_code == 200
+    assert on_the_loop == [False]
+
+
+def test_the_rate_limit_refuses_before_any_other_check(home: Path) -> None:
+    """A refused question costs no host or origin check, body read or Gradio work."""
+    app = create_server(
+        FakeService(), Settings(home=home, rate_limit="1/minute", rate_limit_hold=0), stream_delay=0
+    )
+    assert app.user_middleware[0].cls is RateLimit
+    limited = TestClient(app, base_url="http://127.0.0.1:7860")
+    assert limited.post("/api/ask", json={"question": "Who?"}).status_code == 200
+    foreign = {"host": "evil.example", "origin": "http://evil.example"}
+    assert limited.post("/api/ask", content=b"x" * 300_000, headers=foreign).status_code == 429
 
 
 # ---------------------------------------------------------------- a blocked embed explains itself
@@ -471,3 +643,11 @@ def test_a_refused_origin_is_logged_once(client: TestClient, caplog: pytest.LogC
         for _ in range(3):
             assert client.get("/gradio.js", headers={"origin": origin}).status_code == 403
     assert len([r for r in caplog.records if origin in r.getMessage()]) == 1
+
+
+def test_the_hold_setting_takes_seconds_and_zero_turns_it_off() -> None:
+    assert Settings.from_env({}).rate_limit_hold == 2.0
+    assert Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_HOLD": "0"}).rate_limit_hold == 0.0
+    assert Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_HOLD": "0.5"}).rate_limit_hold == 0.5
+    with pytest.raises(InputError, match="RATE_LIMIT_HOLD"):
+        Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_HOLD": "-1"})
