@@ -68,6 +68,20 @@ _OPPOSITES = [
     ("calm", "inflame"), ("calm", "provoke"), ("soothe", "inflame"), ("improve", "worsen"),
     ("help", "hurt"), ("help", "harm"), ("boycott", "participation"), ("boycott", "attend"),
 ]  # fmt: skip
+# Words that judge, one side or the other: a claim that calls a "blunder" a "success", or says a group
+# "supports" what the passage says it "questioned", swaps the verdict with a word outside the pairs.
+_POSITIVE = frozenset(
+    stem(w)
+    for w in """success successful succeed triumph achievement wise smart brilliant good great excellent
+    effective benefit beneficial helpful praise support back endorse welcome approve favor favour
+    celebrate victory masterstroke boon""".split()
+)
+_NEGATIVE = frozenset(
+    stem(w)
+    for w in """blunder mistake error failure fail disaster disastrous fiasco folly foolish bad poor
+    terrible harmful damaging ineffective criticize criticise question doubt oppose reject condemn
+    dispute object defeat setback""".split()
+)
 # Negative prefixes that make an opposite of any word ("willing"/"unwilling"); "in-" and "dis-" only
 # on adjectives, since "discover" and "inform" are no opposites of "cover" and "form".
 _NEGATIVE_PREFIX = re.compile(
@@ -148,6 +162,7 @@ class Verifier:
         self._vectors: dict[str, np.ndarray] = {}
         self._article_text = article_text
         self._article_roots = {_root(w) for w in self._article_words}
+        self._setting = _setting(article_text)
         self._people: dict[str, str] | None = None  # sentence -> the people it means; built when needed
 
     def check(self, sentence: str, cited: Sequence[str]) -> Check:
@@ -162,6 +177,7 @@ class Verifier:
             _numbers_missing,
             _dates_missing,
             _vague_amount,
+            _direction_missing,
             lambda s, p: self._names_missing(s, p, cited),
             _negation_flipped,
             _opposite_word,
@@ -171,6 +187,7 @@ class Verifier:
             _names_substituted,
             _numbers_misbound,
             _clause_added,
+            _phrase_added,
         ):
             reason = rule(sentence, passage)
             if reason:
@@ -231,6 +248,8 @@ class Verifier:
         missing = self._unsupported_names(sentence, passage)
         if missing and (implied := self._implied_people(cited)):
             missing = self._unsupported_names(sentence, f"{passage} {implied}")
+        if missing and self._setting and _PLACE_NOUN.search(passage):
+            missing = self._unsupported_names(sentence, f"{passage} {self._setting}")
         if missing:
             return f"the name “{_original(missing[0], sentence)}” is not in the cited passage"
         return ""
@@ -498,6 +517,21 @@ def _name_phrases(text: str, known: set[str], common: frozenset[str] = frozenset
     return phrases
 
 
+# "the country", "the city": a place the passage names without its name.
+_PLACE_NOUN = re.compile(r"\bthe (?:country|nation|city|town|region)\b", re.IGNORECASE)
+_IN_PLACE = re.compile(r"\b(?:in|across|throughout)\s+([A-Z][\w'-]+(?:\s[A-Z][\w'-]+)*)")
+SETTING_MENTIONS = 2  # times "in X" must occur for X to be where the article is set
+
+
+def _setting(article_text: str) -> str:
+    """Where the article is set: the names it says something happens "in" at least
+    ``SETTING_MENTIONS`` times ("in Iraq"). The passage's "the country" may be called so."""
+    counts: dict[str, int] = {}
+    for match in _IN_PLACE.finditer(_fold(article_text)):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    return " ".join(name for name, n in counts.items() if n >= SETTING_MENTIONS)
+
+
 def _demonym(place: str, people: str) -> bool:
     """ "Iraq"/"Iraqi", "Israel"/"Israeli", "Syria"/"Syrian": a place and its people's adjective."""
     return len(place) > 3 and people.startswith(place) and people[len(place) :] in _DEMONYM_ENDINGS
@@ -618,7 +652,22 @@ def _opposite_word(sentence: str, passage: str) -> str:
             if _says(said, mine) and not _says(have, mine) and _says(have, theirs):
                 yours, its = _phrase_for(mine, sentence), _phrase_for(theirs, passage)
                 return f"it says “{yours}” where the cited passage says “{its}”"
-    return _prefix_opposite(sentence, passage)
+    return _prefix_opposite(sentence, passage) or _verdict_reversed(sentence, passage)
+
+
+def _verdict_reversed(sentence: str, passage: str) -> str:
+    """A judging word of one side where the passage judges only the other way ("a strategic success"
+    for "the strategic blunder"). A negation on either side may turn a verdict round, so none counts."""
+    said, have = [_root(w) for w in words(_fold(sentence))], [_root(w) for w in words(_fold(passage))]
+    if any(w in _NEGATORS or w.endswith("n't") for w in [*said, *have]):
+        return ""
+    for mine, theirs in ((_POSITIVE, _NEGATIVE), (_NEGATIVE, _POSITIVE)):
+        yours = [w for w in said if w in mine and w not in have]
+        its = [w for w in have if w in theirs]
+        if yours and its and not any(w in mine for w in have):
+            mine_word, its_word = _word_for(yours[0], sentence), _word_for(its[0], passage)
+            return f"it says “{mine_word}” where the cited passage says “{its_word}”"
+    return ""
 
 
 # A clause the sentence adds with a fact of its own: a relative clause, an appositive, a participle
@@ -646,6 +695,36 @@ def _clause_added(sentence: str, passage: str) -> str:
     return ""
 
 
+# Prepositions that open a phrase a claim may slip a fact into, inside the main clause ("threatened to
+# paralyze the country with mass street protests"). The phrase ends at the next function word. Not
+# "to", which mostly opens a verb ("to bring an end").
+_PREPOSITIONS = frozenset(
+    "with amid through via during including in at from after before for by on under over against into".split()
+)
+ADDED_PHRASE_WORDS = 2  # content words of a phrase that must all be missing from the passage
+
+
+def _phrase_added(sentence: str, passage: str) -> str:
+    """A prepositional phrase none of whose (at least ``ADDED_PHRASE_WORDS``) content words the
+    cited passage has: "with mass street protests" added where no comma or clause word marks it."""
+    have = set(_content(passage))
+    tokens = words(_fold(_unquoted(sentence)))
+    for k, word in enumerate(tokens):
+        if word not in _PREPOSITIONS:
+            continue
+        phrase = []
+        for token in tokens[k + 1 :]:
+            if token in STOPWORDS and token not in _DETERMINERS:
+                break
+            phrase.append(token)
+        stems = [s for s in _content(" ".join(phrase)) if s not in _FRAMING and not s[0].isdigit()]
+        if len(stems) >= ADDED_PHRASE_WORDS and not any(
+            s in have or any(_same_stem(s, h) for h in have) for s in stems
+        ):
+            return f"nothing in “{word} {' '.join(phrase)}” is in the cited passage"
+    return ""
+
+
 def _prefix_opposite(sentence: str, passage: str) -> str:
     """A word and its negative-prefix form: "unwilling" where the passage says "willing", "legal"
     where it says "illegal". The word one side uses must be missing from the other."""
@@ -666,6 +745,19 @@ def _prefixed(text: str, other: str) -> tuple[str, str] | None:
         if base and _root(word) not in others and base in others and base not in roots:
             return word, _word_for(base, other)
     return None
+
+
+# A part of a place ("in the north of the country") is a place the passage must name, like a name.
+_DIRECTION = re.compile(r"\b(north|south|east|west)(?:ern|east|west|wards?)?\b", re.IGNORECASE)
+
+
+def _direction_missing(sentence: str, passage: str) -> str:
+    """ "in the north of the country" where the passage says only "in Sunni neighborhoods"."""
+    have = {m.group(1).lower() for m in _DIRECTION.finditer(_fold(passage))}
+    for match in _DIRECTION.finditer(_fold(_unquoted(sentence))):
+        if match.group(1).lower() not in have:
+            return f"the cited passage does not say “{match.group(0)}”"
+    return ""
 
 
 def _vague_amount(sentence: str, passage: str) -> str:

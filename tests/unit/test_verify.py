@@ -678,3 +678,62 @@ def test_an_opening_phrase_is_not_an_added_clause() -> None:
     assert_supported(
         verifier.check("Among other things, the city borrowed $40 million for the bridge.", [passage])
     )
+
+
+# --- round three: verdicts, added phrases, directions, the article's setting --------------------
+
+BLUNDER = "The minister said the merger was a costly blunder that hurt every branch."
+WITHDRAWAL = (
+    "For many months, most pundits and political figures have been saying that a withdrawal before the "
+    "country was stabilized would result in a civil war."
+)
+
+
+def test_a_verdict_turned_round_is_caught() -> None:
+    verifier = Verifier(BLUNDER, threshold=0.0)
+    assert_caught(verifier.check("The minister said the merger was a costly success.", [BLUNDER]), "success")
+    assert_caught(
+        verifier.check("The minister praised the merger that hurt every branch.", [BLUNDER]), "praised"
+    )
+    # The same verdict in other words, and a negated one (which may turn it round), pass the rule.
+    assert_supported(verifier.check("The minister said the merger was a costly mistake.", [BLUNDER]))
+    assert_supported(verifier.check("The minister said the merger was not a success.", [BLUNDER]))
+
+
+def test_an_added_phrase_inside_the_main_clause_is_caught(oped: Verifier) -> None:
+    assert_caught(
+        oped.check(
+            "Sistani threatened to paralyze the country through a general strike if the United States "
+            "didn't agree to the January elections.",
+            [SISTANI],
+        ),
+        "through a general strike",
+    )
+    assert_supported(
+        oped.check(
+            "Sistani threatened to paralyze the country if the United States didn't agree to the elections "
+            "in January.",
+            [SISTANI],
+        )
+    )
+
+
+def test_a_part_of_a_place_the_passage_lacks_is_caught(tram: Verifier) -> None:
+    assert_caught(
+        tram.check(
+            "The council approved a tram line linking the harbour district to the university campus in "
+            "the north of the city.",
+            [VOTE],
+        ),
+        "north",
+    )
+    passage = "Flooding hit the northern suburbs of the town in March."
+    assert_supported(Verifier(passage).check("Flooding hit the north of the town in March.", [passage]))
+
+
+def test_the_articles_setting_may_name_the_country_the_passage_means(oped: Verifier) -> None:
+    claim = (
+        "Pundits have said for months that a withdrawal before {} was stabilized would result in a civil war."
+    )
+    assert_supported(oped.check(claim.format("Iraq"), [WITHDRAWAL]))
+    assert_caught(oped.check(claim.format("Lebanon"), [WITHDRAWAL]), "Lebanon")
