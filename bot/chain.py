@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer
-from bot.followup import person_genders, standalone_query
+from bot.followup import article_people, person_genders, standalone_query
 from bot.language import NOT_ENGLISH, is_english
 from bot.retrieval import HybridRetriever, Scored
 from bot.spelling import Speller
@@ -47,7 +47,7 @@ class ArticleChain:
         self.retriever = retriever
         self.answerer = answerer
         self.max_chars = max_chars
-        self.people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
+        self.people = article_people(retriever.index.chunks)  # most named first
         self.genders = person_genders(retriever.index.chunks)
         written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
         self.speller = Speller(written)

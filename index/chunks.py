@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "13"
+CHUNKER_VERSION = "14"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -48,9 +48,11 @@ _KIN = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
-# A sentence opening like this leans on the one before ("His latest book is ...").
+# A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
+# both doctors", "But, she said, ...").
 _ANAPHORIC_START = re.compile(
-    r"^\W*(?:\w+,\s+)?(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
+    r"^\W*(?:(?:now|then|but|and|so|still|later|today|since|yet|also|both)\b,?\s+|\w+,\s+)?"
+    r"(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
     r"none of (this|that|these|them)|all of (this|that|these|them))\b",
     re.IGNORECASE,
 )

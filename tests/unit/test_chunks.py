@@ -166,6 +166,16 @@ def test_a_sentence_opening_with_a_pronoun_carries_the_one_before_for_search() -
     assert third.search_text == third.text
 
 
+def test_a_pronoun_after_an_opening_adverb_also_carries_the_sentence_before() -> None:
+    article = parse_article(
+        'For years the Pryce twins crossed every morning. "Now they\'re both doctors," she says. '
+        "But they still write."
+    )
+    first, second, third = chunk_article(article)
+    assert second.context == first.text
+    assert third.context == first.text  # the run of pronouns points back to where it opened
+
+
 def test_context_never_crosses_a_paragraph() -> None:
     article = parse_article("The bridge was closed.\n\nIt will reopen in 2027.")
     assert [c.context for c in chunk_article(article)] == ["", ""]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from bot.followup import needs_context, person_genders, standalone_query
+from bot.followup import article_people, needs_context, person_genders, standalone_query
 from index.chunks import Chunk
 
 PEOPLE = [
@@ -259,3 +261,53 @@ def test_a_follow_up_with_its_person_and_its_own_topic_carries_nothing() -> None
     assert query == "Why did Lena Ortiz say the grant was worth it?"
     # Without words of its own it still leans on the last question.
     assert "transport committee" in standalone_query("What did she say about it?", history, people=PEOPLE)
+
+
+def test_a_pronoun_nobody_in_the_conversation_fits_is_the_articles_most_named_person() -> None:
+    history = turns("What happened on January 11, 2007?", "A storm drove two kayakers onto the rocks.")
+    genders = {"Ingrid Dahl": "she", "Tomas Reilly": "he"}
+    people = ["Ingrid Dahl", "Tomas Reilly"]  # most named first
+    query = standalone_query("How did she get close enough to help?", history, people=people, genders=genders)
+    assert query.startswith("How did Ingrid Dahl get close")
+    query = standalone_query("How did he get close enough to help?", history, people=people, genders=genders)
+    assert query.startswith("How did Tomas Reilly get close")
+
+
+def test_the_pronoun_that_dominates_the_narration_is_the_most_named_persons() -> None:
+    named = [f"Ingrid Dahl runs the ferry {i}." for i in range(3)] + ["Arne Dahl ran it, and he liked it."]
+    people = [(), (), (), (), ("Ingrid Dahl",), ("Ingrid Dahl",), ("Ingrid Dahl",), ("Arne Dahl",)]
+
+    def genders(narration: str) -> dict[str, str]:
+        texts = [narration.format(i) for i in range(4)] + named
+        return person_genders([replace(c, people=p) for c, p in zip(chunks(*texts), people, strict=True)])
+
+    assert genders("Her deck is wet and she checks it {}.")["Ingrid Dahl"] == "she"
+    # Nothing dominates when he and she are used alike.
+    assert "Ingrid Dahl" not in genders("Her deck is wet and he checks it {}.")
+
+
+def test_article_people_puts_the_most_named_first() -> None:
+    out = [
+        replace(c, people=p)
+        for c, p in zip(
+            chunks("a.", "b.", "c."), [("Ann Lee",), ("Bo Ek", "Ann Lee"), ("Bo Ek",)][:3], strict=True
+        )
+    ]
+    out.append(replace(chunks("d.")[0], people=("Ann Lee",)))
+    assert article_people(out) == ["Ann Lee", "Bo Ek"]
+
+
+def test_it_becomes_what_the_last_turn_asked_to_be_told_about() -> None:
+    history = turns("Tell me about the second screen.", "Morrow is drawing up the plans.")
+    assert (
+        standalone_query("Who is designing it?", history, people=PEOPLE)
+        == "Who is designing the second screen?"
+    )
+
+
+def test_a_bare_verb_of_stance_leans_on_the_last_question() -> None:
+    history = turns("What does Councillor Finch say about the bridge?", "He calls it a folly.")
+    assert needs_context("Does Mayor Ortiz agree?")
+    query = standalone_query("Does Mayor Ortiz agree?", history, people=PEOPLE)
+    assert query == "Does Mayor Ortiz agree? (What does Councillor Finch say about the bridge?)"
+    assert not needs_context("Does Mayor Ortiz agree with the bridge tolls?")
