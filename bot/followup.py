@@ -96,20 +96,25 @@ def person_genders(chunks: Sequence[Chunk]) -> dict[str, str]:
         (first, n), *rest = counted.most_common()
         if not rest or n > rest[0][1]:
             genders[name] = first
-    # An interview's subject is "she" all through, rarely right after her full name: when one
-    # pronoun dominates the article's own text, it is its most named person's.
+    if main := narrated_subject(chunks):
+        genders.setdefault(*main)
+    return genders
+
+
+def narrated_subject(chunks: Sequence[Chunk]) -> tuple[str, str] | None:
+    """The article's most named person and their pronoun, when that pronoun dominates the
+    narration: an interview's subject is "she" all through, rarely right after her full name."""
     narrated = [_QUOTED.sub(" ", c.text) for c in chunks if not c.quotes]  # a quote's middle too
     outside = Counter(
         "she" if m.group(0).lower() in _SHE else "he"
         for text in narrated
         for m in _PERSON_PRONOUN.finditer(text)
     )
-    (dominant, n), *rest = outside.most_common() or [("", 0)]
+    (pronoun, n), *rest = outside.most_common() or [("", 0)]
     people = article_people(chunks)
-    if people and n >= _MIN_PRONOUNS and n >= _DOMINANT * (rest[0][1] if rest else 0):
-        if _gender(people[0], genders, people) is None:
-            genders[people[0]] = dominant
-    return genders
+    if not people or n < _MIN_PRONOUNS or n < _DOMINANT * (rest[0][1] if rest else 0):
+        return None
+    return people[0], pronoun
 
 
 def standalone_query(
@@ -118,13 +123,14 @@ def standalone_query(
     *,
     people: Collection[str] = (),
     genders: Mapping[str, str] | None = None,
+    subject: str | None = None,
 ) -> str:
     """The retrieval query for ``question`` given earlier ``{"role", "content"}`` messages.
 
     A person pronoun becomes the person the last question was about (or, after "Who ...?", the
     one its answer named), skipping people whose pronoun (``genders``, from ``person_genders``)
-    is the other one, else the first of ``people`` (most named first, ``article_people``) with
-    that pronoun (in an interview an unnamed "she" is its subject); "they"/"it" become the
+    is the other one, else the article's ``subject`` (``narrated_subject``) when the pronoun is
+    theirs; "they"/"it" become the
     thing the last question asked about. What still leans on the last question carries it
     along: whole for a bare "Why?", "And the second one?" or "Does Nora agree?", only its words
     the new question lacks otherwise.
@@ -135,7 +141,8 @@ def standalone_query(
     genders = genders or {}
     # Earlier follow-ups stand alone first, so a third "he" finds who the second one meant.
     previous = [
-        standalone_query(history[i]["content"], history[:i], people=people, genders=genders) for i in turns
+        standalone_query(history[i]["content"], history[:i], people=people, genders=genders, subject=subject)
+        for i in turns
     ]
     last_question = _without_carried(previous[-1])
     answers = _answers(history, turns)
@@ -148,6 +155,8 @@ def standalone_query(
         # Then earlier turns, latest first, each question before its answer.
         earlier = [text for pair in zip(previous[:-1], answers[:-1], strict=True) for text in pair]
         person = _first_person([*order, *reversed(earlier)], people, genders, wanted)
+        if person is None and subject and _gender(subject, genders, people) == wanted:
+            person = subject  # nobody in the conversation: the person the article is about
         if person:
             rewritten = _put_person(question, person, pronoun)
             resolved = wanted
@@ -205,9 +214,7 @@ def _first_person(
                 return name
             if gender is None and unknown is None:
                 unknown = name
-    # Nobody in the conversation: the article's most named person with that pronoun.
-    main = next((p for p in people if _gender(p, genders, people) == wanted), None)
-    return unknown or main
+    return unknown
 
 
 def _one_person(thing: str) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.followup import article_people, needs_context, person_genders, standalone_query
+from bot.followup import article_people, narrated_subject, needs_context, person_genders, standalone_query
 from index.chunks import Chunk
 
 PEOPLE = [
@@ -263,27 +263,33 @@ def test_a_follow_up_with_its_person_and_its_own_topic_carries_nothing() -> None
     assert "transport committee" in standalone_query("What did she say about it?", history, people=PEOPLE)
 
 
-def test_a_pronoun_nobody_in_the_conversation_fits_is_the_articles_most_named_person() -> None:
+def test_a_pronoun_nobody_in_the_conversation_fits_is_the_person_the_article_is_about() -> None:
     history = turns("What happened on January 11, 2007?", "A storm drove two kayakers onto the rocks.")
     genders = {"Ingrid Dahl": "she", "Tomas Reilly": "he"}
-    people = ["Ingrid Dahl", "Tomas Reilly"]  # most named first
-    query = standalone_query("How did she get close enough to help?", history, people=people, genders=genders)
+    people = ["Ingrid Dahl", "Tomas Reilly"]
+    ask = "How did she get close enough to help?"
+    query = standalone_query(ask, history, people=people, genders=genders, subject="Ingrid Dahl")
     assert query.startswith("How did Ingrid Dahl get close")
-    query = standalone_query("How did he get close enough to help?", history, people=people, genders=genders)
-    assert query.startswith("How did Tomas Reilly get close")
+    # Not for the other pronoun, nor without a subject: "he" keeps the earlier question.
+    ask = "How did he get close enough to help?"
+    for subject in ("Ingrid Dahl", None):
+        query = standalone_query(ask, history, people=people, genders=genders, subject=subject)
+        assert query.startswith("How did he get close") and "january" in query.lower()
 
 
 def test_the_pronoun_that_dominates_the_narration_is_the_most_named_persons() -> None:
     named = [f"Ingrid Dahl runs the ferry {i}." for i in range(3)] + ["Arne Dahl ran it, and he liked it."]
     people = [(), (), (), (), ("Ingrid Dahl",), ("Ingrid Dahl",), ("Ingrid Dahl",), ("Arne Dahl",)]
 
-    def genders(narration: str) -> dict[str, str]:
+    def article(narration: str) -> list[Chunk]:
         texts = [narration.format(i) for i in range(4)] + named
-        return person_genders([replace(c, people=p) for c, p in zip(chunks(*texts), people, strict=True)])
+        return [replace(c, people=p) for c, p in zip(chunks(*texts), people, strict=True)]
 
-    assert genders("Her deck is wet and she checks it {}.")["Ingrid Dahl"] == "she"
+    assert narrated_subject(article("Her deck is wet and she checks it {}.")) == ("Ingrid Dahl", "she")
+    assert person_genders(article("Her deck is wet and she checks it {}."))["Ingrid Dahl"] == "she"
     # Nothing dominates when he and she are used alike.
-    assert "Ingrid Dahl" not in genders("Her deck is wet and he checks it {}.")
+    assert narrated_subject(article("Her deck is wet and he checks it {}.")) is None
+    assert "Ingrid Dahl" not in person_genders(article("Her deck is wet and he checks it {}."))
 
 
 def test_article_people_puts_the_most_named_first() -> None:
