@@ -54,7 +54,7 @@ def needs_context(question: str) -> bool:
     """True when the question leans on earlier turns (pronouns, ellipsis, a bare "Why?")."""
     if _PERSON_PRONOUN.search(question):
         return True
-    if _BARE.match(question):
+    if _BARE.match(question) or not _own_words(question):  # "By when?", "For how long?"
         return True
     bare = len(content_stems(question)) <= _SHORT
     leaning = _OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question) or _STANCE.search(question)
@@ -168,7 +168,8 @@ def standalone_query(
     if resolved and len(_own_words(question)) >= _OWN_TOPIC and not _ELLIPTIC_START.match(question):
         return rewritten  # "Why did she say the grant was worth it?": its person and its own topic
     if _ELLIPTIC_START.match(question) or _STANCE.search(question) or not _own_words(question):
-        return f"{rewritten} ({last_question})"
+        # "And the second one?" then "By when?": what the last one leaned on too.
+        return f"{rewritten} ({previous[-1].replace(' (', ' ').rstrip(')')})"
     # The last question's own words (not a name put in for its pronoun), or what it carried
     # itself when it had none ("Why?").
     typed = history[turns[-1]]["content"]

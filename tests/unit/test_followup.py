@@ -317,3 +317,16 @@ def test_a_bare_verb_of_stance_leans_on_the_last_question() -> None:
     query = standalone_query("Does Mayor Ortiz agree?", history, people=PEOPLE)
     assert query == "Does Mayor Ortiz agree? (What does Councillor Finch say about the bridge?)"
     assert not needs_context("Does Mayor Ortiz agree with the bridge tolls?")
+
+
+@pytest.mark.parametrize("question", ["By when?", "How much?"])
+def test_a_question_with_no_words_of_its_own_leans_on_the_last_one(question: str) -> None:
+    assert needs_context(question)
+    query = standalone_query(question, turns("What did the council promise?", "..."), people=PEOPLE)
+    assert query == f"{question} (What did the council promise?)"
+
+
+def test_a_bare_third_turn_carries_what_the_second_leaned_on() -> None:
+    history = turns("What are the author's recommendations?", "...", "And the second one?", "...")
+    query = standalone_query("By when?", history, people=PEOPLE)
+    assert query == "By when? (And the second one? What are the author's recommendations?)"
