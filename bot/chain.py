@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer import Answer
-from bot.followup import person_genders, standalone_query
+from bot.followup import narrated_subject, person_genders, standalone_query
 from bot.language import NOT_ENGLISH, is_english
 from bot.retrieval import HybridRetriever, Scored
 from bot.spelling import Speller
@@ -49,6 +49,8 @@ class ArticleChain:
         self.max_chars = max_chars
         self.people = sorted({p for chunk in retriever.index.chunks for p in chunk.people})
         self.genders = person_genders(retriever.index.chunks)
+        subject = narrated_subject(retriever.index.chunks)  # who an unnamed "she" means, if anyone
+        self.subject = subject[0] if subject else None
         written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
         self.speller = Speller(written)
 
@@ -79,7 +81,9 @@ class ArticleChain:
             yield to_json(question, question, Answer(NOT_ENGLISH, refused=True, reason=NOT_ENGLISH), timings)
             return
         asked = self.speller.correct(question)  # typos fixed; the answer object keeps what was typed
-        query = standalone_query(asked, history, people=self.people, genders=self.genders)
+        query = standalone_query(
+            asked, history, people=self.people, genders=self.genders, subject=self.subject
+        )
         if rewrite is not None:
             query = rewrite(question, history, fallback=query)
         timings["rewrite"] = _ms(started)

@@ -19,11 +19,18 @@ _ELLIPTIC_START = re.compile(
     r"^\s*(and|but|so|then|also|what about|how about|what else|anything else|what if|and if|or)\b",
     re.IGNORECASE,
 )
+# "Does Nora agree?": a verb of stance whose object is what the last turn was about.
+_STANCE = re.compile(r"\b(agree|disagree|approve|object|mind|care|think so|feel the same)\W*$", re.IGNORECASE)
 _BARE = re.compile(r"^\W*(why|how|how so|why not|really|when|where|who|what)\W*$", re.IGNORECASE)
 # "Who replaced Finch?" asks for a person; "Who is Finch?" is about the one it names.
 _WHO = re.compile(r"^\W*(?i:who|whom)\b(?!\s+(?:is|was|are|were)\s+[A-Z])")
-# "Who is Gareth?", "Who are the Pryce twins?", "What is the Saturday club?": the thing asked about.
-_ABOUT = re.compile(r"^\W*(?:who|what)\s+(?:is|was|are|were)\s+(?P<thing>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+# "Who is Gareth?", "What is the Saturday club?", "Tell me about the second screen.": the thing
+# asked about.
+_ABOUT = re.compile(
+    r"^\W*(?:(?:who|what)\s+(?:is|was|are|were)|tell\s+me\s+about|what\s+about|how\s+about)\s+"
+    r"(?P<thing>[^?]+?)\s*[.?!]?\s*$",
+    re.IGNORECASE,
+)
 # "When did the Regent reopen?": the named subject after the auxiliary.
 _SUBJECT = re.compile(
     r"^\W*(?:\w+\s+){0,2}?(?i:did|does|do|is|was|are|were|has|have|had|will|would|can)\s+"
@@ -37,6 +44,8 @@ _SINGULAR = re.compile(
 )
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _AUXILIARIES = frozenset("did does do is was were are has have had will would can could should".split())
+_MIN_PRONOUNS = 6  # he/she uses before one can be said to dominate an article
+_DOMINANT = 2  # times the other pronoun's count
 _SHORT = 4  # content words; a question this bare usually leans on the one before
 _OWN_TOPIC = 2  # content words of its own beside a resolved person: a topic, not a lean on the last
 
@@ -45,10 +54,17 @@ def needs_context(question: str) -> bool:
     """True when the question leans on earlier turns (pronouns, ellipsis, a bare "Why?")."""
     if _PERSON_PRONOUN.search(question):
         return True
-    if _BARE.match(question):
+    if _BARE.match(question) or not _own_words(question):  # "By when?", "For how long?"
         return True
     bare = len(content_stems(question)) <= _SHORT
-    return bare and bool(_OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question))
+    leaning = _OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question) or _STANCE.search(question)
+    return bare and bool(leaning)
+
+
+def article_people(chunks: Sequence[Chunk]) -> list[str]:
+    """The article's people, the most often named (or quoted) first."""
+    counted = Counter(p for chunk in chunks for p in chunk.people)
+    return [p for p, _ in counted.most_common()]
 
 
 def person_genders(chunks: Sequence[Chunk]) -> dict[str, str]:
@@ -80,7 +96,25 @@ def person_genders(chunks: Sequence[Chunk]) -> dict[str, str]:
         (first, n), *rest = counted.most_common()
         if not rest or n > rest[0][1]:
             genders[name] = first
+    if main := narrated_subject(chunks):
+        genders.setdefault(*main)
     return genders
+
+
+def narrated_subject(chunks: Sequence[Chunk]) -> tuple[str, str] | None:
+    """The article's most named person and their pronoun, when that pronoun dominates the
+    narration: an interview's subject is "she" all through, rarely right after her full name."""
+    narrated = [_QUOTED.sub(" ", c.text) for c in chunks if not c.quotes]  # a quote's middle too
+    outside = Counter(
+        "she" if m.group(0).lower() in _SHE else "he"
+        for text in narrated
+        for m in _PERSON_PRONOUN.finditer(text)
+    )
+    (pronoun, n), *rest = outside.most_common() or [("", 0)]
+    people = article_people(chunks)
+    if not people or n < _MIN_PRONOUNS or n < _DOMINANT * (rest[0][1] if rest else 0):
+        return None
+    return people[0], pronoun
 
 
 def standalone_query(
@@ -89,14 +123,17 @@ def standalone_query(
     *,
     people: Collection[str] = (),
     genders: Mapping[str, str] | None = None,
+    subject: str | None = None,
 ) -> str:
     """The retrieval query for ``question`` given earlier ``{"role", "content"}`` messages.
 
     A person pronoun becomes the person the last question was about (or, after "Who ...?", the
     one its answer named), skipping people whose pronoun (``genders``, from ``person_genders``)
-    is the other one; "they"/"it" become the thing the last question asked about. What still
-    leans on the last question carries it along: whole for a bare "Why?" or "And the second
-    one?", only its words the new question lacks otherwise.
+    is the other one, else the article's ``subject`` (``narrated_subject``) when the pronoun is
+    theirs; "they"/"it" become the
+    thing the last question asked about. What still leans on the last question carries it
+    along: whole for a bare "Why?", "And the second one?" or "Does Nora agree?", only its words
+    the new question lacks otherwise.
     """
     turns = [i for i, m in enumerate(history) if m.get("role") == "user" and m.get("content")]
     if not turns or not needs_context(question) or _names_its_person(question, people):
@@ -104,7 +141,8 @@ def standalone_query(
     genders = genders or {}
     # Earlier follow-ups stand alone first, so a third "he" finds who the second one meant.
     previous = [
-        standalone_query(history[i]["content"], history[:i], people=people, genders=genders) for i in turns
+        standalone_query(history[i]["content"], history[:i], people=people, genders=genders, subject=subject)
+        for i in turns
     ]
     last_question = _without_carried(previous[-1])
     answers = _answers(history, turns)
@@ -117,6 +155,8 @@ def standalone_query(
         # Then earlier turns, latest first, each question before its answer.
         earlier = [text for pair in zip(previous[:-1], answers[:-1], strict=True) for text in pair]
         person = _first_person([*order, *reversed(earlier)], people, genders, wanted)
+        if person is None and subject and _gender(subject, genders, people) == wanted:
+            person = subject  # nobody in the conversation: the person the article is about
         if person:
             rewritten = _put_person(question, person, pronoun)
             resolved = wanted
@@ -127,8 +167,9 @@ def standalone_query(
         return rewritten
     if resolved and len(_own_words(question)) >= _OWN_TOPIC and not _ELLIPTIC_START.match(question):
         return rewritten  # "Why did she say the grant was worth it?": its person and its own topic
-    if _ELLIPTIC_START.match(question) or not _own_words(question):
-        return f"{rewritten} ({last_question})"
+    if _ELLIPTIC_START.match(question) or _STANCE.search(question) or not _own_words(question):
+        # "And the second one?" then "By when?": what the last one leaned on too.
+        return f"{rewritten} ({previous[-1].replace(' (', ' ').rstrip(')')})"
     # The last question's own words (not a name put in for its pronoun), or what it carried
     # itself when it had none ("Why?").
     typed = history[turns[-1]]["content"]

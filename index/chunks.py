@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "13"
+CHUNKER_VERSION = "15"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -39,6 +39,8 @@ TITLES = {
     "ambassador", "chairman", "chairwoman", "director", "commissioner", "councillor",
     "councilor", "chief", "officer", "spokesman", "spokeswoman", "spokesperson",
 }  # fmt: skip
+_MIN_PRONOUNS = 1  # he/she uses before one says whom an article is about
+_DOMINANT = 2  # times the other pronoun's uses, to name the protagonist in search without a doubt
 PROTAGONIST_MENTIONS = 5  # a person named this often is who an unattributed "she says" means
 _FEMALE_KIN = {"mother", "wife", "daughter", "sister", "aunt", "grandmother", "niece", "mrs", "ms", "widow"}
 _KIN = re.compile(
@@ -47,10 +49,13 @@ _KIN = re.compile(
     + r")\b\.?,?\s*$",
     re.IGNORECASE,
 )
+_PERSON_START = re.compile(r"^\W*(?:\w+,?\s+)?(he|she)\b", re.IGNORECASE)
 _PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
-# A sentence opening like this leans on the one before ("His latest book is ...").
+# A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
+# both doctors", "But, she said, ...").
 _ANAPHORIC_START = re.compile(
-    r"^\W*(?:\w+,\s+)?(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
+    r"^\W*(?:(?:now|then|but|and|so|still|later|today|since|yet|also|both)\b,?\s+|\w+,\s+)?"
+    r"(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
     r"none of (this|that|these|them)|all of (this|that|these|them))\b",
     re.IGNORECASE,
 )
@@ -80,11 +85,13 @@ class Chunk:
     quotes: tuple[Quote, ...] = field(default=())
     context: str = ""  # the previous sentence, kept when this one opens with a pronoun
     people: tuple[str, ...] = field(default=())  # names that speak, hold a title or are described
+    referent: str = ""  # who an opening "she"/"he" means, when neither sentence names them
 
     @property
     def search_text(self) -> str:
-        """What retrieval sees: the sentence, with the sentence its pronouns point back to."""
-        return f"{self.context} {self.text}" if self.context else self.text
+        """What retrieval sees: the sentence, with the sentence its pronouns point back to and
+        the person an opening "she" means."""
+        return " ".join(t for t in (self.referent, self.context, self.text) if t)
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -111,6 +118,10 @@ def chunk_article(article: Article) -> list[Chunk]:
     protagonist = _protagonist(article)
     if protagonist and (pronoun := _protagonist_pronoun(article)):
         genders.setdefault(protagonist, pronoun)
+    # Pronouns sure enough to name whom an opening "She ..." means in search.
+    sure = _genders(article)
+    if protagonist and (pronoun := _protagonist_pronoun(article, dominant=_DOMINANT)):
+        sure.setdefault(protagonist, pronoun)
     recent: list[tuple[str, int]] = []  # (person, paragraph) named so far, most recent last
     known: dict[str, str] = (
         {protagonist.split()[-1]: protagonist} if protagonist else {}
@@ -153,6 +164,14 @@ def chunk_article(article: Article) -> list[Chunk]:
                     known.setdefault(person.split()[-1], person)
             for person in people:
                 recent = [(p, n) for p, n in recent if p != person] + [(person, paragraph.number)]
+            context = previous if _ANAPHORIC_START.match(sentence.text) else ""
+            referent = ""
+            if opening := _PERSON_START.match(_QUOTE.sub(" ", sentence.text)):
+                wanted = opening.group(1).lower()
+                nearby = [p for p, n in reversed(recent) if n >= paragraph.number - 1]
+                referent = next((p for p in [*nearby, protagonist] if p and sure.get(p) == wanted), "")
+                if any(w in f"{context} {sentence.text}" for w in referent.split()):
+                    referent = ""  # already named where the search looks
             chunks.append(
                 Chunk(
                     id=f"s{sentence.index}",
@@ -163,8 +182,9 @@ def chunk_article(article: Article) -> list[Chunk]:
                     sentence=sentence.index,
                     names=tuple(names),
                     quotes=quotes,
-                    context=previous if _ANAPHORIC_START.match(sentence.text) else "",
+                    context=context,
                     people=tuple(people),
+                    referent=referent,
                 )
             )
             # A run of "It ... It ..." sentences all point back to the sentence that opened it.
@@ -203,12 +223,15 @@ def _protagonist(article: Article) -> str | None:
     return full[best] if counts[best] >= PROTAGONIST_MENTIONS else None
 
 
-def _protagonist_pronoun(article: Article) -> str | None:
-    """The pronoun the article uses most outside quotations: most often its protagonist's."""
+def _protagonist_pronoun(article: Article, *, dominant: float = 1.0) -> str | None:
+    """The pronoun the article uses most outside quotations (``dominant`` times the other's):
+    most often its protagonist's."""
     text = _QUOTE.sub(" ", " ".join(s.text for s in article.sentences))
     he = len(re.findall(r"\b(he|him|his)\b", text, re.IGNORECASE))
     she = len(re.findall(r"\b(she|her|hers)\b", text, re.IGNORECASE))
-    return None if he == she else ("she" if she > he else "he")
+    if he + she < _MIN_PRONOUNS or max(he, she) <= dominant * min(he, she):
+        return None
+    return "she" if she > he else "he"
 
 
 def _referent(text: str, recent: list[str], genders: dict[str, str], protagonist: str | None) -> str | None:

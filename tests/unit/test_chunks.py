@@ -166,6 +166,29 @@ def test_a_sentence_opening_with_a_pronoun_carries_the_one_before_for_search() -
     assert third.search_text == third.text
 
 
+def test_a_pronoun_after_an_opening_adverb_also_carries_the_sentence_before() -> None:
+    article = parse_article(
+        'For years the Pryce twins crossed every morning. "Now they\'re both doctors," she says. '
+        "But they still write."
+    )
+    first, second, third = chunk_article(article)
+    assert second.context == first.text
+    assert third.context == first.text  # the run of pronouns points back to where it opened
+
+
+def test_an_opening_she_is_searched_with_the_person_the_article_is_about() -> None:
+    article = parse_article(
+        "Mara Quill runs the ferry. Mara Quill laughs. Mara Quill says she loves it. Mara Quill says her "
+        "crossings are calm. Her father, Arne Quill, ran it before her.\n\n"
+        "She has told her deckhand she will pay her fare.\n\nHe sold the boat in 1990."
+    )
+    *_, told, sold = chunk_article(article)
+    assert told.referent == "Mara Quill"
+    assert told.search_text.startswith("Mara Quill ")
+    # "He" is nobody the article surely calls he nearby: no guess.
+    assert sold.referent == ""
+
+
 def test_context_never_crosses_a_paragraph() -> None:
     article = parse_article("The bridge was closed.\n\nIt will reopen in 2027.")
     assert [c.context for c in chunk_article(article)] == ["", ""]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from bot.followup import needs_context, person_genders, standalone_query
+from bot.followup import article_people, narrated_subject, needs_context, person_genders, standalone_query
 from index.chunks import Chunk
 
 PEOPLE = [
@@ -259,3 +261,72 @@ def test_a_follow_up_with_its_person_and_its_own_topic_carries_nothing() -> None
     assert query == "Why did Lena Ortiz say the grant was worth it?"
     # Without words of its own it still leans on the last question.
     assert "transport committee" in standalone_query("What did she say about it?", history, people=PEOPLE)
+
+
+def test_a_pronoun_nobody_in_the_conversation_fits_is_the_person_the_article_is_about() -> None:
+    history = turns("What happened on January 11, 2007?", "A storm drove two kayakers onto the rocks.")
+    genders = {"Ingrid Dahl": "she", "Tomas Reilly": "he"}
+    people = ["Ingrid Dahl", "Tomas Reilly"]
+    ask = "How did she get close enough to help?"
+    query = standalone_query(ask, history, people=people, genders=genders, subject="Ingrid Dahl")
+    assert query.startswith("How did Ingrid Dahl get close")
+    # Not for the other pronoun, nor without a subject: "he" keeps the earlier question.
+    ask = "How did he get close enough to help?"
+    for subject in ("Ingrid Dahl", None):
+        query = standalone_query(ask, history, people=people, genders=genders, subject=subject)
+        assert query.startswith("How did he get close") and "january" in query.lower()
+
+
+def test_the_pronoun_that_dominates_the_narration_is_the_most_named_persons() -> None:
+    named = [f"Ingrid Dahl runs the ferry {i}." for i in range(3)] + ["Arne Dahl ran it, and he liked it."]
+    people = [(), (), (), (), ("Ingrid Dahl",), ("Ingrid Dahl",), ("Ingrid Dahl",), ("Arne Dahl",)]
+
+    def article(narration: str) -> list[Chunk]:
+        texts = [narration.format(i) for i in range(4)] + named
+        return [replace(c, people=p) for c, p in zip(chunks(*texts), people, strict=True)]
+
+    assert narrated_subject(article("Her deck is wet and she checks it {}.")) == ("Ingrid Dahl", "she")
+    assert person_genders(article("Her deck is wet and she checks it {}."))["Ingrid Dahl"] == "she"
+    # Nothing dominates when he and she are used alike.
+    assert narrated_subject(article("Her deck is wet and he checks it {}.")) is None
+    assert "Ingrid Dahl" not in person_genders(article("Her deck is wet and he checks it {}."))
+
+
+def test_article_people_puts_the_most_named_first() -> None:
+    out = [
+        replace(c, people=p)
+        for c, p in zip(
+            chunks("a.", "b.", "c."), [("Ann Lee",), ("Bo Ek", "Ann Lee"), ("Bo Ek",)][:3], strict=True
+        )
+    ]
+    out.append(replace(chunks("d.")[0], people=("Ann Lee",)))
+    assert article_people(out) == ["Ann Lee", "Bo Ek"]
+
+
+def test_it_becomes_what_the_last_turn_asked_to_be_told_about() -> None:
+    history = turns("Tell me about the second screen.", "Morrow is drawing up the plans.")
+    assert (
+        standalone_query("Who is designing it?", history, people=PEOPLE)
+        == "Who is designing the second screen?"
+    )
+
+
+def test_a_bare_verb_of_stance_leans_on_the_last_question() -> None:
+    history = turns("What does Councillor Finch say about the bridge?", "He calls it a folly.")
+    assert needs_context("Does Mayor Ortiz agree?")
+    query = standalone_query("Does Mayor Ortiz agree?", history, people=PEOPLE)
+    assert query == "Does Mayor Ortiz agree? (What does Councillor Finch say about the bridge?)"
+    assert not needs_context("Does Mayor Ortiz agree with the bridge tolls?")
+
+
+@pytest.mark.parametrize("question", ["By when?", "How much?"])
+def test_a_question_with_no_words_of_its_own_leans_on_the_last_one(question: str) -> None:
+    assert needs_context(question)
+    query = standalone_query(question, turns("What did the council promise?", "..."), people=PEOPLE)
+    assert query == f"{question} (What did the council promise?)"
+
+
+def test_a_bare_third_turn_carries_what_the_second_leaned_on() -> None:
+    history = turns("What are the author's recommendations?", "...", "And the second one?", "...")
+    query = standalone_query("By when?", history, people=PEOPLE)
+    assert query == "By when? (And the second one? What are the author's recommendations?)"
