@@ -50,6 +50,7 @@ SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
 _PRONOUN_SAYS = re.compile(rf"\b(he|she|they)\s+({SPEECH_VERBS})\b", re.IGNORECASE)
+_ASKS_PERSON = re.compile(r"^\W*(who|whom|whose)\b", re.IGNORECASE)
 _CAUSAL = re.compile(
     r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
     r"reason|consequence|means|therefore|thus|caused?|so)\b",
@@ -319,7 +320,10 @@ class ExtractiveAnswerer:
                     float(asked.asks_speaker and bool(chunk.speakers)),
                     float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
                     float(
-                        asked.wants in {"number", "time", "age"} and has_answer_type(asked.wants, chunk.text)
+                        asked.wants in {"number", "time", "age"}
+                        and has_answer_type(asked.wants, chunk.text)
+                        or asks_person(asked)
+                        and names_someone_new(asked, chunk.text)
                     ),
                 ]
             )
@@ -405,6 +409,21 @@ def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tup
         if has_answer_type(asked.wants, candidate.chunk.text):
             return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
     return ranked
+
+
+def asks_person(asked: Question) -> bool:
+    """ "Who ...?", "Whose idea ...?": the answer names someone (not "Who said ...?", ranked apart)."""
+    return bool(_ASKS_PERSON.match(asked.text)) and not asked.asks_speaker
+
+
+def names_someone_new(question: Question, sentence: str) -> bool:
+    """Whether ``sentence`` names a person or body the question (or its follow-up rewrite) does
+    not. A lone capitalised word opening the sentence ("Nobody", "Traffic") is an ordinary word."""
+    asked = set(question.words) | set(words(question.query))
+    return any(
+        not set(words(name)) <= asked and (" " in name or not sentence.lstrip().startswith(name))
+        for name in find_names(sentence)
+    )
 
 
 def starts_inside_quote(sentence: str) -> bool:

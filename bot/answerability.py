@@ -95,7 +95,9 @@ DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|ho
 # Besides a date or a day/month/season word: a passage with these can say when.
 _TIME_CUES = re.compile(
     r"\b(ago|since|until|yesterday|today|tomorrow|week|weeks|month|months|year|years|century|"
-    r"decade|decades|morning|evening|night)\b",
+    r"decade|decades|morning|evening|night|"
+    # a named stretch of time: "during the Oligocene", "in the Tudor era", "the 1990s"
+    r"during|era|epoch|period|reign|\d{2,4}0s)\b",
     re.IGNORECASE,
 )
 _AGE = re.compile(

@@ -25,7 +25,8 @@ SHORTHAND = {
     "u": "you", "ur": "your", "hw": "how", "wen": "when", "wher": "where",
 }  # fmt: skip
 # A word with its clitic: "didn't" is one word (not "didn" + "'t"), "rumsfled's" a possessive.
-_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
+# An initialism ("U.S.", "e.g.") is one token, kept as typed: its "U" is no shorthand for "you".
+_TOKEN = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])\.?|[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
 _POSSESSIVE = re.compile(r"^(?P<word>.+?)(?P<suffix>['’]s)$", re.IGNORECASE)
 
 
@@ -66,6 +67,8 @@ class Speller:
         return _TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text))
 
     def _fix(self, token: str) -> str:
+        if "." in token:
+            return token
         if possessive := _POSSESSIVE.match(token):
             return self._fix(possessive.group("word")) + possessive.group("suffix")
         word = token.lower()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.answer import (
+    SIGNALS,
     ExtractiveAnswerer,
     balance_quotes,
     is_name,
@@ -317,6 +318,34 @@ def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: An
     _, rows = answerer.signal_rows(question, question, candidates)
     overlap = rows[:, 1]
     assert overlap[1] > overlap[0]
+
+
+@pytest.mark.parametrize(
+    "question", ["Whose idea was the trial?", "Who ran the trial?", "Who is the trial's organiser?"]
+)
+def test_a_question_asking_for_a_person_prefers_a_sentence_naming_someone_new(
+    fake_embeddings: Any, question: str
+) -> None:
+    article = parse_article(
+        "The people closest to the trial noticed the difference. "
+        "The trial was proposed by Councillor Ruth Adebayo last year."
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    _, rows = answerer.signal_rows(question, question, candidates)
+    answer_type = rows[:, SIGNALS.index("answer_type")]
+    assert answer_type.tolist() == [0.0, 1.0]
+
+
+def test_a_person_named_in_the_question_is_not_an_answer_to_who(fake_embeddings: Any) -> None:
+    article = parse_article("Ruth Adebayo noticed the difference. Nobody else did.")
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    question = "Who did Ruth Adebayo thank?"
+    _, rows = answerer.signal_rows(question, question, candidates)
+    assert not rows[:, SIGNALS.index("answer_type")].any()
 
 
 def test_who_said_names_the_speaker_of_a_quote_attributed_by_a_pronoun(fake_embeddings: Any) -> None:

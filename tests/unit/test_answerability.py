@@ -88,6 +88,10 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         ("time", "It opened in spring.", True),
         ("time", "It opened in 1968.", True),
         ("time", "The nurses walked out.", False),
+        ("time", "During the Oligocene, the forest spanned a narrow band.", True),
+        ("time", "It thrived in the Tudor era.", True),
+        ("time", "It was built in the 1960s.", True),
+        ("time", "The forest spanned a narrow band.", False),
         (None, "The nurses walked out.", True),
     ],
 )

@@ -43,6 +43,8 @@ def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
         "What did Powell say about Lebanon?",
         "Why didn't Powell go? It isn't clear, wouldn't you say?",
         "Why didn't Powell's plan work?",
+        "Who could still put U.S. and Iraqi interests first?",
+        "Did the U.N. or the u.s. act, e.g. in Lebanon?",
     ],
 )
 def test_correct_words_are_left_alone(speller: Speller, question: str) -> None:
