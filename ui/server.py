@@ -520,7 +520,7 @@ def create_server(
             log.warning("POST /api/ask: the client went away before sending its whole request")
             return Response(status_code=400)
         try:
-            # Off the event loop: 100,000 brackets take 40 ms to count, and every client would wait.
+            # Off the event loop: a large body takes milliseconds to parse, and every client would wait.
             data = await run_in_threadpool(parse_json, bytes(body))
         except InputError as exc:
             return error(f'the body is {exc}; it must be JSON like {{"question": "...", "history": []}}', 400)
