@@ -69,12 +69,15 @@ class Tally:
         self.lock = threading.Lock()
         self.outcomes: Counter[str] = Counter()
         self.latencies: list[float] = []
+        self.answers: list[tuple[float, str, float]] = []  # (ms, API, seconds into the run)
+        self.began = time.monotonic()
 
-    def add(self, outcome: str, ms: float | None = None) -> None:
+    def add(self, outcome: str, ms: float | None = None, api: str = "") -> None:
         with self.lock:
             self.outcomes[outcome] += 1
             if ms is not None:
                 self.latencies.append(ms)
+                self.answers.append((ms, api, time.monotonic() - self.began - ms / 1000))
 
     def report(self) -> dict[str, Any]:
         errors = sum(n for outcome, n in self.outcomes.items() if outcome.startswith("error"))
@@ -84,6 +87,11 @@ class Tally:
             "errors": errors,
             "p50_ms": round(processes.percentile(self.latencies, 50), 1),
             "p95_ms": round(processes.percentile(self.latencies, 95), 1),
+            # The answers that decide the p95 (the slowest 5%): which API, when in the run.
+            "slowest": [
+                f"{ms:.0f} ms {api} at {at:.1f} s"
+                for ms, api, at in sorted(self.answers, reverse=True)[: max(1, len(self.answers) // 20)]
+            ],
         }
 
 
@@ -148,7 +156,21 @@ def timed(call: Callable[[], tuple[int, bytes]], tally: Tally) -> None:
         tally.add(f"error: {type(exc).__name__}")
         return
     result = outcome(status, body)
-    tally.add(result, (time.perf_counter() - started) * 1000 if result == "200" else None)
+    api = getattr(call, "api", "")
+    tally.add(result, (time.perf_counter() - started) * 1000 if result == "200" else None, api)
+
+
+class Asking:
+    """One student question, named by its API for the trace of slow answers."""
+
+    def __init__(
+        self, ask: Callable[[int, str, str], tuple[int, bytes]], port: int, source: str, question: str
+    ):
+        self.ask, self.port, self.source, self.question = ask, port, source, question
+        self.api = "gradio" if ask is gradio_ask else "api"
+
+    def __call__(self) -> tuple[int, bytes]:
+        return self.ask(self.port, self.source, self.question)
 
 
 def student(port: int, number: int, stop: float, interval: float, tally: Tally) -> None:
@@ -161,7 +183,7 @@ def student(port: int, number: int, stop: float, interval: float, tally: Tally) 
         began = time.monotonic()
         question = QUESTIONS[(number + turn) % len(QUESTIONS)]
         ask = asks[(number + turn) % 2]
-        timed(lambda ask=ask, question=question: ask(port, source, question), tally)  # type: ignore[misc]
+        timed(Asking(ask, port, source, question), tally)
         turn += 1
         time.sleep(max(0.0, interval - (time.monotonic() - began)))
 
@@ -242,6 +264,7 @@ def run_level(
     ]
     peak = [processes.rss_mb(pid)]
     time.sleep(max(0.0, start - time.time()))
+    students.began = time.monotonic()
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):

@@ -188,10 +188,22 @@ class OriginGuard:
 
 
 class TokenBuckets:
-    """Per-client token buckets in memory: ``count`` questions per ``period`` seconds, in bursts too."""
+    """Per-client token buckets in memory: ``count`` questions per ``period`` seconds.
 
-    def __init__(self, count: int, period: float, *, clock: Callable[[], float] = time.monotonic):
-        self.capacity = float(count)
+    At most ``burst`` at once (all ``count`` when not given), then one every ``period / count``:
+    a small burst keeps one client from spending a minute's questions in its first second, when
+    everyone else's first questions arrive too.
+    """
+
+    def __init__(
+        self,
+        count: int,
+        period: float,
+        *,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.capacity = float(min(count, burst or count))
         self.rate = count / period  # tokens regained per second
         self.clock = clock
         self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
@@ -579,7 +591,8 @@ def create_server(
     app.state.tarpit = Tarpit(settings.rate_limit_hold)
     if (rate := parse_rate(settings.rate_limit)) is not None:  # outermost: refusing costs least
         limit = settings.rate_limit
-        app.add_middleware(RateLimit, buckets=TokenBuckets(*rate), limit=limit, tarpit=app.state.tarpit)
+        buckets = TokenBuckets(*rate, burst=settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, limit=limit, tarpit=app.state.tarpit)
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> Response:

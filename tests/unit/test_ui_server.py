@@ -371,6 +371,36 @@ def test_token_buckets_refill_per_client_and_stay_bounded(monkeypatch: pytest.Mo
     assert len(buckets.buckets) <= 102
 
 
+def test_a_small_burst_then_the_rate_keeps_a_client_from_spending_a_minute_at_once() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(30, 60.0, burst=5, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(5)] == [0.0] * 5
+    assert buckets.take("a") == pytest.approx(2.0), "then one question every 2 s: still 30 a minute"
+    now[0] = 2.0
+    assert buckets.take("a") == 0.0 and buckets.take("a") > 0
+    now[0] = 600.0
+    assert [buckets.take("a") for _ in range(6)].count(0.0) == 5, "never more than the burst saved up"
+
+
+def test_the_server_takes_its_burst_from_the_settings(home: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "ARTICLE_CHAT_HOME": str(home),
+            "ARTICLE_CHAT_RATE_LIMIT_BURST": "2",
+            "ARTICLE_CHAT_RATE_LIMIT_HOLD": "0",
+        }
+    )
+    assert settings.rate_limit_burst == 2 and Settings.from_env({}).rate_limit_burst == 5
+    limited = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    asks = [limited.post("/api/ask", json={"question": "What did Powell say?"}) for _ in range(3)]
+    assert [r.status_code for r in asks] == [200, 200, 429]
+    assert asks[2].headers["retry-after"] == "2", "30 a minute: the next one in 2 s"
+    with pytest.raises(InputError, match="ARTICLE_CHAT_RATE_LIMIT_BURST must be positive"):
+        Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_BURST": "0"})
+
+
 def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None:
     settings = Settings(home=home, rate_limit="2/minute", rate_limit_hold=0)
     limited = TestClient(
