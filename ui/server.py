@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import os
-import random
 import socket
 import time
 from collections import Counter, deque
@@ -247,16 +246,8 @@ class Tarpit:
     shutdown) sends every held response at once.
     """
 
-    def __init__(
-        self,
-        hold_s: float,
-        *,
-        per_client: int = MAX_HELD_PER_CLIENT,
-        total: int = MAX_HELD,
-        spread: Callable[[], float] = random.random,
-    ):
+    def __init__(self, hold_s: float, *, per_client: int = MAX_HELD_PER_CLIENT, total: int = MAX_HELD):
         self.hold_s = hold_s
-        self.spread = spread
         self.per_client = per_client
         self.total = total
         self.held: Counter[str] = Counter()
@@ -264,12 +255,8 @@ class Tarpit:
         self.waiting: set[asyncio.Future[None]] = set()
 
     async def hold(self, client: str, seconds: float) -> float:
-        """Waits up to ``seconds`` (between half and all of ``hold_s``); returns how long it held.
-
-        Spread, not all ``hold_s``: refusals held together would be sent together, and a client's
-        connections would all come back in the same instant, again and again.
-        """
-        seconds = min(seconds, self.hold_s * (0.5 + self.spread() / 2))
+        """Waits up to ``seconds`` (at most ``hold_s``); returns how long it held the response."""
+        seconds = min(seconds, self.hold_s)
         if (
             seconds <= 0
             or self.released

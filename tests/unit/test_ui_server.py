@@ -481,7 +481,7 @@ def test_serve_times_out_idle_connections_and_shuts_down_promptly(
 
 def test_tarpit_holds_a_refusal_for_the_wait_bounded_per_client_and_in_all() -> None:
     async def scenario() -> tuple[list[float], list[float], float]:
-        tarpit = Tarpit(0.2, per_client=2, total=3, spread=lambda: 1.0)
+        tarpit = Tarpit(0.2, per_client=2, total=3)
         first = [asyncio.create_task(tarpit.hold("abuser", 30.0)) for _ in range(3)]
         await asyncio.sleep(0.01)
         other = [asyncio.create_task(tarpit.hold(c, 30.0)) for c in ("student", "late")]
@@ -497,15 +497,6 @@ def test_tarpit_holds_a_refusal_for_the_wait_bounded_per_client_and_in_all() -> 
     )
     assert round(others[0], 1) == 0.2 and others[1] == 0.0, "past the total, sent at once"
     assert 0.04 < short < 0.15, "never longer than the client's wait"
-
-
-def test_tarpit_spreads_its_holds_so_held_connections_do_not_return_together() -> None:
-    async def scenario() -> list[float]:
-        spreads = iter([0.0, 1.0])
-        tarpit = Tarpit(0.2, spread=lambda: next(spreads))
-        return list(await asyncio.gather(tarpit.hold("abuser", 30.0), tarpit.hold("abuser", 30.0)))
-
-    assert [round(h, 1) for h in asyncio.run(scenario())] == [0.1, 0.2], "half the hold, then all of it"
 
 
 def test_tarpit_is_off_at_zero_and_holds_nothing_once_released() -> None:
