@@ -55,7 +55,7 @@ QUESTIONS = [
     "What did Rumsfeld say about the troops?",
 ]
 FULL: dict[str, Any] = {"levels": [20, 50], "seconds": 30.0, "interval": 2.5, "abuser_threads": 30}
-SMOKE: dict[str, Any] = {"levels": [3], "seconds": 6.0, "interval": 1.0, "abuser_threads": 4}
+SMOKE: dict[str, Any] = {"levels": [3], "seconds": 6.0, "interval": 2.0, "abuser_threads": 4}  # 30/minute
 STUDENT_BASE = 10  # students ask from 127.0.0.10 upwards; the abuser from 127.0.0.2
 ABUSER = "127.0.0.2"
 TIMEOUT_S = 60
