@@ -4,6 +4,7 @@ Usage: python benchmarks/load.py [--levels 20 50] [--seconds 30] [--out PATH] [-
        [--rate-limit 30/minute] [--rate-limit-hold 2]
 
 Starts `article-chat serve` from this checkout (rate limit as shipped unless ``--rate-limit``),
+asks every question once on each API to warm it up (unmeasured),
 then for each level runs N well-behaved students, each from its own loopback address
 (127.0.0.10, .11, ...: the server sees N clients, as it would behind distinct addresses), asking
 one question every ``--interval`` seconds, half over `POST /api/ask` and half over the gradio API
@@ -202,6 +203,14 @@ def abuser(port: int, thread: int, stop: float, tally: Tally) -> None:
         turn += 1
 
 
+def warm_up(port: int) -> None:
+    """Every question once on each API, unmeasured: the first run is then not the one paying for
+    the server's first answers (lazy loads, thread pools), which made "alone" look slow."""
+    for number, question in enumerate(QUESTIONS):
+        for ask in (api_ask, gradio_ask):
+            ask(port, f"127.0.1.{number + 1}", question)  # addresses of their own: no student's limit
+
+
 def placement(cpus: list[int]) -> dict[str, list[int]]:
     """The cores for the server, the students and the abuser (see the module docstring)."""
     if len(cpus) >= 3:
@@ -369,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, places["students"])  # after the server started: it keeps its own
         try:
             report["ready_s"] = round(ready, 2)
+            warm_up(port)
             for clients in settings["levels"]:
                 for with_abuser in (False, True):
                     run = run_level(port, process.pid, clients, settings, places, with_abuser=with_abuser)
