@@ -9,6 +9,7 @@ Gradio has no request size limit either: ``RequestLimits`` caps every body as it
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import os
@@ -45,10 +46,12 @@ MAX_TRACKED_CLIENTS = 10_000  # rate-limit buckets kept before full ones are for
 MAX_HELD_PER_CLIENT = 64  # requests held (waiting, no CPU) per address; each is an open connection
 MAX_HELD = 1_000  # held in all; past either bound a refusal goes out at once, a turn is refused
 TURN_WAIT_S = 30.0  # a question waiting longer than this for its address's turn gets a 429
+JOB_TURN_S = 30.0  # a gradio job holds its address's turn until its stream is read, at most this long
 MAX_REPORTED_ORIGINS = 1_000  # refused origins logged once each; past this, no more are logged
 GRACEFUL_SHUTDOWN_S = 3  # SIGTERM: open browser tabs (event streams) are cut after this
 KEEP_ALIVE_S = 5  # idle keep-alive connections are closed after this
-_QUESTION_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
+_GRADIO_CALL = "/gradio_api/call/"  # POST queues a job and answers its id; GET .../ID streams it
+_QUESTION_ROUTES = ("/gradio_api/queue/join", _GRADIO_CALL, "/gradio_api/run/", "/gradio_api/api/")
 # The page's unqueued steps (queuing a typed question, saving the conversation, the picker): Gradio
 # runs them at /run/predict and refuses queued ones there, so they cost no answer and no token.
 _PAGE_STEPS = ("/gradio_api/run/predict", "/gradio_api/run/predict/")
@@ -185,10 +188,22 @@ class OriginGuard:
 
 
 class TokenBuckets:
-    """Per-client token buckets in memory: ``count`` questions per ``period`` seconds, in bursts too."""
+    """Per-client token buckets in memory: ``count`` questions per ``period`` seconds.
 
-    def __init__(self, count: int, period: float, *, clock: Callable[[], float] = time.monotonic):
-        self.capacity = float(count)
+    At most ``burst`` at once (all ``count`` when not given), then one every ``period / count``:
+    a small burst keeps one client from spending a minute's questions in its first second, when
+    everyone else's first questions arrive too.
+    """
+
+    def __init__(
+        self,
+        count: int,
+        period: float,
+        *,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.capacity = float(min(count, burst or count))
         self.rate = count / period  # tokens regained per second
         self.clock = clock
         self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
@@ -324,6 +339,51 @@ class ClientTurns:
         self.busy.discard(client)
 
 
+class JobTurns:
+    """A gradio job keeps its address's turn until the job's stream is read to its end.
+
+    ``POST /gradio_api/call/NAME`` answers at once with an event id and Gradio runs the job later:
+    releasing the turn then would let one address fill Gradio's queue ahead of everyone else. The
+    turn passes on when ``GET /gradio_api/call/NAME/ID`` ends, or after ``timeout_s`` for a client
+    that never reads it. Each address holds one turn at a time, so this holds at most one job each.
+    """
+
+    def __init__(self, turns: ClientTurns, *, timeout_s: float = JOB_TURN_S):
+        self.turns = turns
+        self.timeout_s = timeout_s
+        self.jobs: dict[str, tuple[str, asyncio.TimerHandle]] = {}  # event id -> (client, timeout)
+
+    def hold(self, event_id: str, client: str) -> None:
+        """The client's turn stays taken by this job."""
+        timer = asyncio.get_running_loop().call_later(self.timeout_s, self.done, event_id)
+        self.jobs[event_id] = (client, timer)
+
+    def done(self, event_id: str) -> None:
+        """The job's stream ended (or it timed out): the client's next question takes the turn."""
+        if (job := self.jobs.pop(event_id, None)) is not None:
+            client, timer = job
+            timer.cancel()
+            self.turns.leave(client)
+
+    async def stream(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET .../ID``: the job's stream, then its turn is handed on."""
+        event_id = scope["path"].rstrip("/").rpartition("/")[2]
+        try:
+            await app(scope, receive, send)
+        finally:
+            self.done(event_id)
+
+
+def job_stream(scope: Scope) -> bool:
+    """``GET /gradio_api/call/NAME/ID``: the stream of a job queued through Gradio's HTTP API."""
+    path = scope["path"]
+    return (
+        scope["method"] == "GET"
+        and _GRADIO_CALL in path
+        and path.split(_GRADIO_CALL)[1].strip("/").count("/") >= 1
+    )
+
+
 class RateLimit:
     """ASGI middleware: a 429 JSON with ``Retry-After`` once a client address has used its questions.
 
@@ -345,11 +405,15 @@ class RateLimit:
         self.limit = limit
         self.tarpit = tarpit
         self.turns = turns or ClientTurns()
+        self.jobs = JobTurns(self.turns)
         # Clients refused since their last accepted question: logged once per streak, so an
         # abuser firing thousands of requests writes one line, not thousands.
         self.refusing: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and job_stream(scope):
+            await self.jobs.stream(self.app, scope, receive, send)
+            return
         if scope["type"] != "http" or not is_question(scope):
             await self.app(scope, receive, send)
             return
@@ -368,10 +432,36 @@ class RateLimit:
             message = "too many questions at once from your address; wait for your answers"
             await self.refuse(scope, receive, send, message, 1)
             return
+        event_id = None
         try:
-            await self.app(scope, receive, send)
+            if _GRADIO_CALL in scope["path"]:
+                event_id = await self.queue_job(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
         finally:
-            self.turns.leave(client)
+            if event_id:
+                self.jobs.hold(event_id, client)
+            else:
+                self.turns.leave(client)
+
+    async def queue_job(self, scope: Scope, receive: Receive, send: Send) -> str | None:
+        """``POST /gradio_api/call/NAME`` passed on; returns the queued job's event id, if one was."""
+        status, body = 0, bytearray()
+
+        async def send_reading(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and status == 200 and len(body) < 1_000:
+                body.extend(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, send_reading)
+        try:
+            event_id = json.loads(body)["event_id"] if status == 200 else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        return event_id if isinstance(event_id, str) else None
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, message: str, seconds: int) -> None:
         message = f"{message}; try again in {seconds} s"
@@ -501,7 +591,8 @@ def create_server(
     app.state.tarpit = Tarpit(settings.rate_limit_hold)
     if (rate := parse_rate(settings.rate_limit)) is not None:  # outermost: refusing costs least
         limit = settings.rate_limit
-        app.add_middleware(RateLimit, buckets=TokenBuckets(*rate), limit=limit, tarpit=app.state.tarpit)
+        buckets = TokenBuckets(*rate, burst=settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, limit=limit, tarpit=app.state.tarpit)
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> Response:
@@ -520,7 +611,7 @@ def create_server(
             log.warning("POST /api/ask: the client went away before sending its whole request")
             return Response(status_code=400)
         try:
-            # Off the event loop: 100,000 brackets take 40 ms to count, and every client would wait.
+            # Off the event loop: a large body takes milliseconds to parse, and every client would wait.
             data = await run_in_threadpool(parse_json, bytes(body))
         except InputError as exc:
             return error(f'the body is {exc}; it must be JSON like {{"question": "...", "history": []}}', 400)

@@ -42,6 +42,7 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
     rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
     rate_limit_hold: float = 2.0  # ARTICLE_CHAT_RATE_LIMIT_HOLD: seconds a 429 is held back (0: sent at once)
+    rate_limit_burst: int = 5  # ARTICLE_CHAT_RATE_LIMIT_BURST: questions at once before the rate applies
     llm: str = "extractive"  # ARTICLE_CHAT_LLM: "extractive", "provider:model" or "llamacpp:PATH.gguf"
     llm_timeout: float = 30.0  # ARTICLE_CHAT_LLM_TIMEOUT: seconds for one model reply
     unsupported: str = "mark"  # ARTICLE_CHAT_UNSUPPORTED: "mark" or "drop" unchecked sentences
@@ -88,6 +89,7 @@ class Settings:
             ),
             rate_limit=_rate(get("RATE_LIMIT") or defaults.rate_limit),
             rate_limit_hold=_hold(get("RATE_LIMIT_HOLD"), defaults.rate_limit_hold),
+            rate_limit_burst=_int(get("RATE_LIMIT_BURST"), defaults.rate_limit_burst, "RATE_LIMIT_BURST"),
             llm=get("LLM") or defaults.llm,
             llm_timeout=_seconds(get("LLM_TIMEOUT"), defaults.llm_timeout, "LLM_TIMEOUT"),
             unsupported=_choice(get("UNSUPPORTED"), defaults.unsupported, "UNSUPPORTED", ("mark", "drop")),

@@ -93,6 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, course_port: int) -> Iterat
         "ARTICLE_CHAT_INSTRUCTOR_PASSWORD": PASSWORD,
         # Every test here asks from 127.0.0.1; the shipped limit has its own server in test_hostile.
         "ARTICLE_CHAT_RATE_LIMIT": "600/minute",
+        "ARTICLE_CHAT_RATE_LIMIT_BURST": "600",
     }
     with running_server(home, env) as started:
         yield started

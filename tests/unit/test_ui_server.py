@@ -371,6 +371,36 @@ def test_token_buckets_refill_per_client_and_stay_bounded(monkeypatch: pytest.Mo
     assert len(buckets.buckets) <= 102
 
 
+def test_a_small_burst_then_the_rate_keeps_a_client_from_spending_a_minute_at_once() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(30, 60.0, burst=5, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(5)] == [0.0] * 5
+    assert buckets.take("a") == pytest.approx(2.0), "then one question every 2 s: still 30 a minute"
+    now[0] = 2.0
+    assert buckets.take("a") == 0.0 and buckets.take("a") > 0
+    now[0] = 600.0
+    assert [buckets.take("a") for _ in range(6)].count(0.0) == 5, "never more than the burst saved up"
+
+
+def test_the_server_takes_its_burst_from_the_settings(home: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "ARTICLE_CHAT_HOME": str(home),
+            "ARTICLE_CHAT_RATE_LIMIT_BURST": "2",
+            "ARTICLE_CHAT_RATE_LIMIT_HOLD": "0",
+        }
+    )
+    assert settings.rate_limit_burst == 2 and Settings.from_env({}).rate_limit_burst == 5
+    limited = TestClient(
+        create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
+    )
+    asks = [limited.post("/api/ask", json={"question": "What did Powell say?"}) for _ in range(3)]
+    assert [r.status_code for r in asks] == [200, 200, 429]
+    assert asks[2].headers["retry-after"] == "2", "30 a minute: the next one in 2 s"
+    with pytest.raises(InputError, match="ARTICLE_CHAT_RATE_LIMIT_BURST must be positive"):
+        Settings.from_env({"ARTICLE_CHAT_RATE_LIMIT_BURST": "0"})
+
+
 def test_questions_over_the_rate_limit_get_429_with_the_wait(home: Path) -> None:
     settings = Settings(home=home, rate_limit="2/minute", rate_limit_hold=0)
     limited = TestClient(
@@ -557,6 +587,75 @@ def test_a_burst_from_one_client_is_answered_one_at_a_time_and_others_go_first()
     assert "too many questions at once from your address" in results[3][1]
     assert answered == ["student", "abuser", "abuser", "abuser"]
     assert not turns.busy and not turns.waiting
+
+
+def asgi_get(app: Any, client: str, path: str) -> Any:
+    """One GET through an ASGI app from ``client``: a coroutine for its status."""
+
+    async def get() -> int:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "client": (client, 1), "headers": []}
+        await app(scope, receive, send)
+        return int(sent[0]["status"])
+
+    return get()
+
+
+def fake_gradio(queued: list[str]) -> Any:
+    """Gradio's HTTP API in miniature: POST .../call/ask queues a job, GET .../call/ask/ID streams it."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["method"] == "POST":
+            queued.append(scope["client"][0])
+            await JSONResponse({"event_id": f"job-{len(queued)}"})(scope, receive, send)
+        else:
+            await JSONResponse({"streamed": scope["path"]})(scope, receive, send)
+
+    return app
+
+
+def test_a_gradio_job_keeps_its_address_turn_until_its_stream_is_read() -> None:
+    """POST /gradio_api/call/ask answers at once: the turn passes on when the job's stream ends."""
+    queued: list[str] = []
+    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
+    limit = RateLimit(fake_gradio(queued), buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0))
+    call = "/gradio_api/call/ask"
+
+    async def scenario() -> None:
+        assert (await asgi_post(limit, "abuser", call))[0] == 200
+        second = asyncio.create_task(asgi_post(limit, "abuser", call))
+        await asyncio.sleep(0.01)
+        assert queued == ["abuser"], "the second job waits: the first one's stream is not read yet"
+        assert (await asgi_post(limit, "student", call))[0] == 200
+        assert queued == ["abuser", "student"], "another address goes at once"
+        assert await asgi_get(limit, "abuser", f"{call}/job-1") == 200
+        assert (await asyncio.wait_for(second, 1.0))[0] == 200
+        assert queued == ["abuser", "student", "abuser"]
+
+    asyncio.run(asyncio.wait_for(scenario(), 5.0))
+
+
+def test_a_gradio_job_whose_stream_is_never_read_gives_its_turn_back_after_a_while() -> None:
+    queued: list[str] = []
+    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
+    limit = RateLimit(fake_gradio(queued), buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0))
+    limit.jobs.timeout_s = 0.01
+
+    async def scenario() -> list[int]:
+        first = await asgi_post(limit, "abuser", "/gradio_api/call/ask")
+        second = await asyncio.wait_for(asgi_post(limit, "abuser", "/gradio_api/call/ask"), 1.0)
+        await asyncio.sleep(0.02)
+        return [first[0], second[0]]
+
+    assert asyncio.run(scenario()) == [200, 200]
+    assert not limit.jobs.jobs and not limit.turns.busy
 
 
 def test_a_turn_waited_for_too_long_is_refused() -> None:

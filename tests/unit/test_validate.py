@@ -13,6 +13,7 @@ from bot.validate import (
     MAX_JSON_DEPTH,
     clean_history,
     clean_question,
+    json_depth,
     parse_json,
     scrub,
     split_messages,
@@ -179,6 +180,25 @@ def test_parse_json_takes_ordinary_requests() -> None:
     body = '{"question": "Why [[[[ {{{{?", "history": [{"role": "user", "content": "a \\" ]]]"}], "n": 3.5}'
     assert parse_json(body.encode())["question"] == "Why [[[[ {{{{?"
     assert parse_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("", 0),
+        ('{"a": "[[[[", "b": ["\\"", {"c": []}]}', 4),  # brackets in strings do not count
+        (nested(100_000), 100_000),
+        ("[" + ",".join(["[]"] * 60_000) + "]", 2),  # many runs: removed a level at a time first
+        ("[" + ",".join([nested(40)] * 2_000) + "]", 41),  # many runs past the limit: still exact
+        ("[" + ",".join(["[]"] * 2_000 + [nested(10)]) + "]", 11),
+    ],
+)
+def test_json_depth_counts_levels_exactly(text: str, depth: int) -> None:
+    assert json_depth(text, limit=MAX_JSON_DEPTH) == depth
 
 
 @pytest.mark.parametrize(
