@@ -9,6 +9,7 @@ Gradio has no request size limit either: ``RequestLimits`` caps every body as it
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
@@ -710,6 +711,11 @@ def serve(service: Any, settings: Settings, *, library: Library | None = None) -
         root_path=settings.root_path,  # behind a proxy that strips the prefix
     )
     server = Server(config)
+    # Everything built so far (model, index, Gradio) lives as long as the server: moved out of the
+    # collector's reach, a full collection no longer walks ~300,000 objects (~0.2 s idle, up to a
+    # second under load) and stalls every client at once.
+    gc.collect()
+    gc.freeze()
     server.run()
     if not server.started:  # e.g. the port is taken: uvicorn has said why; exit as uvicorn.run does
         raise SystemExit(STARTUP_FAILURE)
