@@ -42,7 +42,9 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()  # ARTICLE_CHAT_TRUSTED_HOSTS, added to loopback and --host
     rate_limit: str = "30/minute"  # ARTICLE_CHAT_RATE_LIMIT: questions per client address, or "off"
     rate_limit_hold: float = 2.0  # ARTICLE_CHAT_RATE_LIMIT_HOLD: seconds a 429 is held back (0: sent at once)
-    rate_limit_burst: int = 5  # ARTICLE_CHAT_RATE_LIMIT_BURST: questions at once before the rate applies
+    # ARTICLE_CHAT_RATE_LIMIT_BURST: questions at once before the rate applies. The page's own steps
+    # (opening it, switching reading, a vote) count too, so a smaller one refuses ordinary use.
+    rate_limit_burst: int = 30
     llm: str = "extractive"  # ARTICLE_CHAT_LLM: "extractive", "provider:model" or "llamacpp:PATH.gguf"
     llm_timeout: float = 30.0  # ARTICLE_CHAT_LLM_TIMEOUT: seconds for one model reply
     unsupported: str = "mark"  # ARTICLE_CHAT_UNSUPPORTED: "mark" or "drop" unchecked sentences

@@ -391,7 +391,7 @@ def test_the_server_takes_its_burst_from_the_settings(home: Path) -> None:
             "ARTICLE_CHAT_RATE_LIMIT_HOLD": "0",
         }
     )
-    assert settings.rate_limit_burst == 2 and Settings.from_env({}).rate_limit_burst == 5
+    assert settings.rate_limit_burst == 2 and Settings.from_env({}).rate_limit_burst == 30
     limited = TestClient(
         create_server(FakeService(), settings, stream_delay=0), base_url="http://127.0.0.1:7860"
     )
