@@ -7,6 +7,7 @@ unloadable, so a unit test that reaches for the network or the real model fails 
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,7 +198,6 @@ def postgres_server() -> Iterator[str]:
     import pwd
     import shutil
     import socket
-    import subprocess
     import tempfile
 
     bin_dir = postgres_bin()
@@ -266,7 +266,6 @@ def chroma_server(data: Path, port: int) -> Iterator[str]:
     """
     import os
     import shutil
-    import subprocess
     import sys
     import time
 
@@ -299,9 +298,14 @@ def chroma_server(data: Path, port: int) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
