@@ -16,6 +16,7 @@ import numpy as np
 
 from bot.answerability import has_answer_type
 from bot.grounding import Grounding
+from bot.lists import list_item
 from bot.question import Question
 from bot.retrieval import Scored
 from bot.text import STOPWORDS, content_stems, stem, words
@@ -155,10 +156,19 @@ class ExtractiveAnswerer:
         if whole:
             return whole
         asked = Question.parse(question, query)
+        said = last_answer(history)
+        if asked.item is not None and said and (item := self._list_item(asked.item, said)):
+            return self._cite(self._completed(item))
         candidates = self.citable(candidates)
+        speaker = self.resolve_person(asked.subject)
+        if asked.more:  # "What else?": only what has not been said yet
+            spoken = " ".join(m.get("content", "") for m in history if m.get("role") == "assistant")
+            candidates = [c for c in candidates if c.chunk.text not in spoken]
+            if speaker and asked.asks_words and not self._speaks(speaker, besides=spoken):
+                reason = f"It quotes nothing more from {speaker} than what I gave."
+                return Answer(refusal_text(reason), refused=True, reason=reason)
         if not candidates:
             return Answer(refusal_text(), refused=True)
-        speaker = self.resolve_person(asked.subject)
         if (
             speaker
             and asked.asks_words
@@ -169,15 +179,14 @@ class ExtractiveAnswerer:
             and (not_quoted := self._not_quoted(speaker))
         ):
             return not_quoted
-        ranked = self._rank(
-            asked, candidates, last_answer(history), speaker=speaker, bare=is_bare(question, history)
-        )
+        ranked = self._rank(asked, candidates, said, speaker=speaker, bare=is_bare(question, history))
         ranked = typed_first(asked, ranked)
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
+            reason = "It says nothing more about this than what I gave." if asked.more else verdict.reason
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
             return Answer(
-                refusal_text(verdict.reason), refused=True, closest=closest, reason=verdict.reason,
+                refusal_text(reason), refused=True, closest=closest, reason=reason,
                 features=verdict.features,
             )  # fmt: skip
         # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
@@ -201,12 +210,15 @@ class ExtractiveAnswerer:
         bare = is_bare(question, history)
         return kept, self.signals(asked, kept, last_answer(history), speaker=speaker, bare=bare)
 
-    def _speaks(self, person: str) -> bool:
+    def _speaks(self, person: str, *, besides: str = "") -> bool:
         """Whether the article may give ``person``'s words: a quote attributed to them, "X said/told
-        that", or a paragraph naming them with a quote a pronoun speaks ("..., he says")."""
+        that", or a paragraph naming them with a quote a pronoun speaks ("..., he says"). Sentences
+        in ``besides`` (what was already said) do not count."""
         wanted = {w for w in words(person) if w not in STOPWORDS}
         named = {c.paragraph for c in self._chunks if wanted & set(words(c.text))}
         for chunk in self._chunks:
+            if besides and chunk.text in besides:
+                continue
             if any(same_person(person, s) for s in chunk.speakers):
                 return True
             unattributed = any(q.speaker is None for q in chunk.quotes)
@@ -355,20 +367,31 @@ class ExtractiveAnswerer:
     def _choose(self, ranked: list[tuple[Scored, float]], *, quote: bool = False) -> list[Chunk]:
         """The best sentence, plus what completes it, plus any nearly as good."""
         best, best_score = ranked[0]
-        chosen = [best.chunk]
-        following = self._next(best.chunk) if self.max_sentences > 1 else None
-        # A lead-in ("The money will come from three sources.") needs the sentence it announces;
-        # a quote that runs on ("I believe in it," she said. "But ...") needs its continuation.
-        if following and (len(best.chunk.text) < SHORT_SENTENCE or best.chunk.text.rstrip().endswith(":")):
-            chosen.append(following)
-        elif following and quote and _continues_quote(best.chunk, following):
-            chosen.append(following)
+        chosen = self._completed(best.chunk, quote=quote)
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
                 break
             if candidate.chunk not in chosen:
                 chosen.append(candidate.chunk)
         return chosen
+
+    def _completed(self, chunk: Chunk, *, quote: bool = False) -> list[Chunk]:
+        """``chunk``, and the sentence after it when it is needed to make sense."""
+        following = self._next(chunk) if self.max_sentences > 1 else None
+        # A lead-in ("The money will come from three sources.") needs the sentence it announces;
+        # a quote that runs on ("I believe in it," she said. "But ...") needs its continuation.
+        if following and (len(chunk.text) < SHORT_SENTENCE or chunk.text.rstrip().endswith(":")):
+            return [chunk, following]
+        if following and quote and _continues_quote(chunk, following):
+            return [chunk, following]
+        return [chunk]
+
+    def _list_item(self, n: int, said: str) -> Chunk | None:
+        """Item ``n`` of the list the last answer started or announced (searched from its first
+        sentence on), if the article marks its items."""
+        starts = [i for i, c in enumerate(self._chunks) if c.text in said and c.paragraph in self._body]
+        item = list_item(self._chunks, min(starts), n) if starts else None
+        return item if item is not None and item.paragraph in self._body else None
 
     def _next(self, chunk: Chunk) -> Chunk | None:
         position = self._position.get(chunk.id)

@@ -13,13 +13,18 @@ from bot.text import QUESTION_WORDS, STOPWORDS, content_stems, words
 from index.chunks import SPEECH_VERBS, find_names
 
 _QUOTE_QUESTION = re.compile(
-    rf"\b(?:what|how)\s+(?:did|does|do|has|had|was|is)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
+    rf"\b(?:(?:what|how)(?:\s+else)?\s+(?:did|does|do|has|had|was|is)|(?:anything|something)\s+else"
+    rf"(?:\s+(?:did|does|has|had))?)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
     r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
     re.IGNORECASE,
 )
 _QUOTE_NOUN = re.compile(
     r"\b(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)(?:’s|'s)\s+(?:quote|words|warning|remark|comment|"
     r"statement|claim|prediction|description)",
+)
+# "Did Powell say anything else?"
+_SAID_MORE = re.compile(
+    r"\b(?:did|does|has)\s+(?P<who>.+?)\s+(?:say|tell|add)\s+(?:anything|something)\b", re.IGNORECASE
 )
 _ASKS_WORDS = re.compile(
     r"\b(say|said|says|tell|told|argue|argued|claim|claimed|warn|warned|quote|quoted|think|thinks|"
@@ -40,6 +45,20 @@ _WANTS_TIME = re.compile(
 )
 # "What is his name?", "Who is the president of ...?" (a role, so the answer must name someone)
 _WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b|^\W*who (is|was|are|were) the\b", re.I)
+# "What else?", "Anything else he said?", "Tell me more": more of the last topic, not what was said.
+_MORE = re.compile(
+    r"\belse\b|\bany(?:thing)? ?(?:other|more)\b|\btell me more\b"
+    r"|\bmore about (it|that|this|them|him|her)\b|^\W*(and |so )?(go on|what next)\W*$",
+    re.I,
+)
+# Words that ask for more without naming a topic of its own.
+_MORE_WORDS = frozenset(
+    """else tell more other go next anything something said say says interesting important notable
+    aspect aspects information facts details""".split()
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1, "final": -1}
+# "And the second one?", "What about the third?", "What is the last objection?"
+_ITEM = re.compile(rf"\bthe ({'|'.join(ORDINALS)})\b(?:\s+(?:one|ones|[a-z]+))?\s*\??\s*$", re.I)
 _PRONOUNS = {"he", "she", "they", "it", "him", "her", "them", "i", "you", "we"}
 _AUX = (
     r"(?:did|does|do|is|was|are|were|has|had|have|will|would|can|could|should|might|must|"
@@ -76,12 +95,15 @@ class Question:
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
     asked_for: tuple[str, ...] = ()  # the thing named as the answer: "Which surgeon ...?" -> surgeon
     owner: str | None = None  # whose it is: "the hospital's chief negotiator" -> "hospital"
+    more: bool = False  # "What else?": more of the last topic, never what was already said
+    item: int | None = None  # "And the second one?": which item of a list (-1 the last)
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
         query = query or text
         lowered = words(text)
         asked_for, owner = asked_thing(text)
+        more = asks_more(text)
         return cls(
             text=text,
             query=query,
@@ -95,9 +117,12 @@ class Question:
             wants=answer_type(text),
             asks_reason=bool(_WHY.search(text)),
             asks_speaker=bool(_WHO_SAID.search(text)),
-            asks_words=bool(_ASKS_WORDS.search(text)),
+            # "Anything else?" after "What did X say?" still asks for X's words.
+            asks_words=bool(_ASKS_WORDS.search(text) or more and _ASKS_WORDS.search(query)),
             asked_for=asked_for,
             owner=owner,
+            more=more,
+            item=list_item(text),
         )
 
     @property
@@ -118,9 +143,28 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+def asks_more(question: str) -> bool:
+    """ "What else?", "Anything else he said?", "Tell me more": more of the same, with no topic of
+    its own ("What else is it dependent on?" has one: its answer may be in what was said)."""
+    if not _MORE.search(question):
+        return False
+    names = {w for n in find_names(question) for w in words(n)}
+    return not [w for w in words(question) if w not in STOPWORDS | QUESTION_WORDS | names | _MORE_WORDS]
+
+
+def list_item(question: str) -> int | None:
+    """ "And the second one?" -> 2, "What about the last?" -> -1: a follow-up asking for one item of
+    a list, with at most one word of its own ("the third objection"). None otherwise."""
+    match = _ITEM.search(question)
+    if not match:
+        return None
+    own = [w for w in content_stems(question) if w not in ORDINALS and w != "one"]
+    return ORDINALS[match.group(1).lower()] if len(own) <= 1 else None
+
+
 def quoted_subject(question: str) -> str | None:
     """ "What did Powell say?" -> "Powell"; None when the question is not about someone's words."""
-    match = _QUOTE_QUESTION.search(question) or _QUOTE_NOUN.search(question)
+    match = _QUOTE_QUESTION.search(question) or _QUOTE_NOUN.search(question) or _SAID_MORE.search(question)
     if not match:
         return None
     who = match.group("who")

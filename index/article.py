@@ -226,13 +226,17 @@ def _cap(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> li
 def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
     if text[period] != ".":
         return False
-    word = re.search(r"([\w.]+)$", text[sentence_start:period])
+    word = re.search(r"([\w.'’]+)$", text[sentence_start:period])
     if not word:
         return False
     token = word.group(1)
+    if "'" in token or "’" in token:
+        return False  # "St. Brigid's." ends a sentence: the "s" is no initial
     # Initials and dotted acronyms: "U.S.", "W.", "a.m."
     if re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", token) and (len(token) == 1 or "." in token):
         return True
+    if token.lower() == "no":
+        return text[period + 1 : period + 3].strip()[:1].isdigit()  # "No. 10", but "said no. Then"
     return token.lower() in _ABBREVIATIONS
 
 

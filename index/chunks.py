@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from index.article import Article, Sentence
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "15"
+CHUNKER_VERSION = "16"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"

@@ -387,3 +387,65 @@ def test_how_old_prefers_a_close_sentence_giving_an_age_to_one_only_naming_the_p
     assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
     far = [ranked[0], (ranked[1][0], 0.2)]
     assert typed_first(asked, far) == far, "a far weaker sentence does not jump ahead"
+
+
+LIST_ARTICLE = (
+    "Critics raise three objections to the plan. The first objection is that traffic moves to the "
+    "next road. The second objection is that parents who must drive are punished. The third "
+    "objection is cost, since barriers need staff. A second bridge is also planned.\n\n"
+    'Mayor Ruth Adebayo backs the plan. "It keeps children safe," she said. "Nothing else matters '
+    'as much," Adebayo added. Councillor Tom Hale said the cost was too high.'
+)
+
+
+def _list_answerer(fake_embeddings: Any) -> tuple[Any, list[Any]]:
+    article = parse_article(LIST_ARTICLE)
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    return answerer, chunks
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "item"),
+    [
+        ("And the second one?", "The second objection"),
+        ("What about the third?", "The third objection"),
+        ("What is the first objection?", "The first objection"),
+    ],
+)
+def test_a_list_item_follow_up_gets_that_item(fake_embeddings: Any, follow_up: str, item: str) -> None:
+    answerer, chunks = _list_answerer(fake_embeddings)
+    announced = chunks[0].text
+    history = [{"role": "user", "content": "What objections do critics raise?"}]
+    history.append({"role": "assistant", "content": f"{announced} [1]"})
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    answer = answerer.answer(
+        follow_up, f"{follow_up} (What objections do critics raise?)", candidates, history
+    )
+    assert not answer.refused and answer.citations[0].text.startswith(item), answer.text
+
+
+def test_what_else_never_repeats_what_was_said(fake_embeddings: Any) -> None:
+    answerer, chunks = _list_answerer(fake_embeddings)
+    said = next(c for c in chunks if "children safe" in c.text)
+    history = [
+        {"role": "user", "content": "What did Ruth Adebayo say?"},
+        {"role": "assistant", "content": f"{said.text} [1]"},
+    ]
+    candidates = [Scored(c, dense=0.9 if c is said else 0.5, lexical=0.5, fused=0.5) for c in chunks]
+    answer = answerer.answer("What else did she say?", "What else did Ruth Adebayo say?", candidates, history)
+    assert not answer.refused and "Nothing else matters" in answer.citations[0].text
+
+
+def test_what_else_when_nothing_more_is_quoted_says_so(fake_embeddings: Any) -> None:
+    answerer, chunks = _list_answerer(fake_embeddings)
+    said = [c.text for c in chunks if "Adebayo" in c.text or "children safe" in c.text]
+    history = [
+        {"role": "user", "content": "What did Ruth Adebayo say?"},
+        {"role": "assistant", "content": " ".join(said)},
+    ]
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    answer = answerer.answer(
+        "Anything else she said?", "Anything else Ruth Adebayo said?", candidates, history
+    )
+    assert answer.refused and "nothing more from Ruth Adebayo" in answer.text

@@ -133,6 +133,11 @@ def test_an_article_of_only_boilerplate_is_an_error() -> None:
             ["Some towns, e.g. Riverton, agreed.", "Others did not."],
         ),
         ("It ended on Jan. 5 in the rain. Nobody came.", ["It ended on Jan. 5 in the rain.", "Nobody came."]),
+        (
+            "She teaches at St. Brigid's. Aisha Brennan agrees.",
+            ["She teaches at St. Brigid's.", "Aisha Brennan agrees."],
+        ),
+        ("They said no. No. 10 said yes.", ["They said no.", "No. 10 said yes."]),
         ("a lower-case start. keeps going", ["a lower-case start. keeps going"]),
     ],
 )

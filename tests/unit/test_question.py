@@ -1,0 +1,61 @@
+"""Reading a question once: the follow-up kinds that ask for more, or for one item of a list."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.lists import list_item as item_in
+from bot.question import Question, asks_more, list_item
+from index.article import parse_article
+from index.chunks import chunk_article
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What else?",
+        "Anything else?",
+        "What else did he say?",
+        "Tell me more",
+        "Any other interesting aspects?",
+    ],
+)
+def test_asking_for_more_is_recognised(question: str) -> None:
+    assert asks_more(question) and Question.parse(question).more
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What else is that government dependent on?", "What other countries did he visit?", "What did she say?"],
+)
+def test_a_question_with_its_own_topic_is_not_asking_for_more(question: str) -> None:
+    assert not asks_more(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "n"),
+    [("And the second one?", 2), ("What about the third?", 3), ("What is the last objection?", -1)],
+)
+def test_a_list_item_follow_up_is_recognised(question: str, n: int) -> None:
+    assert list_item(question) == n
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who came second in the race?", "What is the first thing the council should do about the bridge?"],
+)
+def test_an_ordinal_inside_a_question_of_its_own_is_not_a_list_item(question: str) -> None:
+    assert list_item(question) is None
+
+
+def test_items_are_found_by_how_they_open_after_the_list_starts() -> None:
+    chunks = chunk_article(
+        parse_article(
+            "A second bridge is planned. The plan has three parts. First, close the road. "
+            "Secondly, add cameras. Finally, pay the wardens."
+        )
+    )
+    start = next(i for i, c in enumerate(chunks) if "three parts" in c.text)
+    assert item_in(chunks, start, 2).text == "Secondly, add cameras."  # not the bridge before the list
+    assert item_in(chunks, start, -1).text == "Finally, pay the wardens."
+    assert item_in(chunks, start, 4) is None
