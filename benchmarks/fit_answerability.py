@@ -69,6 +69,11 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/essay2_article_qa.jsonl"],
     ),  # fmt: skip
     (
+        "linwick cinema (dialog)",
+        ROOT / "data/eval/dialog_article.txt",
+        [ROOT / "data/eval/dialog_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
         "tolsay (encyclopedia)",
         ROOT / "data/eval/encyclopedia_article.txt",
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],

@@ -4,17 +4,23 @@ word the article uses, or a common English word ("wat did powel say abt lebanon"
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
-from bot.text import normalize
+from bot.text import STOPWORDS, normalize
 
 COMMON_WORDS = 3000  # the most frequent English words are candidates for any typo
 RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit away is a typo of it
 MAX_REMEMBERED = 50_000  # corrections kept per article
 COMMON_COUNT = 10_000_000  # a word this frequent is meant as typed ("wet", "iran"): no search
 MIN_LENGTH = 3  # shorter words are left alone: too many neighbours
+# "trail" for the article's "trial": two letters swapped make another real word, which the word
+# list accepts. Taken as a typo when the article uses the swapped word this often and the typed
+# one not at all (long words only: short ones swap into each other too easily).
+SWAP_MIN_COUNT = 2
+SWAP_MIN_LENGTH = 5
 # Chat shorthand is no typo of its nearest word ("wat" is "what", not "was"; "abt" is not "at").
 SHORTHAND = {
     "wat": "what", "wht": "what", "wot": "what", "whos": "who's", "whats": "what's", "abt": "about",
@@ -53,6 +59,8 @@ class Speller:
 
     def __init__(self, vocabulary: Iterable[str]):
         """``vocabulary``: the article's words as written; a name keeps its capital when corrected."""
+        vocabulary = list(vocabulary)
+        self._counts = Counter(w.lower() for w in vocabulary)
         self._forms: dict[str, str] = {}
         for word in vocabulary:
             if len(word) >= MIN_LENGTH and word.isalpha():
@@ -87,6 +95,8 @@ class Speller:
         return form if form[0].isupper() else _same_case(token, best)
 
     def _correction(self, word: str) -> str | None:
+        if swapped := self._swapped(word):
+            return swapped
         counts = english_frequencies()
         if counts.get(word, 0) >= COMMON_COUNT:
             return None
@@ -96,6 +106,17 @@ class Speller:
         if best is None or word in counts and counts[word] >= RARE_RATIO * counts.get(best, 0):
             return None
         return best
+
+    def _swapped(self, word: str) -> str | None:
+        """The article's word that ``word`` is with two neighbouring letters swapped, if it uses it
+        often enough ("trail" for "trial")."""
+        if len(word) < SWAP_MIN_LENGTH:
+            return None
+        for i in range(len(word) - 1):
+            candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if candidate != word and self._counts[candidate] >= SWAP_MIN_COUNT and candidate not in STOPWORDS:
+                return candidate
+        return None
 
     def _nearest(self, word: str) -> str | None:
         """The closest word within the edit limit: the article's own first, then common English,

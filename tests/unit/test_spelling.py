@@ -76,3 +76,15 @@ def test_questions_in_other_languages_are_recognised(question: str) -> None:
 )
 def test_english_with_typos_and_names_is_english(question: str) -> None:
     assert is_english(question, set(w.lower() for w in ARTICLE_WORDS))
+
+
+def test_two_swapped_letters_that_make_another_word_become_the_articles_word() -> None:
+    speller = Speller("The trial ran for months and the trial worked".split())
+    assert speller.correct("how much did traffic fall during the trail") == (
+        "how much did traffic fall during the trial"
+    )
+
+
+def test_a_swapped_word_the_article_uses_once_or_never_is_left_as_typed() -> None:
+    assert Speller("The trial ran".split()).correct("the trail") == "the trail"
+    assert Speller("It came from there and from here".split()).correct("what form") == "what form"
