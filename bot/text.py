@@ -54,10 +54,16 @@ def normalize(text: str) -> str:
     return text.translate(_TYPOGRAPHY)
 
 
+def fold_accents(text: str) -> str:
+    """ "Wójcik" -> "Wojcik": students type names without their accents."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased words, possessives stripped ("Powell's" -> "powell")."""
+    """Lower-cased words, accents and possessives stripped ("Powell's" -> "powell")."""
     out = []
-    for match in _WORD.finditer(normalize(text)):
+    for match in _WORD.finditer(fold_accents(normalize(text))):
         word = match.group(0).lower()
         if word.endswith("'s"):
             word = word[:-2]

@@ -59,3 +59,10 @@ def test_items_are_found_by_how_they_open_after_the_list_starts() -> None:
     assert item_in(chunks, start, 2).text == "Secondly, add cameras."  # not the bridge before the list
     assert item_in(chunks, start, -1).text == "Finally, pay the wardens."
     assert item_in(chunks, start, 4) is None
+
+
+def test_words_fold_accents_so_a_name_typed_without_them_matches() -> None:
+    from bot.text import content_stems, words
+
+    assert words("Councillor Tomasz Wójcik’s café") == ["councillor", "tomasz", "wojcik", "cafe"]
+    assert set(content_stems("What did Wojcik say?")) <= set(content_stems("Tomasz Wójcik said no."))
