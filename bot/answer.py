@@ -43,7 +43,7 @@ SIGNALS = (
     "causal",  # "Why ...?" and the sentence says "because", "so", "means" ...
     "answer_type",  # "How many ...?" and it has a number, "When ...?" a date, "How old ...?" an age
 )
-HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.25, 1.0, 0.1, 0.05, 0.1)  # before any fit
+HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.4, 1.0, 0.1, 0.05, 0.1)  # before any fit
 # "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
 # that only names X (likewise a number for "How many?", a date for "When?").
 TYPED_RATIO = 0.7
@@ -161,7 +161,10 @@ class ExtractiveAnswerer:
             return self._cite(self._completed(item))
         candidates = self.citable(candidates)
         speaker = self.resolve_person(asked.subject)
-        if asked.more:  # "What else?": only what has not been said yet
+        bare = is_bare(question, history)
+        if bare and said:
+            candidates = self._with_next_to_said(candidates, said)
+        if asked.more or bare and asked.asks_reason:  # "What else?", "Why?": not what was said
             spoken = " ".join(m.get("content", "") for m in history if m.get("role") == "assistant")
             candidates = [c for c in candidates if c.chunk.text not in spoken]
             if speaker and asked.asks_words and not self._speaks(speaker, besides=spoken):
@@ -179,7 +182,7 @@ class ExtractiveAnswerer:
             and (not_quoted := self._not_quoted(speaker))
         ):
             return not_quoted
-        ranked = self._rank(asked, candidates, said, speaker=speaker, bare=is_bare(question, history))
+        ranked = self._rank(asked, candidates, said, speaker=speaker, bare=bare)
         ranked = typed_first(asked, ranked)
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
@@ -374,6 +377,19 @@ class ExtractiveAnswerer:
             if candidate.chunk not in chosen:
                 chosen.append(candidate.chunk)
         return chosen
+
+    def _with_next_to_said(self, candidates: Sequence[Scored], said: str) -> list[Scored]:
+        """``candidates`` and the sentence after each one said last: a bare "Why?" or "And then?"
+        most often points there, whatever retrieval made of its few words."""
+        have = {c.chunk.id for c in candidates}
+        floor = min((c.dense for c in candidates), default=0.0)
+        following = [nxt for c in self._chunks if c.text in said and (nxt := self._next(c))]
+        extra = [
+            Scored(c, dense=floor, lexical=0.0, fused=0.0)
+            for c in following
+            if c.id not in have and c.paragraph in self._body
+        ]
+        return [*candidates, *extra]
 
     def _completed(self, chunk: Chunk, *, quote: bool = False) -> list[Chunk]:
         """``chunk``, and the sentence after it when it is needed to make sense."""

@@ -449,3 +449,24 @@ def test_what_else_when_nothing_more_is_quoted_says_so(fake_embeddings: Any) -> 
         "Anything else she said?", "Anything else Ruth Adebayo said?", candidates, history
     )
     assert answer.refused and "nothing more from Ruth Adebayo" in answer.text
+
+
+def test_a_bare_why_gets_the_sentence_after_the_answer_not_the_answer_again(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "The mayor backs the tram plan. She says it will take cars off the bridge. "
+        "The council meets on Tuesdays in the old hall by the river."
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    said, reason, other = chunks
+    history = [
+        {"role": "user", "content": "Does the mayor back the tram plan?"},
+        {"role": "assistant", "content": f"{said.text} [1]"},
+    ]
+    # Retrieval found the answer again and an unrelated sentence, but not the one after the answer.
+    candidates = [
+        Scored(said, dense=0.9, lexical=1.0, fused=0.5),
+        Scored(other, dense=0.3, lexical=0.2, fused=0.2),
+    ]
+    answer = answerer.answer("Why?", "Why? (Does the mayor back the tram plan?)", candidates, history)
+    assert not answer.refused and answer.citations[0].text == reason.text, answer.text
