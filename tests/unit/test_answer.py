@@ -398,8 +398,9 @@ LIST_ARTICLE = (
 )
 
 
-def _list_answerer(fake_embeddings: Any) -> tuple[Any, list[Any]]:
-    article = parse_article(LIST_ARTICLE)
+def answerer_for(text: str, fake_embeddings: Any) -> tuple[ExtractiveAnswerer, list[Any]]:
+    """An extractive answerer over ``text`` (fake embeddings) and the article's chunks."""
+    article = parse_article(text)
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
     return answerer, chunks
@@ -414,7 +415,7 @@ def _list_answerer(fake_embeddings: Any) -> tuple[Any, list[Any]]:
     ],
 )
 def test_a_list_item_follow_up_gets_that_item(fake_embeddings: Any, follow_up: str, item: str) -> None:
-    answerer, chunks = _list_answerer(fake_embeddings)
+    answerer, chunks = answerer_for(LIST_ARTICLE, fake_embeddings)
     announced = chunks[0].text
     history = [{"role": "user", "content": "What objections do critics raise?"}]
     history.append({"role": "assistant", "content": f"{announced} [1]"})
@@ -426,7 +427,7 @@ def test_a_list_item_follow_up_gets_that_item(fake_embeddings: Any, follow_up: s
 
 
 def test_what_else_never_repeats_what_was_said(fake_embeddings: Any) -> None:
-    answerer, chunks = _list_answerer(fake_embeddings)
+    answerer, chunks = answerer_for(LIST_ARTICLE, fake_embeddings)
     said = next(c for c in chunks if "children safe" in c.text)
     history = [
         {"role": "user", "content": "What did Ruth Adebayo say?"},
@@ -438,7 +439,7 @@ def test_what_else_never_repeats_what_was_said(fake_embeddings: Any) -> None:
 
 
 def test_what_else_when_nothing_more_is_quoted_says_so(fake_embeddings: Any) -> None:
-    answerer, chunks = _list_answerer(fake_embeddings)
+    answerer, chunks = answerer_for(LIST_ARTICLE, fake_embeddings)
     said = [c.text for c in chunks if "Adebayo" in c.text or "children safe" in c.text]
     history = [
         {"role": "user", "content": "What did Ruth Adebayo say?"},
@@ -452,12 +453,11 @@ def test_what_else_when_nothing_more_is_quoted_says_so(fake_embeddings: Any) -> 
 
 
 def test_a_bare_why_gets_the_sentence_after_the_answer_not_the_answer_again(fake_embeddings: Any) -> None:
-    article = parse_article(
+    answerer, chunks = answerer_for(
         "The mayor backs the tram plan. She says it will take cars off the bridge. "
-        "The council meets on Tuesdays in the old hall by the river."
+        "The council meets on Tuesdays in the old hall by the river.",
+        fake_embeddings,
     )
-    chunks = chunk_article(article)
-    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
     said, reason, other = chunks
     history = [
         {"role": "user", "content": "Does the mayor back the tram plan?"},
