@@ -162,6 +162,11 @@ class ExtractiveAnswerer:
         candidates = self.citable(candidates)
         speaker = self.resolve_person(asked.subject)
         bare = is_bare(question, history)
+        if bare and said and asked.wants in {"number", "time", "age"}:
+            # "By when?" after "Second, it should extend them by the end of 2028": the date is there.
+            holding = [c for c in self.citable_chunks(said) if has_answer_type(asked.wants, c.text)]
+            if holding:
+                return self._cite(holding[:1])
         if bare and said:
             candidates = self._with_next_to_said(candidates, said)
         if asked.more or bare and asked.asks_reason:  # "What else?", "Why?": not what was said
@@ -377,6 +382,10 @@ class ExtractiveAnswerer:
             if candidate.chunk not in chosen:
                 chosen.append(candidate.chunk)
         return chosen
+
+    def citable_chunks(self, said: str) -> list[Chunk]:
+        """The article's body sentences in ``said`` (an earlier answer), in article order."""
+        return [c for c in self._chunks if c.text in said and c.paragraph in self._body]
 
     def _with_next_to_said(self, candidates: Sequence[Scored], said: str) -> list[Scored]:
         """``candidates`` and the sentence after each one said last: a bare "Why?" or "And then?"

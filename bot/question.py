@@ -41,7 +41,9 @@ _WANTS_NUMBER = re.compile(
 )
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 _WANTS_TIME = re.compile(
-    r"^\s*when\b|\b(what|which|in what) (year|date|day|month|time|decade|century)\b|\bhow long ago\b", re.I
+    r"^\W*(?:(?:and|so|but|by|since|until|till)\s+)*when\b"
+    r"|\b(what|which|in what) (year|date|day|month|time|decade|century)\b|\bhow long ago\b",
+    re.I,
 )
 # "What is his name?", "Who is the president of ...?" (a role, so the answer must name someone)
 _WANTS_NAME = re.compile(r"\b(first |last |full |real )?name\b|^\W*who (is|was|are|were) the\b", re.I)

@@ -470,3 +470,19 @@ def test_a_bare_why_gets_the_sentence_after_the_answer_not_the_answer_again(fake
     ]
     answer = answerer.answer("Why?", "Why? (Does the mayor back the tram plan?)", candidates, history)
     assert not answer.refused and answer.citations[0].text == reason.text, answer.text
+
+
+def test_a_bare_when_is_answered_from_the_last_answer_when_it_holds_a_date(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The plan has two parts. First, close the road by 2026. Second, extend the closures. "
+        "The council will vote on it in June.",
+        fake_embeddings,
+    )
+    said = chunks[1]
+    history = [
+        {"role": "user", "content": "What is the first part?"},
+        {"role": "assistant", "content": f"{said.text} [1]"},
+    ]
+    candidates = [Scored(c, dense=0.9 if "June" in c.text else 0.3, lexical=0.5, fused=0.5) for c in chunks]
+    answer = answerer.answer("By when?", "By when? (What is the first part?)", candidates, history)
+    assert not answer.refused and answer.citations[0].text == said.text, answer.text
