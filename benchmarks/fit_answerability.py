@@ -79,6 +79,9 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],
     ),  # fmt: skip
 ]
+# Scored only. The dialog set was written after the last fit; fitting on it too changed nothing
+# leave-one-article-out, so the shipped weights stay those fit without it.
+NOT_FIT = ("fountains (essay)", "tolsay (encyclopedia)", "linwick cinema (dialog)")
 L2 = 0.05  # ridge penalty on the standardised answerability weights
 RANK_STEPS = 300
 RANK_LEARNING_RATE = 0.5
@@ -251,7 +254,7 @@ def main() -> int:
         "others are only reported)",
     )  # fmt: skip
     parser.add_argument(
-        "--blind", nargs="*", default=["fountains (essay)", "tolsay (encyclopedia)"],
+        "--blind", nargs="*", default=list(NOT_FIT),
         help="articles never fit on, only scored",
     )  # fmt: skip
     args = parser.parse_args()
