@@ -82,6 +82,9 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
 # Scored only. The dialog set was written after the last fit; fitting on it too changed nothing
 # leave-one-article-out, so the shipped weights stay those fit without it.
 NOT_FIT = ("fountains (essay)", "tolsay (encyclopedia)", "linwick cinema (dialog)")
+# The lowest rate (of 0.95, 0.96, 0.97, 0.98) at which every article held out in turn still has
+# 90% of its answerable questions answered (the issue's bar); 0.95 left the nurses' strike at 0.89.
+ANSWER_RATE = 0.96
 L2 = 0.05  # ridge penalty on the standardised answerability weights
 RANK_STEPS = 300
 RANK_LEARNING_RATE = 0.5
@@ -249,7 +252,7 @@ def main() -> int:
         "--features", type=Path, help="also save the answerability features here (JSON lines), to refit later"
     )
     parser.add_argument(
-        "--answer-rate", type=float, nargs="+", default=[0.95],
+        "--answer-rate", type=float, nargs="+", default=[ANSWER_RATE],
         help="share of answerable questions the threshold keeps answering (the first is written; "
         "others are only reported)",
     )  # fmt: skip
