@@ -47,6 +47,9 @@ HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.4, 1.0, 0.1, 0.05, 0.1)
 # "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
 # that only names X (likewise a number for "How many?", a date for "When?").
 TYPED_RATIO = 0.7
+# A role this close to a name is theirs: "Varga, a surgical nurse for 22 years and the union's
+# chief negotiator".
+APPOSITIVE_CHARS = 60
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
@@ -430,11 +433,17 @@ class ExtractiveAnswerer:
         if not subject or find_names(subject):
             return subject
         wanted = set(content_stems(subject))
-        best, best_overlap = subject, 0
+        best, best_key = subject, (0, -APPOSITIVE_CHARS)
         for chunk in self._chunks:
             overlap = len(wanted & self._chunk_stems[chunk.id])
-            if chunk.people and overlap > best_overlap:
-                best, best_overlap = chunk.people[0], overlap
+            if not chunk.people or not overlap:
+                continue
+            # The person the role is said of: "Mark Ashdown, the hospital's chief executive", not
+            # the first person in a sentence that merely mentions the hospital.
+            for person in chunk.people:
+                key = (overlap, -_distance(chunk.text, person, wanted))
+                if key[1] > -APPOSITIVE_CHARS and key > best_key:
+                    best, best_key = person, key
         return best
 
     def _citation(self, n: int, chunk: Chunk) -> Citation:
@@ -525,6 +534,17 @@ def is_name(mention: str) -> bool:
 def _continues_quote(chunk: Chunk, following: Chunk) -> bool:
     speakers = set(chunk.speakers)
     return bool(speakers) and bool(speakers & set(following.speakers))
+
+
+def _distance(text: str, name: str, stems: AbstractSet[str]) -> int:
+    """Characters between ``name`` and the nearest word of ``text`` whose stem is in ``stems``."""
+    at = text.find(name)
+    if at < 0:
+        at = text.find(name.split()[-1])
+    if at < 0:
+        return 10**6
+    spans = [m.span() for m in re.finditer(r"\w+", text) if stem(m.group(0)) in stems]
+    return min((max(start - (at + len(name)), at - end, 0) for start, end in spans), default=10**6)
 
 
 def _speaker_bonus(subject: str, chunk: Chunk) -> float:

@@ -486,3 +486,18 @@ def test_a_bare_when_is_answered_from_the_last_answer_when_it_holds_a_date(fake_
     candidates = [Scored(c, dense=0.9 if "June" in c.text else 0.3, lexical=0.5, fused=0.5) for c in chunks]
     answer = answerer.answer("By when?", "By when? (What is the first part?)", candidates, history)
     assert not answer.refused and answer.citations[0].text == said.text, answer.text
+
+
+def test_a_role_means_the_person_it_is_said_of_not_the_first_one_near_the_word(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        '"Staff are exhausted," said Linda Varga, who says the hospital has too few nurses on its wards. '
+        '"Flexibility matters most," said Robert Ashdown, the hospital\'s chief executive. '
+        '"We are not walking out for ourselves," said Linda Varga, a surgical nurse for 22 years and '
+        "the union's chief negotiator.",
+        fake_embeddings,
+    )
+    assert answerer.resolve_person("the hospital") == "Robert Ashdown"
+    assert answerer.resolve_person("the chief negotiator") == "Linda Varga"
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    answer = answerer.answer("What does the hospital say?", "What does the hospital say?", candidates)
+    assert not answer.refused and "Ashdown" in answer.citations[0].text, answer.text
