@@ -167,7 +167,7 @@ class ExtractiveAnswerer:
         bare = is_bare(question, history)
         if bare and said and asked.wants in {"number", "time", "age"}:
             # "By when?" after "Second, it should extend them by the end of 2028": the date is there.
-            holding = [c for c in self.citable_chunks(said) if has_answer_type(asked.wants, c.text)]
+            holding = [c for c in self._said_chunks(said) if has_answer_type(asked.wants, c.text)]
             if holding:
                 return self._cite(holding[:1])
         if bare and said:
@@ -386,7 +386,7 @@ class ExtractiveAnswerer:
                 chosen.append(candidate.chunk)
         return chosen
 
-    def citable_chunks(self, said: str) -> list[Chunk]:
+    def _said_chunks(self, said: str) -> list[Chunk]:
         """The article's body sentences in ``said`` (an earlier answer), in article order."""
         return [c for c in self._chunks if c.text in said and c.paragraph in self._body]
 
@@ -395,7 +395,7 @@ class ExtractiveAnswerer:
         most often points there, whatever retrieval made of its few words."""
         have = {c.chunk.id for c in candidates}
         floor = min((c.dense for c in candidates), default=0.0)
-        following = [nxt for c in self._chunks if c.text in said and (nxt := self._next(c))]
+        following = [nxt for c in self._said_chunks(said) if (nxt := self._next(c))]
         extra = [
             Scored(c, dense=floor, lexical=0.0, fused=0.0)
             for c in following
@@ -417,8 +417,8 @@ class ExtractiveAnswerer:
     def _list_item(self, n: int, said: str) -> Chunk | None:
         """Item ``n`` of the list the last answer started or announced (searched from its first
         sentence on), if the article marks its items."""
-        starts = [i for i, c in enumerate(self._chunks) if c.text in said and c.paragraph in self._body]
-        item = list_item(self._chunks, min(starts), n) if starts else None
+        said_chunks = self._said_chunks(said)
+        item = list_item(self._chunks, self._position[said_chunks[0].id], n) if said_chunks else None
         return item if item is not None and item.paragraph in self._body else None
 
     def _next(self, chunk: Chunk) -> Chunk | None:
