@@ -124,7 +124,7 @@ class Question:
             asked_for=asked_for,
             owner=owner,
             more=more,
-            item=list_item(text),
+            item=asked_item(text),
         )
 
     @property
@@ -154,7 +154,7 @@ def asks_more(question: str) -> bool:
     return not [w for w in words(question) if w not in STOPWORDS | QUESTION_WORDS | names | _MORE_WORDS]
 
 
-def list_item(question: str) -> int | None:
+def asked_item(question: str) -> int | None:
     """ "And the second one?" -> 2, "What about the last?" -> -1: a follow-up asking for one item of
     a list, with at most one word of its own ("the third objection"). None otherwise."""
     match = _ITEM.search(question)

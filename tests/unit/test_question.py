@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lists import list_item as item_in
-from bot.question import Question, asks_more, list_item
+from bot.lists import list_item
+from bot.question import Question, asked_item, asks_more
 from index.article import parse_article
 from index.chunks import chunk_article
 
@@ -37,7 +37,7 @@ def test_a_question_with_its_own_topic_is_not_asking_for_more(question: str) -> 
     [("And the second one?", 2), ("What about the third?", 3), ("What is the last objection?", -1)],
 )
 def test_a_list_item_follow_up_is_recognised(question: str, n: int) -> None:
-    assert list_item(question) == n
+    assert asked_item(question) == n
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_a_list_item_follow_up_is_recognised(question: str, n: int) -> None:
     ["Who came second in the race?", "What is the first thing the council should do about the bridge?"],
 )
 def test_an_ordinal_inside_a_question_of_its_own_is_not_a_list_item(question: str) -> None:
-    assert list_item(question) is None
+    assert asked_item(question) is None
 
 
 def test_items_are_found_by_how_they_open_after_the_list_starts() -> None:
@@ -56,9 +56,9 @@ def test_items_are_found_by_how_they_open_after_the_list_starts() -> None:
         )
     )
     start = next(i for i, c in enumerate(chunks) if "three parts" in c.text)
-    assert item_in(chunks, start, 2).text == "Secondly, add cameras."  # not the bridge before the list
-    assert item_in(chunks, start, -1).text == "Finally, pay the wardens."
-    assert item_in(chunks, start, 4) is None
+    assert list_item(chunks, start, 2).text == "Secondly, add cameras."  # not the bridge before the list
+    assert list_item(chunks, start, -1).text == "Finally, pay the wardens."
+    assert list_item(chunks, start, 4) is None
 
 
 def test_words_fold_accents_so_a_name_typed_without_them_matches() -> None:
