@@ -57,9 +57,18 @@ def _common() -> tuple[str, ...]:
 class Speller:
     """Corrects a question's typos against the article's vocabulary and an English word list."""
 
-    def __init__(self, vocabulary: Iterable[str]):
-        """``vocabulary``: the article's words as written; a name keeps its capital when corrected."""
+    def __init__(self, vocabulary: Iterable[str], names: Iterable[str] = ()):
+        """``vocabulary``: the article's words as written; a name keeps its capital when corrected.
+        ``names``: the people it names in full ("Walter Greaves")."""
         vocabulary = list(vocabulary)
+        # Neighbouring words of a full name: "walter graves" is Walter Greaves even though
+        # "graves" is English, because the article's Walter is a Greaves.
+        self._name_pairs = {
+            (first.lower(), second)
+            for name in names
+            for first, second in zip(name.split(), name.split()[1:], strict=False)
+            if first.isalpha() and second.isalpha() and not {first.lower(), second.lower()} & STOPWORDS
+        }
         self._counts = Counter(w.lower() for w in vocabulary)
         self._forms: dict[str, str] = {}
         for word in vocabulary:
@@ -72,7 +81,27 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced, case and punctuation kept."""
-        return _TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text))
+        return self._fix_names(_TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text)))
+
+    def _fix_names(self, text: str) -> str:
+        for first, second in self._name_pairs:
+
+            def fixed(match: re.Match[str], second: str = second) -> str:
+                typed = match.group(2)
+                return match.group(1) + (second if self._misspelt(typed, second) else typed)
+
+            text = re.sub(rf"\b({re.escape(first)}\s+)([^\W\d_]+)\b", fixed, text, flags=re.IGNORECASE)
+        return text
+
+    def _misspelt(self, typed: str, name: str) -> bool:
+        """Whether ``typed``, after a name's first part, is its next part misspelt."""
+        from editdistpy import damerau_osa
+
+        word = typed.lower()
+        if word == name.lower() or word in self.vocabulary or len(word) < MIN_LENGTH:
+            return False
+        limit = 1 if len(name) <= 4 else 2
+        return 0 <= damerau_osa.distance(word, name.lower(), limit)
 
     def _fix(self, token: str) -> str:
         if "." in token:

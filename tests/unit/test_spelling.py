@@ -88,3 +88,13 @@ def test_two_swapped_letters_that_make_another_word_become_the_articles_word() -
 def test_a_swapped_word_the_article_uses_once_or_never_is_left_as_typed() -> None:
     assert Speller("The trial ran".split()).correct("the trail") == "the trail"
     assert Speller("It came from there and from here".split()).correct("what form") == "what form"
+
+
+def test_an_english_word_after_a_first_name_is_the_article_s_surname_misspelt() -> None:
+    # "graves" and "march" are English, so only the name they follow tells they are typos.
+    speller = Speller("Walter Greaves said Helen Marsh went home".split(), ["Walter Greaves", "Helen Marsh"])
+    assert speller.correct("how old is walter graves") == "how old is walter Greaves"
+    assert speller.correct("What did Helen march say?") == "What did Helen Marsh say?"
+    # Another word after the first name, or the word alone, is left as typed.
+    assert speller.correct("Did Walter go to the march?") == "Did Walter go to the march?"
+    assert speller.correct("Who dug the graves?") == "Who dug the graves?"
