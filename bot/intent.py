@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.lists import ORDINALS
 from bot.text import STOPWORDS, normalize, stem, words
 
 DEFAULT_POINTS = 3
@@ -86,6 +87,8 @@ _POINTS = re.compile(
     r"(?P<unit>bullet points?|bullets?|points?|sentences?|lines?|items?|takeaways?)\b",
     re.IGNORECASE,
 )
+# "the author's second recommendation", "the last objection": one item of a list.
+_ORDINAL = re.compile(rf"\b({'|'.join(ORDINALS)})\b", re.IGNORECASE)
 _WANTS_BULLETS = re.compile(r"\b(bullets?|points|list|takeaways|outline)\b", re.IGNORECASE)
 # "What does the author want the U.S. to do?": whom the proposal is for.
 _TARGET = re.compile(
@@ -123,7 +126,7 @@ _FRAME = {
     mainly mostly justify justifies can could would will tl dr topic subject mean means meant define
     definition term word phrase expression by answer answers respond responds address addresses raise
     raises rebut rebuts deal deals with handle handles tackle tackles trying try convince persuade""".split()
-}
+} | {stem(w) for w in ORDINALS}
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class WholeQuestion:
     target: str = ""  # whom a proposal is for ("the U.S.")
     term: str = ""  # what a definition question asks about
     loose: bool = False  # "What is X?": a definition only if the article defines exactly X
+    item: int | None = None  # "the second recommendation": which one (-1 the last)
 
 
 def read_whole_question(question: str) -> WholeQuestion | None:
@@ -153,17 +157,18 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         return WholeQuestion("definition", topic=topic_words(term), term=term)
     if _COMPARISON.search(text):
         return WholeQuestion("comparison", topic=topic_words(text))
+    item = _item(text)
     if _COUNTER.search(text):
-        return WholeQuestion("counter", topic=topic_words(text))
+        return WholeQuestion("counter", topic=topic_words(text), item=item)
     if _EVIDENCE.search(text) and re.search(
         rf"\b{_DOCUMENT}|^\W*what (evidence|proof|data|facts)", text, re.I
     ):
         return WholeQuestion("evidence", topic=topic_words(text))
     if _RECOMMENDATION.search(text) and (
-        re.search(rf"\b{_DOCUMENT}\b", text, re.I) or re.search(r"\bwhat should\b", text, re.I)
+        re.search(rf"\b{_DOCUMENT}\b", text, re.I) or re.search(r"\bwhat should\b", text, re.I) or item
     ):
         target = _target(text)
-        return WholeQuestion("recommendation", topic=topic_words(text), target=target)
+        return WholeQuestion("recommendation", topic=topic_words(text), target=target, item=item)
     if _THESIS.search(text):
         return WholeQuestion("thesis", topic=topic_words(text))
     if _SUMMARY.search(text) or _POINTS.search(text):
@@ -179,6 +184,11 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         if topic_words(term):
             return WholeQuestion("definition", topic=topic_words(term), term=term, loose=True)
     return None
+
+
+def _item(text: str) -> int | None:
+    match = _ORDINAL.search(text)
+    return ORDINALS[match.group(1).lower()] if match else None
 
 
 def topic_words(text: str) -> tuple[str, ...]:

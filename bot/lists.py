@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from index.chunks import Chunk
 
 REACH = 25  # sentences after the start of the list where its items may still come
-_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
+# How a question names an item: "the second (one)", "the last recommendation".
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1, "final": -1}
+_WORDS = {n: word for word, n in ORDINALS.items() if n > 0}
 _LAST = r"(?:finally|lastly|last(?:ly)?|the (?:last|final)\b)"
 
 
@@ -19,6 +21,14 @@ def _marker(n: int) -> re.Pattern[str]:
         return re.compile(rf"^\W*{_LAST}", re.I)
     word = _WORDS[n]
     return re.compile(rf"^\W*(?:(?:the|a|my|our|its|his|her|their)\s+)?{word}(?:ly)?\b|^\W*{n}[.)]\s", re.I)
+
+
+def item_number(text: str) -> int | None:
+    """Which item ``text`` opens as ("Second, ..." -> 2, "Finally, ..." -> -1), or None."""
+    for n in [*_WORDS, -1]:
+        if _marker(n).search(text):
+            return n
+    return None
 
 
 def list_item(chunks: Sequence[Chunk], start: int, n: int) -> Chunk | None:

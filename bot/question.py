@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.lists import ORDINALS
 from bot.text import QUESTION_WORDS, STOPWORDS, content_stems, words
 from index.chunks import SPEECH_VERBS, find_names
 
@@ -58,7 +59,6 @@ _MORE_WORDS = frozenset(
     """else tell more other go next anything something said say says interesting important notable
     aspect aspects information facts details""".split()
 )
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1, "final": -1}
 # "And the second one?", "What about the third?", "What is the last objection?"
 _ITEM = re.compile(rf"\bthe ({'|'.join(ORDINALS)})\b(?:\s+(?:one|ones|[a-z]+))?\s*\??\s*$", re.I)
 _PRONOUNS = {"he", "she", "they", "it", "him", "her", "them", "i", "you", "we"}

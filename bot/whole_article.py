@@ -8,12 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.intent import WholeQuestion, read_whole_question, topic_words
+from bot.lists import item_number
 from bot.text import stem, words
 from index.article import Article
 from index.article_map import ArticleMap
 from index.chunks import Chunk
 
 MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4}
+SHORT_ITEM = 60  # characters; a list item this short gets the sentence after it
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
 # Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
 # others a topic makes the question one about a detail.
@@ -84,6 +86,8 @@ class WholeArticle:
 
     def _recommendation(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
         ids = self.map.recommendations
+        if asked.item is not None:
+            return self._item(ids, asked.item)
         if asked.target:
             # "What does the author want the city to do?" when the proposals name the council: all of them.
             ids = [i for i in ids if self._mentions(self._by_id[i].text, asked.target)] or ids
@@ -104,6 +108,8 @@ class WholeArticle:
         return self._in_order(self._chunks_of(self.map.key_points[: asked.points])) or None
 
     def _counter(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        if asked.item is not None:
+            return self._item(self.map.opposing, asked.item)
         return self._pick(self.map.opposing, topic, MAX_SENTENCES["counter"])
 
     def _evidence(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
@@ -137,6 +143,20 @@ class WholeArticle:
         return None
 
     # Helpers.
+    def _item(self, ids: Sequence[str], n: int) -> list[Chunk] | None:
+        """The n-th (-1: last) of a role's sentences, where the article numbers them ("Second, ...",
+        "The third objection is ..."); None for a list it does not number."""
+        in_order = self._in_order(self._chunks_of(ids))
+        numbered = [(number, c) for c in in_order if (number := item_number(c.text))]
+        if n == -1 and numbered and all(number != -1 for number, _ in numbered):
+            n = max(number for number, _ in numbered)  # no "Finally": the highest number is the last
+        chosen = next((c for number, c in numbered if number == n), None)
+        if chosen is None:
+            return None
+        following = self._next(chunk=chosen)
+        # "The third objection is cost." says little alone: the sentence after it goes with it.
+        return [chosen, following] if following and len(chosen.text) < SHORT_ITEM else [chosen]
+
     def _pick(self, ranked: Sequence[str], topic: tuple[str, ...], limit: int) -> list[Chunk] | None:
         """The best ``limit`` of a role's ranked sentences mentioning the topic, in article order."""
         chunks = self._chunks_of(ranked)

@@ -234,3 +234,38 @@ def test_the_service_answers_whole_article_questions_with_citations(tiny_service
     )
     counter = tiny_service.ask("What are the counterarguments?")
     assert not counter["refused"] and "voted against" in counter["citations"][0]["text"]
+
+
+NUMBERED = """Close the roads outside schools
+
+By Ana Ruiz
+
+The city should close the road outside every primary school at drop-off. Critics raise two objections.
+
+The first objection is that traffic moves next door. The counts show it did not.
+
+The second objection is cost. Cameras cost less than one crossing guard a year.
+
+So here is what I am asking for. First, the council should make the trial permanent. Second, it should extend it to all twelve schools by 2028. Finally, it should publish the traffic counts every term.
+"""
+
+
+def test_an_ordinal_asks_for_that_item_of_a_numbered_list(fake_embeddings: Any) -> None:
+    article = parse_article(NUMBERED, source="numbered.md")
+    chunks = chunk_article(article)
+    vectors = dict(
+        zip([c.id for c in chunks], fake_embeddings.embed_documents([c.text for c in chunks]), strict=True)
+    )
+    whole = WholeArticle(article, chunks, build_map(article, chunks, vectors))
+    assert cited(ask(whole, "What is the author's second recommendation?"))[0].startswith(
+        "Second, it should extend"
+    )
+    assert cited(ask(whole, "What is the last proposal?"))[0].startswith("Finally, it should publish")
+    # A short item brings the sentence that explains it.
+    assert cited(ask(whole, "What is the second counterargument?")) == [
+        "The second objection is cost.",
+        "Cameras cost less than one crossing guard a year.",
+    ]
+    assert whole.answer("What is the fourth recommendation?") is None  # no such item: not the map's answer
+    asked = read_whole_question("What was the first objection the author raises?")
+    assert asked is not None and (asked.kind, asked.item, asked.topic) == ("counter", 1, ())
