@@ -410,6 +410,7 @@ class RateLimit:
         # Clients refused since their last accepted question: logged once per streak, so an
         # abuser firing thousands of requests writes one line, not thousands.
         self.refusing: set[str] = set()
+        self.refusing_turns: set[str] = set()  # the same for questions refused a turn
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and job_stream(scope):
@@ -430,9 +431,14 @@ class RateLimit:
             return
         self.refusing.discard(client)
         if not await self.turns.enter(client):
+            # Logged like a rate refusal: otherwise only the refused page or client knows of it.
+            if client not in self.refusing_turns and len(self.refusing_turns) < MAX_TRACKED_CLIENTS:
+                self.refusing_turns.add(client)
+                log.warning("rate limit: %s refused a turn (too many questions at once)", client)
             message = "too many questions at once from your address; wait for your answers"
             await self.refuse(scope, receive, send, message, 1)
             return
+        self.refusing_turns.discard(client)
         event_id = None
         try:
             if _GRADIO_CALL in scope["path"]:

@@ -595,6 +595,31 @@ def test_a_burst_from_one_client_is_answered_one_at_a_time_and_others_go_first()
     assert not turns.busy and not turns.waiting
 
 
+def test_questions_refused_a_turn_are_logged_once_per_streak(caplog: pytest.LogCaptureFixture) -> None:
+    """A refused turn is a click on the page that did nothing: the log must say so, like a rate refusal."""
+    gate = asyncio.Event()
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await gate.wait()
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    buckets = TokenBuckets(30, 60.0, clock=lambda: 0.0)
+    turns = ClientTurns(per_client=1, total=10)
+    limit = RateLimit(answer, buckets=buckets, limit="30/minute", tarpit=Tarpit(0.0), turns=turns)
+
+    async def burst() -> list[int]:
+        asks = [asyncio.create_task(asgi_post(limit, "abuser")) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        gate.set()
+        return [status for status, _ in await asyncio.gather(*asks)]
+
+    with caplog.at_level("WARNING", logger="article-chat"):
+        assert asyncio.run(asyncio.wait_for(burst(), 5.0)) == [200, 200, 429, 429]
+    assert [r.getMessage() for r in caplog.records if "refused" in r.getMessage()] == [
+        "rate limit: abuser refused a turn (too many questions at once)"
+    ]
+
+
 def asgi_get(app: Any, client: str, path: str) -> Any:
     """One GET through an ASGI app from ``client``: a coroutine for its status."""
 
