@@ -87,6 +87,18 @@ _POINTS = re.compile(
     r"(?P<unit>bullet points?|bullets?|points?|sentences?|lines?|items?|takeaways?)\b",
     re.IGNORECASE,
 )
+# "How does the author answer the critics?" asks for the author's reply, not the objection itself.
+_RESPONSE = re.compile(
+    r"\b(answers?|answered|respond\w*|repl(y|ies|ied)|rebut\w*|refut\w*|counter(s|ed)?|address(es|ed)?|"
+    r"deals? with|dealt with|handles?|handled|dismiss\w*|tackles?|tackled)\b(?!\s+(?:by|from)\b)",
+    re.IGNORECASE,
+)
+_HOW_AUTHOR = re.compile(rf"^\W*how (?:does|do|did) (?:the |this )?{_DOCUMENT}\b", re.IGNORECASE)
+_RESPONSE_NOUN = re.compile(
+    rf"\b(response|reply|replies|rebuttal|answer)s?\s+to\b|"
+    rf"\b{_DOCUMENT}(?:’s|'s) (response|reply|answer|rebuttal)\b",
+    re.IGNORECASE,
+)
 # "the author's second recommendation", "the last objection": one item of a list.
 _ORDINAL = re.compile(rf"\b({'|'.join(ORDINALS)})\b", re.IGNORECASE)
 _WANTS_BULLETS = re.compile(r"\b(bullets?|points|list|takeaways|outline)\b", re.IGNORECASE)
@@ -125,7 +137,8 @@ _FRAME = {
     their them you we us our i my me all whole general generally basically really actually exactly
     mainly mostly justify justifies can could would will tl dr topic subject mean means meant define
     definition term word phrase expression by answer answers respond responds address addresses raise
-    raises rebut rebuts deal deals with handle handles tackle tackles trying try convince persuade""".split()
+    raises rebut rebuts deal deals with handle handles tackle tackles trying try convince persuade response
+    responses reply replies""".split()
 } | {stem(w) for w in ORDINALS}
 
 
@@ -141,6 +154,7 @@ class WholeQuestion:
     term: str = ""  # what a definition question asks about
     loose: bool = False  # "What is X?": a definition only if the article defines exactly X
     item: int | None = None  # "the second recommendation": which one (-1 the last)
+    response: bool = False  # "How does the author answer the objections?": the replies to them
 
 
 def read_whole_question(question: str) -> WholeQuestion | None:
@@ -159,7 +173,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         return WholeQuestion("comparison", topic=topic_words(text))
     item = _item(text)
     if _COUNTER.search(text):
-        return WholeQuestion("counter", topic=topic_words(text), item=item)
+        response = _asks_response(text)
+        return WholeQuestion("counter", topic=topic_words(text), item=item, response=response)
     if _EVIDENCE.search(text) and re.search(
         rf"\b{_DOCUMENT}|^\W*what (evidence|proof|data|facts)", text, re.I
     ):
@@ -184,6 +199,18 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         if topic_words(term):
             return WholeQuestion("definition", topic=topic_words(term), term=term, loose=True)
     return None
+
+
+def asks_reply(question: str) -> bool:
+    """ "How does the author answer it?", "What is the writer's response?": a reply to something
+    the conversation has named, with no topic of its own."""
+    text = normalize(question).strip()
+    return _asks_response(text) and not topic_words(re.sub(r"\b(it|that|this|them|those)\b", " ", text))
+
+
+def _asks_response(text: str) -> bool:
+    how = _HOW_AUTHOR.match(text) and _RESPONSE.search(_COUNTER.sub(" ", text))
+    return bool(how or _RESPONSE_NOUN.search(text))
 
 
 def _item(text: str) -> int | None:

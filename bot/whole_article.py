@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.intent import WholeQuestion, read_whole_question, topic_words
+from bot.intent import WholeQuestion, asks_reply, read_whole_question, topic_words
 from bot.lists import item_number
 from bot.text import stem, words
 from index.article import Article
@@ -20,6 +20,13 @@ PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
 # Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
 # others a topic makes the question one about a detail.
 _TOPICAL = {"comparison", "definition", "author"}
+# A sentence that turns against the objection before it: the author's reply starts there.
+_REBUTTAL = re.compile(
+    r"^\W*(but|however|yet|still|actually|in fact|in practice|in reality)\b|"
+    r"\b(the (answer|response|truth|reality|evidence) is|fair (worry|point|concern|question)|"
+    r"(is|are) right that|(is|are) wrong|not (so|true|the case))\b",
+    re.IGNORECASE,
+)
 _ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,5}\b")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][a-z]+)+")
 
@@ -57,15 +64,20 @@ class WholeArticle:
     def answer(self, question: str, history: Sequence[dict[str, str]] = ()) -> WholeAnswer | None:
         """None when the question is not about the article as a whole (or the map has nothing for it).
 
-        ``history`` is accepted for the answerer's sake; a whole-article question stands alone.
+        ``history`` only matters to "How does the author answer it?" after an objection was given.
         """
         asked = read_whole_question(question)
         if asked is None:
-            return None
+            said = next((m.get("content", "") for m in history[-1:] if m.get("role") == "assistant"), "")
+            if not said or not asks_reply(question):
+                return None
+            objections = [c for c in self._chunks_of(self.map.opposing) if c.text in said]
+            replies = self._replies(objections)
+            return WholeAnswer("counter", replies, "The author's reply:") if replies else None
         topic = tuple(w for w in asked.topic if w not in self._title_words)
         if asked.target:
             topic = tuple(w for w in topic if not _covers(asked.target, [w]))
-        if topic and asked.kind not in _TOPICAL:
+        if topic and asked.kind not in _TOPICAL and not asked.response:
             # "What is Finch's main argument?", "What evidence is there of X?": a question about a
             # detail, which retrieval answers better than the map.
             return None
@@ -108,9 +120,32 @@ class WholeArticle:
         return self._in_order(self._chunks_of(self.map.key_points[: asked.points])) or None
 
     def _counter(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        if not asked.response:
+            if asked.item is not None:
+                return self._item(self.map.opposing, asked.item)
+            return self._pick(self.map.opposing, topic, MAX_SENTENCES["counter"])
         if asked.item is not None:
-            return self._item(self.map.opposing, asked.item)
-        return self._pick(self.map.opposing, topic, MAX_SENTENCES["counter"])
+            objection = self._numbered(self.map.opposing, asked.item)
+            objections = [objection] if objection else []
+        else:
+            objections = self._pick(self.map.opposing, topic, MAX_SENTENCES["counter"]) or []
+        return self._replies(objections)
+
+    def _replies(self, objections: Sequence[Chunk]) -> list[Chunk] | None:
+        """How the author answers each objection: in its paragraph, the first sentence after it that
+        turns against it ("But ...", "The answer is ...") and the one after that, else the next one."""
+        opposing = set(self.map.opposing)
+        replies: list[Chunk] = []
+        for objection in objections:
+            after = []
+            chunk = self._next(objection)
+            while chunk is not None:
+                after.append(chunk)
+                chunk = self._next(chunk)
+            after = [c for c in after if c.id not in opposing]
+            turn = next((i for i, c in enumerate(after) if _REBUTTAL.search(c.text)), None)
+            replies += after[turn : turn + 2] if turn is not None else after[:1]
+        return self._in_order(replies[: MAX_SENTENCES["counter"]]) or None
 
     def _evidence(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
         return self._pick(self.map.evidence, topic, MAX_SENTENCES["evidence"])
@@ -144,18 +179,22 @@ class WholeArticle:
 
     # Helpers.
     def _item(self, ids: Sequence[str], n: int) -> list[Chunk] | None:
+        """The n-th (-1: last) of a role's sentences, and the next one when it says little alone."""
+        chosen = self._numbered(ids, n)
+        if chosen is None:
+            return None
+        following = self._next(chosen)
+        # "The third objection is cost." says little alone: the sentence after it goes with it.
+        return [chosen, following] if following and len(chosen.text) < SHORT_ITEM else [chosen]
+
+    def _numbered(self, ids: Sequence[str], n: int) -> Chunk | None:
         """The n-th (-1: last) of a role's sentences, where the article numbers them ("Second, ...",
         "The third objection is ..."); None for a list it does not number."""
         in_order = self._in_order(self._chunks_of(ids))
         numbered = [(number, c) for c in in_order if (number := item_number(c.text))]
         if n == -1 and numbered and all(number != -1 for number, _ in numbered):
             n = max(number for number, _ in numbered)  # no "Finally": the highest number is the last
-        chosen = next((c for number, c in numbered if number == n), None)
-        if chosen is None:
-            return None
-        following = self._next(chunk=chosen)
-        # "The third objection is cost." says little alone: the sentence after it goes with it.
-        return [chosen, following] if following and len(chosen.text) < SHORT_ITEM else [chosen]
+        return next((c for number, c in numbered if number == n), None)
 
     def _pick(self, ranked: Sequence[str], topic: tuple[str, ...], limit: int) -> list[Chunk] | None:
         """The best ``limit`` of a role's ranked sentences mentioning the topic, in article order."""
@@ -203,7 +242,7 @@ class WholeArticle:
                 f"The article in {count} point{'s' if count > 1 else ''}:" if asked.bullets else "In brief:"
             )
         if asked.kind == "counter":
-            return "Opposing views the article reports:"
+            return "The author's reply:" if asked.response else "Opposing views the article reports:"
         if asked.kind == "comparison":
             return "The comparison the article draws:"
         if asked.kind == "evidence":

@@ -246,17 +246,23 @@ The first objection is that traffic moves next door. The counts show it did not.
 
 The second objection is cost. Cameras cost less than one crossing guard a year.
 
-So here is what I am asking for. First, the council should make the trial permanent. Second, it should extend it to all twelve schools by 2028. Finally, it should publish the traffic counts every term.
+So here is what I am asking for. First, the council should make the trial permanent. \
+Second, it should extend it to all twelve schools by 2028. \
+Finally, it should publish the traffic counts every term.
 """
 
 
-def test_an_ordinal_asks_for_that_item_of_a_numbered_list(fake_embeddings: Any) -> None:
+def numbered(fake_embeddings: Any) -> WholeArticle:
     article = parse_article(NUMBERED, source="numbered.md")
     chunks = chunk_article(article)
     vectors = dict(
         zip([c.id for c in chunks], fake_embeddings.embed_documents([c.text for c in chunks]), strict=True)
     )
-    whole = WholeArticle(article, chunks, build_map(article, chunks, vectors))
+    return WholeArticle(article, chunks, build_map(article, chunks, vectors))
+
+
+def test_an_ordinal_asks_for_that_item_of_a_numbered_list(fake_embeddings: Any) -> None:
+    whole = numbered(fake_embeddings)
     assert cited(ask(whole, "What is the author's second recommendation?"))[0].startswith(
         "Second, it should extend"
     )
@@ -269,3 +275,29 @@ def test_an_ordinal_asks_for_that_item_of_a_numbered_list(fake_embeddings: Any) 
     assert whole.answer("What is the fourth recommendation?") is None  # no such item: not the map's answer
     asked = read_whole_question("What was the first objection the author raises?")
     assert asked is not None and (asked.kind, asked.item, asked.topic) == ("counter", 1, ())
+
+
+def test_how_the_author_answers_an_objection_is_the_reply_after_it(fake_embeddings: Any) -> None:
+    whole = numbered(fake_embeddings)
+    reply = ask(whole, "How does the author answer the first objection?")
+    assert reply.render().startswith("The author's reply:")
+    assert cited(reply) == ["The counts show it did not."]
+    assert cited(ask(whole, "How does the author respond to the second objection?")) == [
+        "Cameras cost less than one crossing guard a year."
+    ]
+    # After the objection was given, "How does the author answer it?" is its reply.
+    said = [
+        {"role": "user", "content": "What is the second objection?"},
+        {"role": "assistant", "content": "The second objection is cost. [1]"},
+    ]
+    assert cited(ask_with(whole, "How does the author answer it?", said)) == [
+        "Cameras cost less than one crossing guard a year."
+    ]
+    assert whole.answer("How does the author answer it?") is None  # nothing named yet
+    assert read_whole_question("What objections does the author answer?").response is False  # type: ignore[union-attr]
+
+
+def ask_with(whole: WholeArticle, question: str, history: list[dict[str, str]]) -> WholeAnswer:
+    answer = whole.answer(question, history)
+    assert answer is not None, question
+    return answer
