@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 2
+MAP_VERSION = 3
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -77,6 +77,14 @@ _STUDY = re.compile(
     r"measured|estimated?|statistics|experiment|tests?|poll|records?|demonstrated|shows?|showed|shown)\b",
     re.IGNORECASE,
 )
+# A measured change ("fell by 71 percent", "rose from 38 percent to 57 percent"): a result, the
+# strongest evidence there is, where a bare year only dates something.
+_MEASURED = re.compile(
+    r"\b(fell|rose|dropped|declined|increased|decreased|grew|doubled|halved|tripled|cut|reduced|"
+    r"climbed|jumped|shrank|slowed|improved|vanished)\b[^.;]{0,40}\d",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(1[6-9]|20)\d\d\b")
 _EXAMPLE = re.compile(r"\b(for example|for instance|such as|as (dramatically |clearly )?demonstrated|"
                       r"including|in one case|case of)\b", re.IGNORECASE)  # fmt: skip
 _OPPOSING = re.compile(
@@ -405,7 +413,8 @@ class _Builder:
         for chunk in self.body:
             if chunk.id in {*self.map.thesis, *self.map.opposing, *self.map.recommendations}:
                 continue  # a proposal or a critic's point backs nothing
-            cues = sum(bool(p.search(chunk.text)) for p in (_NUMBER, _STUDY, _EXAMPLE))
+            numbers = bool(_NUMBER.search(_YEAR.sub(" ", chunk.text)))
+            cues = numbers + sum(bool(p.search(chunk.text)) for p in (_STUDY, _EXAMPLE, _MEASURED))
             if chunk.speakers and self.map.kind == "opinion":
                 cues += 1  # an op-ed quotes authorities to back its case
             if not cues:

@@ -201,3 +201,22 @@ def test_a_comparison_named_as_such_takes_the_sentence_it_refers_to(listed: Any)
         "Oakfield is larger than Bramley, so the comparison is not exact.",
     ]
     assert not with_(chunks, m.evidence, "First, the council"), "a proposal is not evidence"
+
+
+MEASURED = """Light the towpath
+
+By Ana Ruiz
+
+Bramley should light its towpath. In 1998 the towpath was opened to walkers. \
+Residents have complained about the dark for years.
+
+The council ran a trial in 2023. Reported assaults on the path fell by 40 percent during the trial. \
+The share of women who walked it after dark rose from 12 percent to 30 percent.
+"""
+
+
+def test_measured_results_are_evidence_and_a_year_alone_is_not(fake_embeddings: Any) -> None:
+    _, chunks, m = mapped(MEASURED, fake_embeddings)
+    evidence = texts(chunks, m.evidence)
+    assert "The share of women who walked it after dark rose from 12 percent to 30 percent." in evidence
+    assert not any(t.startswith(("In 1998", "The council ran a trial in 2023")) for t in evidence)
