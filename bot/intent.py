@@ -138,7 +138,7 @@ _FRAME = {
     mainly mostly justify justifies can could would will tl dr topic subject mean means meant define
     definition term word phrase expression by answer answers respond responds address addresses raise
     raises rebut rebuts deal deals with handle handles tackle tackles trying try convince persuade response
-    responses reply replies""".split()
+    responses reply replies anyone anybody someone somebody everyone everybody""".split()
 } | {stem(w) for w in ORDINALS}
 
 

@@ -200,7 +200,11 @@ def test_question_details() -> None:
 
 
 def test_framing_verbs_name_no_topic() -> None:
-    for question in ("What objections does the author answer?", "What objections does the author deal with?"):
+    for question in (
+        "What objections does the author answer?",
+        "What objections does the author deal with?",
+        "Did anyone disagree?",
+    ):
         asked = read_whole_question(question)
         assert asked is not None and (asked.kind, asked.topic) == ("counter", ()), question
 
