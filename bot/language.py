@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-from bot.spelling import english_frequencies
+from index.english import english_frequencies
 
 MIN_ENGLISH_SHARE = 0.4  # below this share of English (or the article's) words, it is another language
 # Everyday words of the languages students most often switch to, that are not English words.

@@ -7,9 +7,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 
 from bot.text import STOPWORDS, normalize
+from index.english import english_frequencies
 
 COMMON_WORDS = 3000  # the most frequent English words are candidates for any typo
 RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit away is a typo of it
@@ -34,18 +34,6 @@ SHORTHAND = {
 # An initialism ("U.S.", "e.g.") is one token, kept as typed: its "U" is no shorthand for "you".
 _TOKEN = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])\.?|[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
 _POSSESSIVE = re.compile(r"^(?P<word>.+?)(?P<suffix>['’]s)$", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def english_frequencies() -> dict[str, int]:
-    """The word list inside the symspellpy wheel: 82,765 English words with corpus counts."""
-    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
-    counts = {}
-    for line in text.splitlines():
-        word, _, count = line.partition(" ")
-        if count:
-            counts[word] = int(count)
-    return counts
 
 
 @lru_cache(maxsize=1)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from index.article import Article, Sentence
+from index.english import english_frequencies
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "16"
+CHUNKER_VERSION = "17"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -41,6 +43,9 @@ TITLES = {
 }  # fmt: skip
 _MIN_PRONOUNS = 1  # he/she uses before one says whom an article is about
 _DOMINANT = 2  # times the other pronoun's uses, to name the protagonist in search without a doubt
+# A full name whose last word is this common in English names a place ("Carver Street", "Calder
+# Bay"), not a person; surnames (Reilly, Powell, Graham) are rarer.
+PLACE_WORD_COUNT = 20_000_000
 PROTAGONIST_MENTIONS = 5  # a person named this often is who an unattributed "she says" means
 _FEMALE_KIN = {"mother", "wife", "daughter", "sister", "aunt", "grandmother", "niece", "mrs", "ms", "widow"}
 _KIN = re.compile(
@@ -123,6 +128,9 @@ def chunk_article(article: Article) -> list[Chunk]:
     if protagonist and (pronoun := _protagonist_pronoun(article, dominant=_DOMINANT)):
         sure.setdefault(protagonist, pronoun)
     recent: list[tuple[str, int]] = []  # (person, paragraph) named so far, most recent last
+    # Everyone named in full, by surname: the last resort for whom "he says" means.
+    full_names = _full_names(article)
+    mentioned: list[tuple[str, int]] = []  # (full name, paragraph), most recent last
     known: dict[str, str] = (
         {protagonist.split()[-1]: protagonist} if protagonist else {}
     )  # surname -> full name
@@ -139,6 +147,11 @@ def chunk_article(article: Article) -> list[Chunk]:
                         [p for p, n in recent if n >= paragraph.number - 1],
                         genders,
                         protagonist,
+                        mentioned=[
+                            p
+                            for p, n in [*mentioned, *_named(names, full_names, paragraph.number)]
+                            if n >= paragraph.number - 1
+                        ],
                     ),
                     continuing_speaker=last_speaker,
                 )
@@ -164,6 +177,8 @@ def chunk_article(article: Article) -> list[Chunk]:
                     known.setdefault(person.split()[-1], person)
             for person in people:
                 recent = [(p, n) for p, n in recent if p != person] + [(person, paragraph.number)]
+            for person, number in _named(names, full_names, paragraph.number):
+                mentioned = [(p, n) for p, n in mentioned if p != person] + [(person, number)]
             context = previous if _ANAPHORIC_START.match(sentence.text) else ""
             referent = ""
             if opening := _PERSON_START.match(_QUOTE.sub(" ", sentence.text)):
@@ -234,10 +249,18 @@ def _protagonist_pronoun(article: Article, *, dominant: float = 1.0) -> str | No
     return "she" if she > he else "he"
 
 
-def _referent(text: str, recent: list[str], genders: dict[str, str], protagonist: str | None) -> str | None:
+def _referent(
+    text: str,
+    recent: list[str],
+    genders: dict[str, str],
+    protagonist: str | None,
+    *,
+    mentioned: Sequence[str] = (),
+) -> str | None:
     """Who "he"/"she" in ``text`` is: the latest person named nearby (``recent``: this paragraph
     and the one before) whose known pronoun does not contradict it, else the person the article
-    is about."""
+    is about, else the latest full name nearby (``mentioned``) that fits: "Reilly is quieter than
+    his skipper. '...,' he says." when the skipper is a she."""
     pronoun = _PRONOUN_SUBJECT.search(_QUOTE.sub(" ", text))  # "she says", not a "he" she quotes
     wanted = pronoun.group(0).lower() if pronoun else None
     for person in reversed(recent):
@@ -245,7 +268,32 @@ def _referent(text: str, recent: list[str], genders: dict[str, str], protagonist
             return person
     if protagonist and (wanted not in {"he", "she"} or genders.get(protagonist, wanted) == wanted):
         return protagonist
+    for person in reversed(mentioned):
+        if wanted in {"he", "she"} and genders.get(person, wanted) == wanted:
+            return person
     return recent[-1] if recent else None
+
+
+def _full_names(article: Article) -> dict[str, str]:
+    """Surname (and full name) -> full name, for every "First Last" the article names that is not
+    a place ("Carver Street")."""
+    english = english_frequencies()
+    found: dict[str, str] = {}
+    for sentence in article.sentences:
+        for name in find_names(sentence.text):
+            words = name.split()
+            if not 2 <= len(words) <= 3 or not all(w.isalpha() for w in words):
+                continue
+            if words[0].lower() in _NOT_NAMES or english.get(words[-1].lower(), 0) >= PLACE_WORD_COUNT:
+                continue
+            found.setdefault(words[-1], name)
+            found.setdefault(name, name)
+    return found
+
+
+def _named(names: Sequence[str], full_names: dict[str, str], paragraph: int) -> list[tuple[str, int]]:
+    """The full names of ``names`` (a sentence's) that ``full_names`` knows, with the paragraph."""
+    return [(full_names[n], paragraph) for n in names if n in full_names]
 
 
 def find_names(text: str) -> list[str]:

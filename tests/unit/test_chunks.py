@@ -245,3 +245,16 @@ def test_the_rest_of_a_quote_with_no_known_speaker_is_still_a_quote() -> None:
     last = chunk_article(article)[-1]
     assert last.text.startswith("But it burns")
     assert [q.speaker for q in last.quotes] == [None], "someone's words, not the author's"
+
+
+def test_he_says_after_her_story_is_the_man_named_in_full_nearby() -> None:
+    # Nothing marks Reilly as a person but his full name; "he" cannot be the "she" of the article.
+    text = (
+        "Ingrid Vale has run the ferry for thirty years, and she says the river decides. "
+        '"You never trust it," she says. Vale retires on Friday.\n\n'
+        "Her deckhand is Tomas Reilly.\n\n"
+        'Reilly is quieter than his skipper. "She taught me everything except how to be calm," he says.\n\n'
+        'The crossing ends at Carver Street. "It is the best job on the river," he says.'
+    )
+    assert speaker_of(text, "She taught me everything") == "Tomas Reilly"
+    assert speaker_of(text, "It is the best job") == "Tomas Reilly", "a street is nobody"
