@@ -10,7 +10,7 @@ from index.article import Article, Sentence
 from index.english import english_frequencies
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "17"
+CHUNKER_VERSION = "18"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -35,6 +35,10 @@ _NOT_NAMES = {
     "my", "none", "no", "not", "acknowledging", "leading", "many", "most", "some", "all",
     "according", "however", "meanwhile", "still", "yet", "after", "before", "with",
 }  # fmt: skip
+_CALENDAR = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}  # fmt: skip
 TITLES = {
     "secretary", "president", "minister", "prime", "senator", "sen.", "rep.", "gov.", "governor",
     "general", "gen.", "mr.", "mrs.", "ms.", "dr.", "professor", "prof.", "mayor", "judge",
@@ -56,6 +60,9 @@ _KIN = re.compile(
 )
 _PERSON_START = re.compile(r"^\W*(?:\w+,?\s+)?(he|she)\b", re.IGNORECASE)
 _PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
+# "His view is simple: "..."": the quote is his.
+_POSSESSIVE_INTRO = re.compile(r"\b(his|her|their)\b[^\"“”.]{0,40}:\s*$", re.IGNORECASE)
+_SUBJECT_OF = {"he": "he", "she": "she", "they": "they", "his": "he", "her": "she", "their": "they"}
 # A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
 # both doctors", "But, she said, ...").
 _ANAPHORIC_START = re.compile(
@@ -137,39 +144,46 @@ def chunk_article(article: Article) -> list[Chunk]:
     for paragraph in article.paragraphs:
         previous = ""
         last_speaker: str | None = None
+        here: list[str] = []  # people and full names of this paragraph so far, most recent last
         for sentence in paragraph.sentences:
             names = find_names(sentence.text)
-            quotes = tuple(
-                find_quotes(
-                    sentence,
-                    fallback_speaker=_referent(
-                        sentence.text,
-                        [p for p, n in recent if n >= paragraph.number - 1],
-                        genders,
-                        protagonist,
-                        mentioned=[
-                            p
-                            for p, n in [*mentioned, *_named(names, full_names, paragraph.number)]
-                            if n >= paragraph.number - 1
-                        ],
-                    ),
-                    continuing_speaker=last_speaker,
-                )
+            fallback = _referent(
+                sentence.text,
+                # The paragraph before's people, then anyone this paragraph names: "Tom Garvey
+                # lives opposite. His view is simple: ..." is Garvey's, whatever came before.
+                [p for p, n in recent if n == paragraph.number - 1 and p not in here] + here,
+                genders,
+                protagonist,
+                mentioned=[
+                    p
+                    for p, n in [*mentioned, *_named(names, full_names, paragraph.number)]
+                    if n >= paragraph.number - 1
+                ],
             )
+            quotes = tuple(find_quotes(sentence, fallback_speaker=fallback, continuing_speaker=last_speaker))
             # "..., Halvorsen said": the person named in full before, not a second "Halvorsen".
             quotes = tuple(
-                replace(q, speaker=known.get(q.speaker, q.speaker)) if q.speaker else q for q in quotes
+                replace(q, speaker=_full(q.speaker, known, full_names)) if q.speaker else q for q in quotes
             )
             if not quotes and _inside_quote(article.text[paragraph.start : sentence.start + 1]):
-                # A middle sentence of a quote that runs over several sentences: someone's words
-                # (whose, if the quote's start said), never the author's.
-                quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, last_speaker),)
+                # A middle or last sentence of a quote that runs over several sentences: someone's
+                # words, never the author's; whose, its end ('...," Reyes said.') or its start says.
+                closing = _closing_speaker(sentence.text, fallback)
+                closing = _full(closing, known, full_names) if closing else None
+                speaker = closing or last_speaker
+                quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, speaker),)
+                if closing:
+                    _give_back(chunks, paragraph.number, closing)
             last_speaker = next((q.speaker for q in reversed(quotes) if q.speaker), last_speaker)
             people = list(
                 dict.fromkeys(
                     [q.speaker for q in quotes if q.speaker]
                     # "Halvorsen campaigned against it": the surname alone is someone named before.
-                    + [known.get(n, n) for n in names if n in known or _looks_like_person(n, sentence.text)]
+                    + [
+                        _full(n, known, full_names)
+                        for n in names
+                        if n in known or _looks_like_person(n, sentence.text)
+                    ]
                 )
             )
             for person in people:
@@ -179,6 +193,8 @@ def chunk_article(article: Article) -> list[Chunk]:
                 recent = [(p, n) for p, n in recent if p != person] + [(person, paragraph.number)]
             for person, number in _named(names, full_names, paragraph.number):
                 mentioned = [(p, n) for p, n in mentioned if p != person] + [(person, number)]
+            for person in [*people, *(p for p, _ in _named(names, full_names, paragraph.number))]:
+                here = [p for p in here if p != person] + [person]
             context = previous if _ANAPHORIC_START.match(sentence.text) else ""
             referent = ""
             if opening := _PERSON_START.match(_QUOTE.sub(" ", sentence.text)):
@@ -261,8 +277,9 @@ def _referent(
     and the one before) whose known pronoun does not contradict it, else the person the article
     is about, else the latest full name nearby (``mentioned``) that fits: "Reilly is quieter than
     his skipper. '...,' he says." when the skipper is a she."""
-    pronoun = _PRONOUN_SUBJECT.search(_QUOTE.sub(" ", text))  # "she says", not a "he" she quotes
-    wanted = pronoun.group(0).lower() if pronoun else None
+    outside = _QUOTE.sub(" ", text)  # "she says", not a "he" she quotes
+    pronoun = _PRONOUN_SUBJECT.search(outside) or _POSSESSIVE_INTRO.search(outside)
+    wanted = _SUBJECT_OF.get(pronoun.group(1).lower()) if pronoun else None
     for person in reversed(recent):
         if wanted not in {"he", "she"} or genders.get(person, wanted) == wanted:
             return person
@@ -276,9 +293,10 @@ def _referent(
 
 def _full_names(article: Article) -> dict[str, str]:
     """Surname (and full name) -> full name, for every "First Last" the article names that is not
-    a place ("Carver Street")."""
+    a place ("Carver Street"); a surname two people share ("Nora Vance", "Simon Vance") is left out."""
     english = english_frequencies()
     found: dict[str, str] = {}
+    shared: set[str] = set()
     for sentence in article.sentences:
         for name in find_names(sentence.text):
             words = name.split()
@@ -286,9 +304,15 @@ def _full_names(article: Article) -> dict[str, str]:
                 continue
             if words[0].lower() in _NOT_NAMES or english.get(words[-1].lower(), 0) >= PLACE_WORD_COUNT:
                 continue
-            found.setdefault(words[-1], name)
+            if found.setdefault(words[-1], name) != name:
+                shared.add(words[-1])
             found.setdefault(name, name)
-    return found
+    return {k: v for k, v in found.items() if k not in shared}
+
+
+def _full(name: str, known: dict[str, str], full_names: dict[str, str]) -> str:
+    """A surname as the person named in full before: a person first, else the one full name."""
+    return known.get(name) or full_names.get(name, name)
 
 
 def _named(names: Sequence[str], full_names: dict[str, str], paragraph: int) -> list[tuple[str, int]]:
@@ -305,7 +329,7 @@ def find_names(text: str) -> list[str]:
             words.pop(0)
         while words and words[-1].lower() in {"al", "bin", "de", "van", "von", "der", "du", "la", "le"}:
             words.pop()
-        name = " ".join(words).rstrip(".’'")
+        name = re.sub(r"['’]s$", "", " ".join(words)).rstrip(".’'")  # "Agnes Whitlock's garage"
         if name and not name.isupper() and name not in names:
             names.append(name)
     return names
@@ -324,7 +348,9 @@ def find_quotes(
         words = (match.group(1) or match.group(2) or "").strip()
         if len(words.split()) < _MIN_QUOTE_WORDS:
             continue
-        pronoun = _PRONOUN_SUBJECT.search(sentence.text[: match.start()] + sentence.text[match.end() :][:20])
+        pronoun = _PRONOUN_SUBJECT.search(
+            sentence.text[: match.start()] + sentence.text[match.end() :][:20]
+        ) or _POSSESSIVE_INTRO.search(sentence.text[: match.start()])
         speaker = (
             _speaker_for(sentence.text, match.start(), match.end())
             or (fallback_speaker if pronoun else None)
@@ -339,6 +365,27 @@ def find_quotes(
             )
         )
     return quotes
+
+
+def _closing_speaker(text: str, fallback: str | None) -> str | None:
+    """Who a sentence that ends a quote names as its speaker: 'add up," Reyes said.' -> Reyes;
+    '..., " he said.' -> ``fallback``, whom "he" means."""
+    end = next((i + 1 for i, ch in enumerate(text) if ch in '"”'), None)
+    if end is None:
+        return None
+    if re.match(rf"[\s,]*(he|she|they)\s+({SPEECH_VERBS})\b", text[end : end + 40], re.IGNORECASE):
+        return fallback
+    return _speaker_for(text, end, end)
+
+
+def _give_back(chunks: list[Chunk], paragraph: int, speaker: str) -> None:
+    """The earlier sentences of a quote whose speaker only its end names are that speaker's too."""
+    for i in range(len(chunks) - 1, -1, -1):
+        chunk = chunks[i]
+        if chunk.paragraph != paragraph or not chunk.quotes or any(q.speaker for q in chunk.quotes):
+            return
+        quotes = tuple(replace(q, speaker=speaker) for q in chunk.quotes)
+        chunks[i] = replace(chunk, quotes=quotes, people=tuple(dict.fromkeys([speaker, *chunk.people])))
 
 
 def _inside_quote(before: str) -> bool:
@@ -387,6 +434,8 @@ def _looks_like_person(name: str, text: str) -> bool:
     words = [w.lower() for w in name.split()]
     if all(w in TITLES for w in words):
         return False  # "Prime Minister" alone names an office, not a person
+    if words[0] in _CALENDAR:
+        return False  # "in December, the founder laughed"
     if words[0] in TITLES:
         return True
     if re.search(rf"{re.escape(name)}(\s+(is|was)\s+(a|an)|,\s+(who|a|an|the))\b", text):

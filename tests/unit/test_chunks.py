@@ -258,3 +258,22 @@ def test_he_says_after_her_story_is_the_man_named_in_full_nearby() -> None:
     )
     assert speaker_of(text, "She taught me everything") == "Tomas Reilly"
     assert speaker_of(text, "It is the best job") == "Tomas Reilly", "a street is nobody"
+
+
+def test_a_quote_whose_end_names_the_speaker_is_theirs_from_its_first_sentence() -> None:
+    text = (
+        "The library began in Agnes Whitlock's garage. Its treasurer is Daniel Reyes.\n\n"
+        '"I love the idea. I just can\'t make it add up," Reyes said. "The rent alone is double that."\n\n'
+        "Owen Mably, 19, volunteers on Saturdays.\n\n"
+        '"People my age own nothing. We rent rooms," he said.\n\n'
+        'Tom Garvey lives opposite. His view is simple: "Nobody told us it would be this loud."\n\n'
+        'Asked about the vote in December, the founder laughed. "Then we will charge," she said.'
+    )
+    chunks = chunk_article(parse_article(text))
+    said = {c.text: c.speakers for c in chunks if c.quotes}
+    assert said['"I love the idea.'] == ("Daniel Reyes",), "the end of the quote names him"
+    assert said["I just can't make it add up,\" Reyes said."] == ("Daniel Reyes",)
+    assert said['"People my age own nothing.'] == ("Owen Mably",), "the surname alone, in full"
+    assert speaker_of(text, "Nobody told us") == "Tom Garvey", "his view: the quote is his"
+    assert speaker_of(text, "Then we will charge") != "December"
+    assert "Agnes Whitlock" in find_names("It began in Agnes Whitlock's garage.")
