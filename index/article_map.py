@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 3
+MAP_VERSION = 4
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -127,7 +127,10 @@ _DEFINED = re.compile(
     r"^\W*(?P<term>[\w“”\"'’ -]{2,60}?)\s+(?:is|are) (?:defined as|the term for|what we call)|"
     r"^\W*(?P<term2>[\w“”\"'’ -]{2,60}?)\s+(?:refers? to|means|denotes)\b|"
     r"\b[Bb]y (?P<term3>[\w“”\"'’ -]{2,40}?),? (?:I|we) mean\b|"
-    r"\b(?:known as|also called|so-called|termed) (?P<term4>[“\"]?[\w’' -]{2,40}?[”\"]?)(?=[,.;:)]|$)|"
+    r"\b(?:known (?:\w+ly )?as|also called|so-called|termed|which \w+ call) "
+    r"(?P<term4>[“\"]?[\w’' -]{2,40}?[”\"]?)(?=[,.;:)]|$)|"
+    # "The result was the lift house: a timber-framed building ..."
+    r"\bthe (?P<term6>[\w’'-]+(?: [\w’'-]+){0,3}): (?:an?|the) |"
     r"(?P<term5>\b[A-Z][\w’'-]*(?: [\w’'-]+){0,3}) \((?P<gloss>[a-z][\w’'-]+(?: [\w’'-]+){0,3})\)",
 )
 # "Deforestation is the conversion of ...", "The Amazon rainforest (...) is a moist broadleaf forest that".

@@ -220,3 +220,17 @@ def test_measured_results_are_evidence_and_a_year_alone_is_not(fake_embeddings: 
     evidence = texts(chunks, m.evidence)
     assert "The share of women who walked it after dark rose from 12 percent to 30 percent." in evidence
     assert not any(t.startswith(("In 1998", "The council ran a trial in 2023")) for t in evidence)
+
+
+def test_terms_named_by_locals_or_experts_or_after_a_colon_are_definitions(fake_embeddings: Any) -> None:
+    text = (
+        "Why Holmsworth sank\n\nBy Ana Ruiz\n\n"
+        "Brine collects in channels along the rockhead, which geologists call brine runs. "
+        "A trough filled with rain became a lake, known locally as a flash. "
+        "The result was the lift house: a timber-framed building that could be jacked level.\n"
+    )
+    _, chunks, m = mapped(text, fake_embeddings)
+    terms = {term: t for term, i in m.definitions for t in texts(chunks, [i])}
+    assert terms["brine runs"].startswith("Brine collects")
+    assert terms["a flash"].startswith("A trough")
+    assert terms["lift house"].startswith("The result was the lift house")
