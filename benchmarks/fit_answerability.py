@@ -74,6 +74,16 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/dialog_article_qa.jsonl"],
     ),  # fmt: skip
     (
+        "tool library (feature)",
+        ROOT / "data/eval/feature_article.txt",
+        [ROOT / "data/eval/feature_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
+        "brine subsidence (explainer)",
+        ROOT / "data/eval/explainer_dev_article.txt",
+        [ROOT / "data/eval/explainer_dev_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
         "tolsay (encyclopedia)",
         ROOT / "data/eval/encyclopedia_article.txt",
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],
@@ -82,9 +92,13 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
 # Scored only. The dialog set was written after the last fit; fitting on it too changed nothing
 # leave-one-article-out, so the shipped weights stay those fit without it.
 NOT_FIT = ("fountains (essay)", "tolsay (encyclopedia)", "linwick cinema (dialog)")
-# The lowest rate (of 0.95, 0.96, 0.97, 0.98) at which every article held out in turn still has
-# 90% of its answerable questions answered (the issue's bar); 0.95 left the nurses' strike at 0.89.
-ANSWER_RATE = 0.96
+# The issue's bars for unseen articles: 90% of answerable questions answered, half of the
+# unanswerable ones refused. ANSWER_RATE is the rate (of 0.90 to 0.98) whose leave-one-article-out
+# results fall least short of both, summed over the articles fit on (2026-11-26: 0.90 0.213,
+# 0.91 0.137, 0.92 0.237, 0.93 0.242, 0.95 0.435, 0.96 0.426, 0.97 0.730).
+ANSWERED_BAR = 0.90
+REFUSED_BAR = 0.50
+ANSWER_RATE = 0.91
 L2 = 0.05  # ridge penalty on the standardised answerability weights
 RANK_STEPS = 300
 RANK_LEARNING_RATE = 0.5
@@ -237,10 +251,26 @@ def score(model: Model, records: Sequence[dict]) -> dict[str, float]:
     }
 
 
+def shortfall(s: dict[str, float]) -> float:
+    """How far one article falls short of the issue's bars: 90% answered and 50% refused."""
+    return max(0.0, ANSWERED_BAR - s["answered"]) + max(0.0, REFUSED_BAR - s["refused"])
+
+
 def _row(name: str, s: dict[str, float]) -> None:
     print(
         f"{name:30s} {s['answerable']:10d} {s['answered']:9.3f} {s['unanswerable']:12d} {s['refused']:8.3f}"
     )
+
+
+def held_out(names: Sequence[str], training: Sequence[dict], records: Sequence[dict], rate: float) -> None:
+    """Each article scored by a model fit on the others, and the summed shortfall from the bars."""
+    missed = 0.0
+    for name in names:
+        model = fit([r for r in training if r["article"] != name], answer_rate=rate)
+        result = score(model, [r for r in records if r["article"] == name])
+        _row(name, result)
+        missed += shortfall(result)
+    print(f"{'shortfall from the bars, summed':30s} {missed:.3f}")
 
 
 def main() -> int:
@@ -300,17 +330,13 @@ def main() -> int:
             )
         for rate in args.answer_rate[1:]:
             print(f"\n(answer rate {rate}, not written)")
-            for name in names:
-                model = fit([r for r in training if r["article"] != name], answer_rate=rate)
-                _row(name, score(model, [r for r in records if r["article"] == name]))
+            held_out(names, training, records, rate)
         args.answer_rate = args.answer_rate[0]
         print(f"\n2. answerability (answer rate {args.answer_rate}), with the ranking kept above")
         print(
             f"{'held-out article':30s} {'answerable':>10s} {'answered':>9s} {'unanswerable':>12s}", "refused"
         )
-        for name in names:
-            model = fit([r for r in training if r["article"] != name], answer_rate=args.answer_rate)
-            _row(name, score(model, [r for r in records if r["article"] == name]))
+        held_out(names, training, records, args.answer_rate)
         final = fit(training, answer_rate=args.answer_rate)
         for name in args.blind:
             _row(f"{name} (blind)", score(final, [r for r in records if r["article"] == name]))
