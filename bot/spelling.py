@@ -14,7 +14,7 @@ from index.english import english_frequencies
 COMMON_WORDS = 3000  # the most frequent English words are candidates for any typo
 RARE_RATIO = 0.01  # a dictionary word this much rarer than a neighbour one edit away is a typo of it
 MAX_REMEMBERED = 50_000  # corrections kept per article
-COMMON_COUNT = 10_000_000  # a word this frequent is meant as typed ("wet", "iran"): no search
+COMMON_COUNT = 100_000  # a word this frequent is meant as typed ("wet", "iran", "mended"): no search
 MIN_LENGTH = 3  # shorter words are left alone: too many neighbours
 # "trail" for the article's "trial": two letters swapped make another real word, which the word
 # list accepts. Taken as a typo when the article uses the swapped word this often and the typed

@@ -39,6 +39,8 @@ def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
     "question",
     [
         "What did Iran do?",
+        "What share of the broken things get mended?",  # English, if rarer than "ended"
+        "How does green slime grow?",
         "Who is Sistani and why does he matter?",
         "What did Powell say about Lebanon?",
         "Why didn't Powell go? It isn't clear, wouldn't you say?",
