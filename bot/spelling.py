@@ -28,12 +28,17 @@ SHORTHAND = {
     "pls": "please", "plz": "please", "thru": "through", "tho": "though", "govt": "government",
     "gov": "government", "dont": "don't", "doesnt": "doesn't",
     "didnt": "didn't", "isnt": "isn't", "wasnt": "wasn't", "cant": "can't", "wont": "won't",
-    "u": "you", "ur": "your", "hw": "how", "wen": "when", "wher": "where",
+    "u": "you", "ur": "your", "hw": "how", "wen": "when", "wher": "where", "ceo": "chief executive",
 }  # fmt: skip
 # A word with its clitic: "didn't" is one word (not "didn" + "'t"), "rumsfled's" a possessive.
 # An initialism ("U.S.", "e.g.") is one token, kept as typed: its "U" is no shorthand for "you".
 _TOKEN = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])\.?|[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
 _POSSESSIVE = re.compile(r"^(?P<word>.+?)(?P<suffix>['’]s)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _common_set() -> frozenset[str]:
+    return frozenset(_common())
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +122,8 @@ class Speller:
         counts = english_frequencies()
         if counts.get(word, 0) >= COMMON_COUNT:
             return None
+        if word not in counts and (common := self._swapped_common(word)):
+            return common  # "mnay" is "many" before it is the article's "May"
         best = self._nearest(word)
         # A real word is only a typo of a far more common neighbour ("wat" of "what"); two
         # ordinary words ("Iran", "Iraq") are both meant.
@@ -132,6 +139,16 @@ class Speller:
         for i in range(len(word) - 1):
             candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
             if candidate != word and self._counts[candidate] >= SWAP_MIN_COUNT and candidate not in STOPWORDS:
+                return candidate
+        return None
+
+    def _swapped_common(self, word: str) -> str | None:
+        """The common English word that ``word``, no word itself, is with two neighbouring letters
+        swapped ("mnay", "teh")."""
+        common = _common_set()
+        for i in range(len(word) - 1):
+            candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if candidate != word and candidate in common:
                 return candidate
         return None
 

@@ -33,6 +33,7 @@ def test_typos_become_the_article_s_words_or_common_english(speller: Speller, ty
 def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
     assert speller.correct("wat did powel say abt lebanon") == "what did Powell say about lebanon"
     assert speller.correct("Whos Sistani") == "Who's Sistani"
+    assert speller.correct("wat did the ceo say") == "what did the chief executive say"
 
 
 @pytest.mark.parametrize(
@@ -100,3 +101,8 @@ def test_an_english_word_after_a_first_name_is_the_article_s_surname_misspelt() 
     # Another word after the first name, or the word alone, is left as typed.
     assert speller.correct("Did Walter go to the march?") == "Did Walter go to the march?"
     assert speller.correct("Who dug the graves?") == "Who dug the graves?"
+
+
+def test_two_letters_swapped_give_the_common_word_before_a_rarer_one_of_the_article() -> None:
+    speller = Speller("The union voted in May".split())
+    assert speller.correct("how mnay nurses voted") == "how many nurses voted"  # not "May"
