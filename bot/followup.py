@@ -8,9 +8,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 from bot.text import QUESTION_WORDS, STOPWORDS, content_stems, stem, words
 from index.chunks import Chunk, find_names
+from index.genders import AUXILIARIES, PERSON_PRONOUN, QUOTED, SHE, pronoun_votes
 
-_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
-_SHE = frozenset({"she", "her", "hers", "herself"})
 _OTHER_REFERENCE = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|there|then|such|so|the same)\b",
     re.IGNORECASE,
@@ -42,8 +41,6 @@ _PLURAL = re.compile(r"\b(they|them|their|theirs)\b", re.IGNORECASE)
 _SINGULAR = re.compile(
     r"\b(it|its)\b(?!\s+(?:is|was)\s+(?:worth|true|said|possible|likely)\b)", re.IGNORECASE
 )
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
-_AUXILIARIES = frozenset("did does do is was were are has have had will would can could should".split())
 _MIN_PRONOUNS = 6  # he/she uses before one can be said to dominate an article
 _DOMINANT = 2  # times the other pronoun's count
 _SHORT = 4  # content words; a question this bare usually leans on the one before
@@ -52,7 +49,7 @@ _OWN_TOPIC = 2  # content words of its own beside a resolved person: a topic, no
 
 def needs_context(question: str) -> bool:
     """True when the question leans on earlier turns (pronouns, ellipsis, a bare "Why?")."""
-    if _PERSON_PRONOUN.search(question):
+    if PERSON_PRONOUN.search(question):
         return True
     if _BARE.match(question) or not _own_words(question):  # "By when?", "For how long?"
         return True
@@ -68,34 +65,9 @@ def article_people(chunks: Sequence[Chunk]) -> list[str]:
 
 
 def person_genders(chunks: Sequence[Chunk]) -> dict[str, str]:
-    """ "he" or "she" for each person the article refers back to with that pronoun.
-
-    A sentence's first named person is its subject; the first "he"/"she" (or "his", "her" ...)
-    after the name, in that sentence or at the start of the next one before any other name,
-    outside quotations, votes for that person's pronoun. Read from the text, never from names.
-    """
-    votes: dict[str, Counter[str]] = {}
-    texts = [(c.paragraph, _QUOTED.sub(" ", c.text)) for c in chunks]
-    for i, (paragraph, text) in enumerate(texts):
-        names = [n for n in find_names(text) if n.split()[0].lower() not in _AUXILIARIES]
-        if not names:
-            continue
-        subject = names[0]
-        after = text[text.find(subject) + len(subject) :]
-        following = texts[i + 1][1] if i + 1 < len(texts) and texts[i + 1][0] == paragraph else ""
-        for span in (after, following):
-            pronoun = _PERSON_PRONOUN.search(span)
-            if pronoun and not find_names(span[: pronoun.start()]):
-                gender = "she" if pronoun.group(0).lower() in _SHE else "he"
-                votes.setdefault(subject, Counter())[gender] += 1
-                break
-            if find_names(span):
-                break
-    genders = {}
-    for name, counted in votes.items():
-        (first, n), *rest = counted.most_common()
-        if not rest or n > rest[0][1]:
-            genders[name] = first
+    """ "he" or "she" for each person the article refers back to with that pronoun (see
+    ``index.genders.pronoun_votes``), and the pronoun of the person it narrates."""
+    genders = pronoun_votes([(c.paragraph, c.text) for c in chunks], find_names)
     if main := narrated_subject(chunks):
         genders.setdefault(*main)
     return genders
@@ -104,11 +76,11 @@ def person_genders(chunks: Sequence[Chunk]) -> dict[str, str]:
 def narrated_subject(chunks: Sequence[Chunk]) -> tuple[str, str] | None:
     """The article's most named person and their pronoun, when that pronoun dominates the
     narration: an interview's subject is "she" all through, rarely right after her full name."""
-    narrated = [_QUOTED.sub(" ", c.text) for c in chunks if not c.quotes]  # a quote's middle too
+    narrated = [QUOTED.sub(" ", c.text) for c in chunks if not c.quotes]  # a quote's middle too
     outside = Counter(
-        "she" if m.group(0).lower() in _SHE else "he"
+        "she" if m.group(0).lower() in SHE else "he"
         for text in narrated
-        for m in _PERSON_PRONOUN.finditer(text)
+        for m in PERSON_PRONOUN.finditer(text)
     )
     (pronoun, n), *rest = outside.most_common() or [("", 0)]
     people = article_people(chunks)
@@ -148,10 +120,10 @@ def standalone_query(
     answers = _answers(history, turns)
     last_answer = [a for a in answers[-1:] if a]
     rewritten, resolved = question, ""
-    if pronoun := _PERSON_PRONOUN.search(question):
+    if pronoun := PERSON_PRONOUN.search(question):
         # "Who replaced Finch?" -> "Ortiz did." -> "What did she say?": the person the answer named.
         order = [*last_answer, last_question] if _WHO.match(last_question) else [last_question, *last_answer]
-        wanted = "she" if pronoun.group(0).lower() in _SHE else "he"
+        wanted = "she" if pronoun.group(0).lower() in SHE else "he"
         # Then earlier turns, latest first, each question before its answer.
         earlier = [text for pair in zip(previous[:-1], answers[:-1], strict=True) for text in pair]
         person = _first_person([*order, *reversed(earlier)], people, genders, wanted)
@@ -193,7 +165,7 @@ def _without_carried(query: str) -> str:
 
 def _names_its_person(question: str, people: Collection[str]) -> bool:
     """ "Who is Sistani and why does he matter?": the pronoun points back into the question itself."""
-    pronoun = _PERSON_PRONOUN.search(question)
+    pronoun = PERSON_PRONOUN.search(question)
     return pronoun is not None and any(_is_person(n, people) for n in _names_in(question[: pronoun.start()]))
 
 
@@ -253,7 +225,7 @@ def _names_in(text: str) -> list[str]:
     names = []
     for name in find_names(text):
         parts = name.split()
-        while parts and (parts[0].lower() in _AUXILIARIES or parts[0].lower() in QUESTION_WORDS):
+        while parts and (parts[0].lower() in AUXILIARIES or parts[0].lower() in QUESTION_WORDS):
             parts.pop(0)
         if parts:
             names.append(" ".join(parts))
@@ -272,7 +244,7 @@ def _thing_asked_about(question: str) -> str | None:
     if about and not _OTHER_REFERENCE.search(about.group("thing")):
         return about.group("thing")
     subject = _SUBJECT.match(question)
-    return subject.group("thing") if subject and not _PERSON_PRONOUN.match(subject.group("thing")) else None
+    return subject.group("thing") if subject and not PERSON_PRONOUN.match(subject.group("thing")) else None
 
 
 def _put_thing(question: str, thing: str) -> str:
@@ -289,8 +261,8 @@ def _without_pronouns(text: str, resolved: str) -> str:
     """``text`` without the pronouns of the person already put in it ("he ... his")."""
     if not resolved:
         return text
-    kind = _SHE if resolved == "she" else {"he", "him", "his", "himself"}
-    return _PERSON_PRONOUN.sub(lambda m: "" if m.group(0).lower() in kind else m.group(0), text)
+    kind = SHE if resolved == "she" else {"he", "him", "his", "himself"}
+    return PERSON_PRONOUN.sub(lambda m: "" if m.group(0).lower() in kind else m.group(0), text)
 
 
 def _own_words(question: str) -> list[str]:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, replace
 
 from index.article import Article, Sentence
 from index.english import english_frequencies
+from index.genders import pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "18"
+CHUNKER_VERSION = "19"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -65,6 +66,8 @@ _POSSESSIVE_INTRO = re.compile(r"\b(his|her|their)\b[^\"“”.]{0,40}:\s*$", re
 _SUBJECT_OF = {"he": "he", "she": "she", "they": "they", "his": "he", "her": "she", "their": "they"}
 # A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
 # both doctors", "But, she said, ...").
+# A reporter's question put in a lead-in; the quote after it is the answer.
+_ASKED = re.compile(r"^\W*asked\b", re.IGNORECASE)
 _ANAPHORIC_START = re.compile(
     r"^\W*(?:(?:now|then|but|and|so|still|later|today|since|yet|also|both)\b,?\s+|\w+,\s+)?"
     r"(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
@@ -195,7 +198,8 @@ def chunk_article(article: Article) -> list[Chunk]:
                 mentioned = [(p, n) for p, n in mentioned if p != person] + [(person, number)]
             for person in [*people, *(p for p, _ in _named(names, full_names, paragraph.number))]:
                 here = [p for p in here if p != person] + [person]
-            context = previous if _ANAPHORIC_START.match(sentence.text) else ""
+            answers_asked = bool(quotes) and _ASKED.match(previous)  # 'Asked about X, she laughed. "..."'
+            context = previous if _ANAPHORIC_START.match(sentence.text) or answers_asked else ""
             referent = ""
             if opening := _PERSON_START.match(_QUOTE.sub(" ", sentence.text)):
                 wanted = opening.group(1).lower()
@@ -225,7 +229,7 @@ def chunk_article(article: Article) -> list[Chunk]:
 
 def _genders(article: Article) -> dict[str, str]:
     """ "he" or "she" for people the article marks plainly with a kinship word or title before
-    the name ("her father, Arne Halvorsen", "Mrs Dunn")."""
+    the name ("her father, Arne Halvorsen", "Mrs Dunn"), or refers back to with that pronoun."""
     genders: dict[str, str] = {}
     for sentence in article.sentences:
         people = [n for n in find_names(sentence.text) if _looks_like_person(n, sentence.text)]
@@ -233,6 +237,9 @@ def _genders(article: Article) -> dict[str, str]:
             kin = _KIN.search(sentence.text[: sentence.text.find(name)][-40:])
             if kin:
                 genders[name] = "she" if kin.group(1).lower() in _FEMALE_KIN else "he"
+    sentences = [(s.paragraph, s.text) for s in article.sentences]
+    for name, pronoun in pronoun_votes(sentences, find_names).items():
+        genders.setdefault(name, pronoun)
     return genders
 
 
@@ -288,7 +295,7 @@ def _referent(
     for person in reversed(mentioned):
         if wanted in {"he", "she"} and genders.get(person, wanted) == wanted:
             return person
-    return recent[-1] if recent else None
+    return None  # everyone nearby is called the other pronoun: better no speaker than a wrong one
 
 
 def _full_names(article: Article) -> dict[str, str]:

@@ -277,3 +277,16 @@ def test_a_quote_whose_end_names_the_speaker_is_theirs_from_its_first_sentence()
     assert speaker_of(text, "Nobody told us") == "Tom Garvey", "his view: the quote is his"
     assert speaker_of(text, "Then we will charge") != "December"
     assert "Agnes Whitlock" in find_names("It began in Agnes Whitlock's garage.")
+
+
+def test_she_says_is_never_a_man_the_article_calls_he() -> None:
+    text = (
+        "Agnes Whitlock founded the library.\n\n"
+        "Owen Mably, 19, hopes the arguments will not drown out what he sees as the point. "
+        '"People my age own nothing," he said.\n\n'
+        'Asked what she would do if she lost the vote, the founder laughed. "Then we will charge," she said.'
+    )
+    assert speaker_of(text, "People my age") == "Owen Mably"
+    assert speaker_of(text, "Then we will charge") != "Owen Mably"
+    answer = next(c for c in chunk_article(parse_article(text)) if c.text.startswith('"Then'))
+    assert answer.context.startswith("Asked what she would do"), "the question it answers, for search"
