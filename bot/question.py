@@ -16,12 +16,12 @@ from index.chunks import SPEECH_VERBS, find_names
 _QUOTE_QUESTION = re.compile(
     rf"\b(?:(?:what|how)(?:\s+else)?\s+(?:did|does|do|has|had|was|is)|(?:anything|something)\s+else"
     rf"(?:\s+(?:did|does|has|had))?)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
-    r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it)\b",
+    r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it|react|respond|feel)\b",
     re.IGNORECASE,
 )
 _QUOTE_NOUN = re.compile(
     r"\b(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)(?:’s|'s)\s+(?:quote|words|warning|remark|comment|"
-    r"statement|claim|prediction|description)",
+    r"statement|claim|prediction|description|view|views|opinion|reaction|response|position)",
 )
 # "Did Powell say anything else?"
 _SAID_MORE = re.compile(
@@ -29,7 +29,8 @@ _SAID_MORE = re.compile(
 )
 _ASKS_WORDS = re.compile(
     r"\b(say|said|says|tell|told|argue|argued|claim|claimed|warn|warned|quote|quoted|think|thinks|"
-    r"thought|believe|believes|predict|predicted|write|wrote|words|comment|statement|remark)\b",
+    r"thought|believe|believes|predict|predicted|write|wrote|words|comment|statement|remark|react|"
+    r"reacted|respond|responded|feel|feels|felt|view|opinion)\b",
     re.IGNORECASE,
 )
 _WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)

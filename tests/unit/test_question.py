@@ -66,3 +66,17 @@ def test_words_fold_accents_so_a_name_typed_without_them_matches() -> None:
 
     assert words("Councillor Tomasz Wójcik’s café") == ["councillor", "tomasz", "wojcik", "cafe"]
     assert set(content_stems("What did Wojcik say?")) <= set(content_stems("Tomasz Wójcik said no."))
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("How did Priya Chandran react to the plan?", "Priya Chandran"),
+        ("How does Garvey feel about the noise?", "Garvey"),
+        ("What was Reyes's view on the fee?", "Reyes"),
+    ],
+)
+def test_reactions_feelings_and_views_ask_for_someone_s_words(question: str, who: str) -> None:
+    asked = Question.parse(question)
+    assert asked.subject == who and asked.asks_words
+    assert "react" not in asked.content_words and "feel" not in asked.content_words  # not topics
