@@ -35,6 +35,7 @@ FEATURES = (
     "unknown_shortfall",  # how far the question's unknown words fall from any word of the article
     "asked_missing",  # the thing asked for ("Which surgeon ...?") is not in the passage, or is someone else's
     "other_named",  # a name the question gives is not the passage's, which names another in its place
+    "speaker",  # "What did X say ...?" and the passage is X's own words
 )
 
 NUMBER_WORDS = {
@@ -273,6 +274,7 @@ class Aligner:
         unknown_shortfall: float = 0.0,
         asked_for: Sequence[str] = (),
         owner: str | None = None,
+        speaker: bool = False,
     ) -> tuple[dict[str, float], list[str]]:
         """The features, and the question's specific words the passage lacks (for the reason)."""
         passage_words = set(words(passage))
@@ -333,6 +335,7 @@ class Aligner:
             "unknown_shortfall": unknown_shortfall,
             "asked_missing": float(asked_missing),
             "other_named": float(other_named),
+            "speaker": float(speaker),
         }
         return features, missing
 

@@ -120,6 +120,7 @@ class Grounding:
             unknown_shortfall=max((SYNONYM_SIMILARITY - s for s in unknown.values()), default=0.0),
             asked_for=question.asked_for,
             owner=question.owner,
+            speaker=_speaks(question, best.chunk.speakers),
         )
         if question.wants == "name":
             features["type_missing"] = float(not self._new_name(question.text, best.chunk.text))
@@ -248,6 +249,14 @@ def _dice(a: str, b: str) -> float:
     if not pairs_a or not pairs_b:
         return 0.0
     return 2 * len(pairs_a & pairs_b) / (len(pairs_a) + len(pairs_b))
+
+
+def _speaks(question: Question, speakers: Sequence[str]) -> bool:
+    """Whether the person whose words the question asks for is one of ``speakers``."""
+    if not (question.asks_words and question.subject):
+        return False
+    asked = {w for w in words(question.subject) if w not in STOPWORDS}
+    return any(asked and asked <= set(words(s)) for s in speakers)
 
 
 def _join(items: Sequence[str]) -> str:

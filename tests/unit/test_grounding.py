@@ -204,3 +204,15 @@ def test_a_question_wanting_a_date_needs_a_passage_with_one(grounding: Grounding
     verdict = grounding.check(q(question), ranked(undated, HIGH))
     assert not verdict.answerable
     assert "date" in verdict.reason
+
+
+def test_the_passage_being_the_asked_person_s_words_is_a_feature(
+    grounding: Grounding, tiny_index: Any
+) -> None:
+    passage = chunk_with(tiny_index, "Finch said")
+    assert passage.speakers, "the tiny article attributes this quote"
+    theirs = grounding.check(q("What did Finch say about the grant?"), ranked(passage, 0.6))
+    other = grounding.check(q("What did Ortiz say about the grant?"), ranked(passage, 0.6))
+    about = grounding.check(q("What is the grant for?"), ranked(passage, 0.6))
+    assert theirs.features["speaker"] == 1.0
+    assert other.features["speaker"] == 0.0 and about.features["speaker"] == 0.0
