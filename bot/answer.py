@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bot.answerability import has_answer_type
+from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
 from bot.question import Question
@@ -499,12 +500,6 @@ def balance_quotes(sentence: str) -> str:
     if sentence.count('"') % 2 == 1:
         return sentence + '"'
     return sentence
-
-
-def last_answer(history: Sequence[dict[str, str]]) -> str:
-    """What the bot said last, or ""."""
-    said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
-    return said[0] if said else ""
 
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:

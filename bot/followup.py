@@ -274,3 +274,9 @@ def _missing_words(earlier: str, query: str) -> str:
     have = set(content_stems(query))
     missing = [w for w in _own_words(earlier) if stem(w) not in have]
     return " ".join(dict.fromkeys(missing))
+
+
+def last_answer(history: Sequence[dict[str, str]]) -> str:
+    """What the bot said last, or ""."""
+    said = [m["content"] for m in history[-1:] if m.get("role") == "assistant"]
+    return said[0] if said else ""

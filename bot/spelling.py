@@ -56,12 +56,16 @@ class Speller:
         vocabulary = list(vocabulary)
         # Neighbouring words of a full name: "walter graves" is Walter Greaves even though
         # "graves" is English, because the article's Walter is a Greaves.
-        self._name_pairs = {
+        pairs = {
             (first.lower(), second)
             for name in names
             for first, second in zip(name.split(), name.split()[1:], strict=False)
             if first.isalpha() and second.isalpha() and not {first.lower(), second.lower()} & STOPWORDS
         }
+        self._name_pairs = [
+            (re.compile(rf"\b({re.escape(first)}\s+)([^\W\d_]+)\b", re.IGNORECASE), second)
+            for first, second in sorted(pairs)
+        ]
         self._counts = Counter(w.lower() for w in vocabulary)
         self._forms: dict[str, str] = {}
         for word in vocabulary:
@@ -77,13 +81,13 @@ class Speller:
         return self._fix_names(_TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text)))
 
     def _fix_names(self, text: str) -> str:
-        for first, second in self._name_pairs:
+        for pattern, second in self._name_pairs:
 
             def fixed(match: re.Match[str], second: str = second) -> str:
                 typed = match.group(2)
                 return match.group(1) + (second if self._misspelt(typed, second) else typed)
 
-            text = re.sub(rf"\b({re.escape(first)}\s+)([^\W\d_]+)\b", fixed, text, flags=re.IGNORECASE)
+            text = pattern.sub(fixed, text)
         return text
 
     def _misspelt(self, typed: str, name: str) -> bool:

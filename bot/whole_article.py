@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.followup import last_answer
 from bot.intent import WholeQuestion, asks_reply, read_whole_question, topic_words
 from bot.lists import item_number
 from bot.text import stem, words
@@ -68,7 +69,7 @@ class WholeArticle:
         """
         asked = read_whole_question(question)
         if asked is None:
-            said = next((m.get("content", "") for m in history[-1:] if m.get("role") == "assistant"), "")
+            said = last_answer(history)
             if not said or not asks_reply(question):
                 return None
             objections = [c for c in self._chunks_of(self.map.opposing) if c.text in said]
