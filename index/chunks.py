@@ -64,10 +64,10 @@ _PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 # "His view is simple: "..."": the quote is his.
 _POSSESSIVE_INTRO = re.compile(r"\b(his|her|their)\b[^\"“”.]{0,40}:\s*$", re.IGNORECASE)
 _SUBJECT_OF = {"he": "he", "she": "she", "they": "they", "his": "he", "her": "she", "their": "they"}
-# A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
-# both doctors", "But, she said, ...").
 # A reporter's question put in a lead-in; the quote after it is the answer.
 _ASKED = re.compile(r"^\W*asked\b", re.IGNORECASE)
+# A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
+# both doctors", "But, she said, ...").
 _ANAPHORIC_START = re.compile(
     r"^\W*(?:(?:now|then|but|and|so|still|later|today|since|yet|also|both)\b,?\s+|\w+,\s+)?"
     r"(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
@@ -150,6 +150,7 @@ def chunk_article(article: Article) -> list[Chunk]:
         here: list[str] = []  # people and full names of this paragraph so far, most recent last
         for sentence in paragraph.sentences:
             names = find_names(sentence.text)
+            named = _named(names, full_names, paragraph.number)
             fallback = _referent(
                 sentence.text,
                 # The paragraph before's people, then anyone this paragraph names: "Tom Garvey
@@ -157,11 +158,7 @@ def chunk_article(article: Article) -> list[Chunk]:
                 [p for p, n in recent if n == paragraph.number - 1 and p not in here] + here,
                 genders,
                 protagonist,
-                mentioned=[
-                    p
-                    for p, n in [*mentioned, *_named(names, full_names, paragraph.number)]
-                    if n >= paragraph.number - 1
-                ],
+                mentioned=[p for p, n in [*mentioned, *named] if n >= paragraph.number - 1],
             )
             quotes = tuple(find_quotes(sentence, fallback_speaker=fallback, continuing_speaker=last_speaker))
             # "..., Halvorsen said": the person named in full before, not a second "Halvorsen".
@@ -194,9 +191,9 @@ def chunk_article(article: Article) -> list[Chunk]:
                     known.setdefault(person.split()[-1], person)
             for person in people:
                 recent = [(p, n) for p, n in recent if p != person] + [(person, paragraph.number)]
-            for person, number in _named(names, full_names, paragraph.number):
+            for person, number in named:
                 mentioned = [(p, n) for p, n in mentioned if p != person] + [(person, number)]
-            for person in [*people, *(p for p, _ in _named(names, full_names, paragraph.number))]:
+            for person in [*people, *(p for p, _ in named)]:
                 here = [p for p in here if p != person] + [person]
             answers_asked = bool(quotes) and _ASKED.match(previous)  # 'Asked about X, she laughed. "..."'
             context = previous if _ANAPHORIC_START.match(sentence.text) or answers_asked else ""
