@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from bot.text import STOPWORDS, normalize
@@ -140,21 +140,15 @@ class Speller:
         often enough ("trail" for "trial")."""
         if len(word) < SWAP_MIN_LENGTH:
             return None
-        for i in range(len(word) - 1):
-            candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-            if candidate != word and self._counts[candidate] >= SWAP_MIN_COUNT and candidate not in STOPWORDS:
-                return candidate
-        return None
+        return next(
+            (c for c in _swaps(word) if self._counts[c] >= SWAP_MIN_COUNT and c not in STOPWORDS), None
+        )
 
     def _swapped_common(self, word: str) -> str | None:
         """The common English word that ``word``, no word itself, is with two neighbouring letters
         swapped ("mnay", "teh")."""
         common = _common_set()
-        for i in range(len(word) - 1):
-            candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-            if candidate != word and candidate in common:
-                return candidate
-        return None
+        return next((c for c in _swaps(word) if c in common), None)
 
     def _nearest(self, word: str) -> str | None:
         """The closest word within the edit limit: the article's own first, then common English,
@@ -176,6 +170,14 @@ class Speller:
                 if best is None or key < best:
                     best = key
         return best[-1] if best else None
+
+
+def _swaps(word: str) -> Iterator[str]:
+    """``word`` with two neighbouring letters swapped, each way it differs from ``word``."""
+    for i in range(len(word) - 1):
+        candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if candidate != word:
+            yield candidate
 
 
 def _shared_prefix(a: str, b: str) -> int:
