@@ -17,7 +17,6 @@ from bot.language import NOT_ENGLISH, is_english
 from bot.retrieval import HybridRetriever, Scored
 from bot.spelling import Speller
 from bot.validate import DEFAULT_MAX_CHARS, split_messages
-from index.chunks import find_names
 
 
 class Answerer(Protocol):
@@ -53,7 +52,7 @@ class ArticleChain:
         subject = narrated_subject(retriever.index.chunks)  # who an unnamed "she" means, if anyone
         self.subject = subject[0] if subject else None
         written = [w for chunk in retriever.index.chunks for w in re.findall(r"[^\W\d_]+", chunk.text)]
-        full_names = {n for chunk in retriever.index.chunks for n in find_names(chunk.text) if " " in n}
+        full_names = {n for chunk in retriever.index.chunks for n in chunk.names if " " in n}
         self.speller = Speller(written, sorted(full_names))
 
     def with_answerer(self, answerer: Answerer) -> ArticleChain:
