@@ -33,6 +33,9 @@ COLLECTION_PREFIX = "article-chat-"
 # A sentence that opens with a pronoun is stored twice: alone, and with the sentence it points
 # back to ("His latest book is ..." + the sentence naming him). Search keeps the better match.
 CONTEXT_SUFFIX = "+context"
+# Another process building on the same disk holds SQLite's write lock for a batch at a time.
+LOCKED_WAIT_S = 60.0
+LOCKED_POLL_S = 0.25
 
 
 def open_client(*, path: str | Path | None = None, url: str | None = None) -> Any:
@@ -56,7 +59,7 @@ def open_client(*, path: str | Path | None = None, url: str | None = None) -> An
             return client
         assert path is not None, "open_client needs a path or a url"
         Path(path).mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=settings)
+        return _persistent_client(chromadb, str(path), settings)
     except ArticleChatError:
         raise
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; all mean "unusable"
@@ -71,6 +74,21 @@ def open_client(*, path: str | Path | None = None, url: str | None = None) -> An
             else "run `article-chat index --rebuild` to move it aside and build a fresh one"
         )
         raise IndexUnavailable(f"{where} cannot be opened ({_short(exc)}); {fix}") from None
+
+
+def _persistent_client(chromadb: Any, path: str, settings: Any) -> Any:
+    """SQLite refuses a second process while another writes ("database is locked"): wait that out."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    deadline = time.monotonic() + LOCKED_WAIT_S
+    while True:
+        try:
+            return chromadb.PersistentClient(path=path, settings=settings)
+        except Exception as exc:  # noqa: BLE001 - chromadb wraps SQLite's error in several types
+            if "database is locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            SharedSystemClient.clear_system_cache()
+            time.sleep(LOCKED_POLL_S)
 
 
 def fingerprint(article: Article, model_id: str) -> str:

@@ -234,3 +234,40 @@ def test_articles_with_the_same_file_name_in_different_folders_keep_their_indexe
     finally:
         for name in {one.name, two.name} & names(chroma_client):
             chroma_client.delete_collection(name)
+
+
+def test_an_index_another_process_is_writing_is_waited_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import chromadb
+
+    attempts: list[str] = []
+
+    def locked_twice(**kwargs: Any) -> str:
+        attempts.append(kwargs["path"])
+        if len(attempts) < 3:
+            raise RuntimeError("Query error: Database error: (code: 5) database is locked")
+        return "client"
+
+    monkeypatch.setattr(chromadb, "PersistentClient", locked_twice)
+    monkeypatch.setattr(store, "LOCKED_POLL_S", 0.0)
+    assert store.open_client(path=tmp_path) == "client"
+    assert len(attempts) == 3
+
+
+def test_an_index_locked_too_long_or_broken_is_unavailable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import chromadb
+
+    def failing(message: str) -> Any:
+        def open_it(**kwargs: Any) -> None:
+            raise RuntimeError(message)
+
+        return open_it
+
+    monkeypatch.setattr(store, "LOCKED_WAIT_S", 0.0)
+    for message in ("database is locked", "file is not a database"):
+        monkeypatch.setattr(chromadb, "PersistentClient", failing(message))
+        with pytest.raises(IndexUnavailable, match=message):
+            store.open_client(path=tmp_path)
