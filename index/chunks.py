@@ -11,7 +11,7 @@ from index.english import english_frequencies
 from index.genders import pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "19"
+CHUNKER_VERSION = "20"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -64,8 +64,14 @@ _PRONOUN_SUBJECT = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 # "His view is simple: "..."": the quote is his.
 _POSSESSIVE_INTRO = re.compile(r"\b(his|her|their)\b[^\"“”.]{0,40}:\s*$", re.IGNORECASE)
 _SUBJECT_OF = {"he": "he", "she": "she", "they": "they", "his": "he", "her": "she", "their": "they"}
+# '..." the repair coordinator said', '..." said the treasurer.': a quote given to a role.
+_ROLE_SAYS = re.compile(
+    rf"^[\s,]*the\s+(?P<role>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){{0,2}})\s+(?:{SPEECH_VERBS})\b"
+    rf"|^[\s,]*(?:{SPEECH_VERBS})\s+the\s+(?P<role2>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){{0,2}})(?=\s*[,.;:]|\s*$)"
+)
+ROLE_CHARS = 60  # a role word this close to a name describes that person
 # A reporter's question put in a lead-in; the quote after it is the answer.
-_ASKED = re.compile(r"^\W*asked\b", re.IGNORECASE)
+ASKED_LEAD_IN = re.compile(r"^\W*asked\b", re.IGNORECASE)
 # A sentence opening like this leans on the one before ("His latest book is ...", "Now they're
 # both doctors", "But, she said, ...").
 _ANAPHORIC_START = re.compile(
@@ -161,6 +167,13 @@ def chunk_article(article: Article) -> list[Chunk]:
                 mentioned=[p for p, n in [*mentioned, *named] if n >= paragraph.number - 1],
             )
             quotes = tuple(find_quotes(sentence, fallback_speaker=fallback, continuing_speaker=last_speaker))
+            # '"...," the treasurer said.': the person the article introduced with that role.
+            quotes = tuple(
+                q
+                if q.speaker
+                else replace(q, speaker=_role_speaker(sentence.text[q.end - sentence.start :], chunks))
+                for q in quotes
+            )
             # "..., Halvorsen said": the person named in full before, not a second "Halvorsen".
             quotes = tuple(
                 replace(q, speaker=_full(q.speaker, known, full_names)) if q.speaker else q for q in quotes
@@ -168,7 +181,7 @@ def chunk_article(article: Article) -> list[Chunk]:
             if not quotes and _inside_quote(article.text[paragraph.start : sentence.start + 1]):
                 # A middle or last sentence of a quote that runs over several sentences: someone's
                 # words, never the author's; whose, its end ('...," Reyes said.') or its start says.
-                closing = _closing_speaker(sentence.text, fallback)
+                closing = _closing_speaker(sentence.text, fallback) or _role_speaker(sentence.text, chunks)
                 closing = _full(closing, known, full_names) if closing else None
                 speaker = closing or last_speaker
                 quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, speaker),)
@@ -195,7 +208,8 @@ def chunk_article(article: Article) -> list[Chunk]:
                 mentioned = [(p, n) for p, n in mentioned if p != person] + [(person, number)]
             for person in [*people, *(p for p, _ in named)]:
                 here = [p for p in here if p != person] + [person]
-            answers_asked = bool(quotes) and _ASKED.match(previous)  # 'Asked about X, she laughed. "..."'
+            # 'Asked about X, she laughed. "..."': the quote answers the question put before it.
+            answers_asked = bool(quotes) and ASKED_LEAD_IN.match(previous)
             context = previous if _ANAPHORIC_START.match(sentence.text) or answers_asked else ""
             referent = ""
             if opening := _PERSON_START.match(_QUOTE.sub(" ", sentence.text)):
@@ -380,6 +394,29 @@ def _closing_speaker(text: str, fallback: str | None) -> str | None:
     if re.match(rf"[\s,]*(he|she|they)\s+({SPEECH_VERBS})\b", text[end : end + 40], re.IGNORECASE):
         return fallback
     return _speaker_for(text, end, end)
+
+
+def _role_speaker(after_quote: str, chunks: Sequence[Chunk]) -> str | None:
+    """Whom '..." the repair coordinator said' means: the person an earlier sentence describes
+    with the role's words ("Priya Chandran, who runs the repair sessions"); None if nobody is."""
+    end = next((i + 1 for i, ch in enumerate(after_quote) if ch in '"”'), 0)
+    match = _ROLE_SAYS.match(after_quote[end:])
+    if not match:
+        return None
+    role = {
+        w.rstrip("s") for w in (match.group("role") or match.group("role2")).lower().split() if len(w) > 2
+    }
+    best, best_key = None, (0, -ROLE_CHARS)
+    for chunk in chunks:
+        text = chunk.text.lower()
+        places = [m.start() for w in role for m in re.finditer(rf"\b{re.escape(w)}", text)]
+        for person in chunk.people:
+            at = text.find(person.split()[-1].lower())
+            near = [abs(p - at) for p in places if at >= 0 and abs(p - at) < ROLE_CHARS]
+            key = (len(near), -min(near, default=ROLE_CHARS))
+            if near and key >= best_key:  # ties: the later sentence
+                best, best_key = person, key
+    return best
 
 
 def _give_back(chunks: list[Chunk], paragraph: int, speaker: str) -> None:

@@ -290,3 +290,24 @@ def test_she_says_is_never_a_man_the_article_calls_he() -> None:
     assert speaker_of(text, "Then we will charge") != "Owen Mably"
     answer = next(c for c in chunk_article(parse_article(text)) if c.text.startswith('"Then'))
     assert answer.context.startswith("Asked what she would do"), "the question it answers, for search"
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        '"It\'s a toaster repair, not a building site," the repair coordinator said.',
+        '"He has a point about parking. It\'s a toaster repair," the repair coordinator said.',
+        '"It\'s a toaster repair, not a building site," said the repair coordinator.',
+    ],
+)
+def test_a_quote_given_to_a_role_is_the_person_the_article_describes_with_it(quote: str) -> None:
+    chunks = chunk_article(
+        parse_article(
+            "Priya Chandran, an engineer who runs the repair sessions, fixes lamps. "
+            "Owen Mably keeps the catalogue.\n\n"
+            f"Tom Garvey complained about noise. {quote}"
+        )
+    )
+    assert chunks[-1].speakers == ("Priya Chandran",)
+    nobody = chunk_article(parse_article(f"Owen Mably keeps the catalogue. {quote}"))
+    assert nobody[-1].speakers == (), "nobody described as a repair coordinator"
