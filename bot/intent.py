@@ -155,6 +155,7 @@ class WholeQuestion:
     loose: bool = False  # "What is X?": a definition only if the article defines exactly X
     item: int | None = None  # "the second recommendation": which one (-1 the last)
     response: bool = False  # "How does the author answer the objections?": the replies to them
+    by_author: bool = False  # "What does the author recommend?", not "What should the council do?"
 
 
 def read_whole_question(question: str) -> WholeQuestion | None:
@@ -183,7 +184,10 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         re.search(rf"\b{_DOCUMENT}\b", text, re.I) or re.search(r"\bwhat should\b", text, re.I) or item
     ):
         target = _target(text)
-        return WholeQuestion("recommendation", topic=topic_words(text), target=target, item=item)
+        by_author = bool(re.search(rf"\b{_DOCUMENT}\b", text, re.I))
+        return WholeQuestion(
+            "recommendation", topic=topic_words(text), target=target, item=item, by_author=by_author
+        )
     if _THESIS.search(text):
         return WholeQuestion("thesis", topic=topic_words(text))
     if _SUMMARY.search(text) or _POINTS.search(text):

@@ -15,6 +15,9 @@ from index.article import Article
 from index.article_map import ArticleMap
 from index.chunks import Chunk
 
+NO_RECOMMENDATION = (
+    "It informs rather than argues: its author recommends nothing. Ask what someone in it wants."
+)
 MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4}
 SHORT_ITEM = 60  # characters; a list item this short gets the sentence after it
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
@@ -40,6 +43,7 @@ class WholeAnswer:
     chunks: list[Chunk]  # cited sentences, in the order to show them
     lead: str = ""  # a short framing phrase with no facts, e.g. "The author's main argument:"
     bullets: bool = False
+    refusal: str = ""  # why the article has no such thing: "It reports; its author recommends nothing."
 
     def render(self) -> str:
         """The answer text: the lead, then each sentence followed by its marker ``[n]``."""
@@ -82,6 +86,9 @@ class WholeArticle:
             # "What is Finch's main argument?", "What evidence is there of X?": a question about a
             # detail, which retrieval answers better than the map.
             return None
+        if asked.kind == "recommendation" and asked.by_author and self.map.kind != "opinion":
+            # A report's "should" is someone else's: say so rather than pass a quote off as the author's.
+            return WholeAnswer(asked.kind, [], refusal=NO_RECOMMENDATION)
         handler = getattr(self, f"_{asked.kind}")
         chosen: list[Chunk] | None = handler(asked, topic)
         if not chosen:

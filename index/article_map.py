@@ -19,13 +19,16 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 4
+MAP_VERSION = 5
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
 TITLE_MAX_WORDS = 20
 HEADING_MAX_WORDS = 12
 SHORT_SENTENCE_WORDS = 8
+# An article argues when it says what should be done at least twice in its own voice; one "the
+# library has to pay its own way" is a report's fact, not a proposal.
+MIN_PROPOSALS = 2
 DIVERSITY = 0.35  # key points: how much likeness to points already picked costs
 
 _TERMINAL = re.compile(r"[.!?:;\"'”’)\]…]\s*$")
@@ -293,7 +296,7 @@ class _Builder:
 
     def _recommendations(self) -> list[str]:
         strong = [c for c in self.body if self._authors(c, _MODAL)]
-        if not strong:
+        if len(strong) < MIN_PROPOSALS:
             return []
         soft = [c for c in self.body if c not in strong and self._authors(c, _SOFT_PROPOSAL)]
         ranked = []
@@ -349,7 +352,7 @@ class _Builder:
             score = self.centrality[chunk.id]
             if self._authors(chunk, _THESIS_CUES):
                 score += 0.6
-            if self._authors(chunk, _MODAL):
+            if self.map.kind == "opinion" and self._authors(chunk, _MODAL):
                 score += 0.3
             if n == 0:
                 score += 0.5 if self.map.kind != "opinion" or _THESIS_CUES.search(chunk.text) else 0.2

@@ -234,3 +234,15 @@ def test_terms_named_by_locals_or_experts_or_after_a_colon_are_definitions(fake_
     assert terms["brine runs"].startswith("Brine collects")
     assert terms["a flash"].startswith("A trough")
     assert terms["lift house"].startswith("The result was the lift house")
+
+
+def test_one_must_in_the_narration_does_not_make_a_report_an_opinion(fake_embeddings: Any) -> None:
+    report = (
+        "The tool library moved into the old fire station in September. A council grant pays the rent "
+        "for eighteen months. After that, the library has to pay its own way.\n\n"
+        '"We will manage," said Agnes Whitlock. "We always have," said Daniel Reyes.'
+    )
+    _, _, article_map = mapped(report, fake_embeddings)
+    assert article_map.kind == "news" and article_map.recommendations == []
+    argued = report.replace("After that,", "The council should double the grant. After that,")
+    assert mapped(argued, fake_embeddings)[2].kind == "opinion"

@@ -84,8 +84,10 @@ def test_recommendations_and_what_the_author_wants(whole: dict[str, WholeArticle
     assert not any("Elm Street" in t for t in cited(answer))
     wants = ask(whole["oped"], "What does the author want the council to do?")
     assert cited(wants) == ["The council should restore the library budget this year."]
-    assert whole["news"].answer("What does the author recommend?") is None
-    assert whole["entry"].answer("What does the author propose?") is None
+    report = whole["news"].answer("What does the author recommend?")
+    assert report is not None and report.refusal and not report.chunks, "a report's author recommends nothing"
+    assert whole["news"].answer("What should the council do?") is None, "what people in it want: retrieval's"
+    assert whole["entry"].answer("What does the author propose?").refusal
 
 
 def test_n_bullet_points_give_n_bullets(whole: dict[str, WholeArticle]) -> None:
