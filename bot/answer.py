@@ -14,16 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from bot.answerability import has_answer_type
+from bot.answerability import TYPED, has_answer_type
 from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
 from bot.question import Question
 from bot.retrieval import Scored
-from bot.text import STOPWORDS, content_stems, stem, words
+from bot.text import SEQUENCE_WORDS, STOPWORDS, content_stems, stem, words
 from bot.whole_article import WholeArticle
 from index.article import Article
-from index.chunks import SPEECH_VERBS, TITLES, Chunk, find_names
+from index.chunks import ASKED_LEAD_IN, SPEECH_VERBS, TITLES, Chunk, find_names
 
 MAX_SENTENCES = 3
 EXTRA_SENTENCE_RATIO = 0.9  # a second sentence must score this close to the best one
@@ -166,14 +166,15 @@ class ExtractiveAnswerer:
         candidates = self.citable(candidates)
         speaker = self.resolve_person(asked.subject)
         bare = is_bare(question, history)
-        if bare and said and asked.wants in {"number", "time", "age"}:
+        if bare and said and asked.wants in TYPED:
             # "By when?" after "Second, it should extend them by the end of 2028": the date is there.
             holding = [c for c in self._said_chunks(said) if has_answer_type(asked.wants, c.text)]
             if holding:
                 return self._cite(holding[:1])
         if bare and said:
             candidates = self._with_next_to_said(candidates, said)
-        if asked.more or bare and asked.asks_reason:  # "What else?", "Why?": not what was said
+        onward = bare and (asked.asks_reason or bool(SEQUENCE_WORDS & set(asked.words)))
+        if asked.more or onward:  # "What else?", "Why?", "What happened next?": not what was said
             spoken = " ".join(m.get("content", "") for m in history if m.get("role") == "assistant")
             candidates = [c for c in candidates if c.chunk.text not in spoken]
             if speaker and asked.asks_words and not self._speaks(speaker, besides=spoken):
@@ -278,6 +279,8 @@ class ExtractiveAnswerer:
         whole = self.whole.answer(question, history) if self.whole else None
         if whole is None:
             return None
+        if whole.refusal:
+            return Answer(refusal_text(whole.refusal), refused=True, reason=whole.refusal)
         cited = self._cite(whole.chunks)
         cited.text = whole.render()
         return cited
@@ -319,11 +322,14 @@ class ExtractiveAnswerer:
             for w in pair
             if w and w.lower() not in STOPWORDS
         } | {stem(w) for w in asked.asked_for}  # "Which hospital ...?": the answer names a hospital
-        # The sentence after the last answer: where "Why?" or "And then?" usually points.
+        # The sentence after the last answer: where "Why?" or "And then?" usually points ("How old
+        # is she?" only if it gives an age).
         after_said = {
             following.id
             for c in (self._chunks if bare and said else ())
-            if c.text in said and (following := self._next(c))
+            if c.text in said
+            and (following := self._next(c))
+            and (asked.wants not in TYPED or has_answer_type(asked.wants, following.text))
         }
         rows = []
         for candidate in candidates:
@@ -344,10 +350,13 @@ class ExtractiveAnswerer:
                     float(asked.asks_speaker and bool(chunk.speakers)),
                     float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
                     float(
-                        asked.wants in {"number", "time", "age"}
+                        asked.wants in TYPED
                         and has_answer_type(asked.wants, chunk.text)
-                        or asks_person(asked)
-                        and names_someone_new(asked, chunk.text)
+                        or (
+                            describes(asked.described, chunk.text)
+                            if asked.described
+                            else asks_person(asked) and names_someone_new(asked, chunk.text)
+                        )
                     ),
                 ]
             )
@@ -379,6 +388,16 @@ class ExtractiveAnswerer:
     def _choose(self, ranked: list[tuple[Scored, float]], *, quote: bool = False) -> list[Chunk]:
         """The best sentence, plus what completes it, plus any nearly as good."""
         best, best_score = ranked[0]
+        following = self._next(best.chunk)
+        if (
+            following
+            and following.quotes
+            and ASKED_LEAD_IN.match(best.chunk.text)
+            and following.context == best.chunk.text
+        ):
+            # 'Asked what she would do, the founder laughed. "Then we'll charge ..."': the answer is
+            # the quote the lead-in sets up.
+            best = Scored(following, best.dense, best.lexical, best.fused)
         chosen = self._completed(best.chunk, quote=quote)
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
@@ -455,16 +474,27 @@ class ExtractiveAnswerer:
 
 def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
     """``ranked`` with the best passage holding the kind of answer the question wants (an age, a
-    number, a date) moved to the top, when the top one lacks it and it scores nearly as well."""
-    if asked.wants not in {"age", "number", "time"} or not ranked:
+    number, a date) moved to the top, when the top one lacks it and it scores nearly as well, or
+    names whom the question names ("How old is Walter Greaves?": "Greaves, now 83, ...")."""
+    if asked.wants not in TYPED or not ranked:
         return ranked
     best_score = ranked[0][1]
     if has_answer_type(asked.wants, ranked[0][0].chunk.text):
         return ranked
+    named = [n for n in find_names(asked.query) if is_name(n)]
+    # A sentence goes on with the one before it: "The repair sessions are the library's other
+    # attraction. On the first and third Saturday of each month, ..." answers "When?" as well.
+    scores = {(s.chunk.paragraph, s.chunk.sentence): score for s, score in ranked}
     for position, (candidate, score) in enumerate(ranked[1:], start=1):
-        if score < TYPED_RATIO * best_score:
-            break
-        if has_answer_type(asked.wants, candidate.chunk.text):
+        chunk = candidate.chunk
+        if not has_answer_type(asked.wants, chunk.text):
+            continue
+        in_it = find_names(chunk.text) + [chunk.referent]
+        if (
+            max(score, scores.get((chunk.paragraph, chunk.sentence - 1), 0.0)) >= TYPED_RATIO * best_score
+            or named
+            and all(any(same_person(n, m) for m in in_it if m) for n in named)
+        ):
             return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
     return ranked
 
@@ -482,6 +512,22 @@ def names_someone_new(question: Question, sentence: str) -> bool:
         not set(words(name)) <= asked and (" " in name or not sentence.lstrip().startswith(name))
         for name in find_names(sentence)
     )
+
+
+def describes(person: str, sentence: str) -> bool:
+    """Whether ``sentence`` says what ``person`` is: "Greaves, now 83, was ...", "Simon Vance, who
+    ...", "The architect, Lena Morrow, ...", "Okafor is a civil engineer" (not "Nora Vance, ..."
+    for Simon Vance)."""
+    for mention in {n for n in find_names(sentence) if same_person(person, n)}:
+        name = re.escape(mention)
+        if re.search(
+            rf"\b{name},\s+(?:who|a|an|the|now|then|aged?|\d)\b|\b{name}\s+(?:is|was)\s+(?:a|an|the|one)\b"
+            rf"|\b(?:a|an|the|his|her|their|its)\s+(?:[\w’'-]+\s+){{0,5}}?[\w’'-]+,\s+{name}\b",
+            sentence,
+            re.IGNORECASE,
+        ):
+            return True
+    return False
 
 
 def starts_inside_quote(sentence: str) -> bool:
@@ -503,8 +549,9 @@ def balance_quotes(sentence: str) -> str:
 
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
-    """A follow-up with almost nothing of its own: "Why?", "How so?", "And then?"."""
-    return bool(history) and not content_stems(question)
+    """A follow-up with almost nothing of its own: "Why?", "How so?", "And then?", "What happened
+    next?"."""
+    return bool(history) and not set(content_stems(question)) - {stem(w) for w in SEQUENCE_WORDS}
 
 
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:

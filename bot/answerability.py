@@ -101,14 +101,19 @@ _TIME_CUES = re.compile(
     r"during|era|epoch|period|reign|\d{2,4}0s)\b",
     re.IGNORECASE,
 )
-_AGE = re.compile(
+# A person's age: "aged 64", "a 12-year-old", "Greaves, now 83,", "who is 68".
+_PERSON_AGE = re.compile(
     r"\b(aged?|age of|at)\s+(about |around )?\d{1,3}\b|"
     rf"\b(\d[\d,]*|{'|'.join(NUMBER_WORDS)})[- ](years?|months?|centur(y|ies)|decades?)[- ]old\b|"
-    r",\s+(now |who is |who was |then |still |already )?\d{1,3}(,|\s+(this|last|next) year)|"
-    r"\b(in (his|her|their) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b|"
-    r"\b(1[0-9]|20)\d\d\b|\b(centur(y|ies)|decades?) (old|ago)\b",
+    r",\s+(now |then |still |already )?\d{1,3}(,|\s+(this|last|next) year)|,\s+who (is|was) \d{1,3}\b|"
+    r"\b(in (his|her|their) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b",
     re.IGNORECASE,
 )
+# A thing's age may also be the year it was made: "built in 1931", "centuries old".
+_AGE = re.compile(
+    rf"{_PERSON_AGE.pattern}|\b(1[0-9]|20)\d\d\b|\b(years?|centur(y|ies)|decades?) (old|ago)\b", re.I
+)
+TYPED = frozenset({"number", "time", "age", "person_age"})  # kinds of answer a passage must hold
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
@@ -237,6 +242,8 @@ def has_answer_type(wants: str | None, text: str) -> bool:
     or the year a thing was built). The one definition, for ranking and refusing alike."""
     if wants == "age":
         return bool(_AGE.search(text))
+    if wants == "person_age":
+        return bool(_PERSON_AGE.search(text))
     if wants == "number":
         return bool(numbers(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
     if wants == "time":

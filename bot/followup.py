@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
-from bot.text import QUESTION_WORDS, STOPWORDS, content_stems, stem, words
+from bot.text import QUESTION_WORDS, SEQUENCE_WORDS, STOPWORDS, content_stems, stem, words
 from index.chunks import Chunk, find_names
 from index.genders import AUXILIARIES, PERSON_PRONOUN, QUOTED, SHE, pronoun_votes
 
@@ -266,7 +266,8 @@ def _without_pronouns(text: str, resolved: str) -> str:
 
 
 def _own_words(question: str) -> list[str]:
-    return [w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1]
+    skip = STOPWORDS | QUESTION_WORDS | SEQUENCE_WORDS
+    return [w for w in words(question) if w not in skip and len(w) > 1]
 
 
 def _missing_words(earlier: str, query: str) -> str:

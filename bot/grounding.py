@@ -15,7 +15,7 @@ from langchain_core.embeddings import Embeddings
 from bot.answerability import Aligner, Model, default_model
 from bot.guard import is_injection, is_other_task
 from bot.question import Question
-from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
+from bot.text import QUESTION_WORDS, SEQUENCE_WORDS, STOPWORDS, stem, words
 from index.article import Article
 from index.query_cache import embed_queries
 
@@ -48,7 +48,8 @@ METONYMS = {
     "baghdad": ("iraq", "iraqi"),
     "brussels": ("european union", "e.u.", "europe"),
 }
-_KIND_NAMES = {"number": "number", "time": "date", "age": "age"}  # what a refusal says is missing
+# What a refusal says is missing.
+_KIND_NAMES = {"number": "number", "time": "date", "age": "age", "person_age": "age"}
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
 
 
@@ -192,7 +193,7 @@ class Grounding:
         other_name = self.other_names(text)
         candidates = [
             w for w in dict.fromkeys(words(text))
-            if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 2 and not self._known(w)
+            if w not in STOPWORDS | QUESTION_WORDS | SEQUENCE_WORDS and len(w) > 2 and not self._known(w)
             and w not in other_name
         ]  # fmt: skip
         if not candidates:

@@ -42,6 +42,10 @@ _WANTS_NUMBER = re.compile(
     re.I,
 )
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
+# "How old is she?", "How old was Greaves when ...?": a person's age, never a year.
+_WANTS_PERSON_AGE = re.compile(
+    r"\b(?i:how old (?:is|was|were|are)|(?:what|which) age (?:is|was|were|did)) (?:he|she|they|[A-Z]\w+)\b"
+)
 _WANTS_TIME = re.compile(
     r"^\W*(?:(?:and|so|but|by|since|until|till)\s+)*when\b"
     r"|\b(what|which|in what) (year|date|day|month|time|decade|century)\b|\bhow long ago\b",
@@ -75,6 +79,10 @@ _WHO_ROLE = re.compile(
     r"(?:(?P<owner>[\w-]+(?:\s+[A-Z][\w-]*)?)(?:'s|’s)\s+)?(?P<head>(?:[a-z-]+\s+){0,2}[a-z-]+)\s*\??\s*$",
     re.I,
 )
+# "Who is Simon Vance?", "Who was Greaves?": asks what the article says the named person is.
+_WHO_IS_NAMED = re.compile(
+    r"^\W*(?i:who\s+(?:is|was))\s+(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s*\??\s*$"
+)
 _VAGUE_HEADS = frozenset(
     """kind type sort way reason time year day month date number percentage share amount part
     point role name happened else about""".split()
@@ -92,7 +100,7 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: str | None  # "age", "number", "time", "name" or None
+    wants: str | None  # "age", "person_age", "number", "time", "name" or None
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
@@ -100,6 +108,7 @@ class Question:
     owner: str | None = None  # whose it is: "the hospital's chief negotiator" -> "hospital"
     more: bool = False  # "What else?": more of the last topic, never what was already said
     item: int | None = None  # "And the second one?": which item of a list (-1 the last)
+    described: str | None = None  # "Who is Simon Vance?" -> "Simon Vance": what they are is wanted
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -126,6 +135,7 @@ class Question:
             owner=owner,
             more=more,
             item=asked_item(text),
+            described=described_person(text) or described_person(query),
         )
 
     @property
@@ -135,6 +145,8 @@ class Question:
 
 def answer_type(question: str) -> str | None:
     """What an answer to ``question`` must contain: "age", "number", "time", "name" or nothing."""
+    if _WANTS_PERSON_AGE.search(question):
+        return "person_age"
     if _WANTS_AGE.search(question):
         return "age"
     if _WANTS_NUMBER.search(question):
@@ -178,6 +190,12 @@ def quoted_subject(question: str) -> str | None:
     if names and not rest:
         return names[0]  # "Powell", "Mayor Ortiz"
     return who if len(who.split()) <= 4 else None  # a role: "the Sunni former minister"
+
+
+def described_person(question: str) -> str | None:
+    """ "Who is Simon Vance?" -> "Simon Vance"; None for roles ("Who is the mayor?") and the rest."""
+    match = _WHO_IS_NAMED.match(question)
+    return match.group("who") if match else None
 
 
 def asked_thing(question: str) -> tuple[tuple[str, ...], str | None]:

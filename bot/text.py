@@ -35,6 +35,13 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# "What happened next?", "And later?": they point along the story from the last answer, at no topic.
+SEQUENCE_WORDS = frozenset("next then afterwards later after".split())
+# "How old", "How long", "How far": the question's measure, not its topic.
+HOW_MEASURES = frozenset(
+    "old long far big large often soon high tall wide deep heavy fast late early".split()
+)
+
 _TYPOGRAPHY = str.maketrans("’‘“”–—", "''\"\"--")
 
 
@@ -79,9 +86,18 @@ def stem(word: str) -> str:
 
 
 def content_stems(text: str, *, drop_question_words: bool = True) -> list[str]:
-    """Stems of the words that carry meaning: no stopwords, optionally no question scaffolding."""
-    skip = STOPWORDS | QUESTION_WORDS if drop_question_words else STOPWORDS
-    return [stem(w) for w in words(text) if w not in skip and len(w) > 1]
+    """Stems of the words that carry meaning: no stopwords, optionally no question scaffolding
+    (which takes in the measure after "how": "How old is she?" is not about anything old)."""
+    if not drop_question_words:
+        return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    found = words(text)
+    return [
+        stem(w)
+        for i, w in enumerate(found)
+        if w not in STOPWORDS | QUESTION_WORDS
+        and len(w) > 1
+        and not (i and found[i - 1] == "how" and w in HOW_MEASURES)
+    ]
 
 
 def tokens_for_bm25(text: str) -> list[str]:

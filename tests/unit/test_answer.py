@@ -15,12 +15,14 @@ from bot.answer import (
     SIGNALS,
     ExtractiveAnswerer,
     balance_quotes,
+    describes,
     is_name,
     refusal_text,
     same_person,
     starts_inside_quote,
     typed_first,
 )
+from bot.answerability import has_answer_type
 from bot.grounding import Grounding
 from bot.question import Question, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
@@ -370,12 +372,13 @@ def test_a_name_is_told_from_a_role(mention: str, name: bool) -> None:
     assert is_name(mention) is name
 
 
-def test_how_old_prefers_a_close_sentence_giving_an_age_to_one_only_naming_the_person(
+def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_them(
     fake_embeddings: Any,
 ) -> None:
     article = parse_article(
         "The one person who never doubted the plan was Walter Greaves. "
-        "Greaves, now 83, ran the projectors from 1962."
+        "Greaves, now 83, ran the projectors from 1962. "
+        "The youngest volunteer, 19-year-old Owen Mably, keeps the catalogue."
     )
     chunks = chunk_article(article)
     ranked = [
@@ -383,10 +386,63 @@ def test_how_old_prefers_a_close_sentence_giving_an_age_to_one_only_naming_the_p
         (Scored(chunks[1], dense=0.5, lexical=0.2, fused=0.5), 0.49),
     ]
     asked = Question.parse("How old is Walter Greaves?")
-    assert asked.wants == "age"
+    assert asked.wants == "person_age"
     assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
     far = [ranked[0], (ranked[1][0], 0.2)]
-    assert typed_first(asked, far) == far, "a far weaker sentence does not jump ahead"
+    assert typed_first(asked, far)[0][0].chunk is chunks[1], "far behind, but it names him"
+    someone_else = [ranked[0], (Scored(chunks[2], dense=0.5, lexical=0.2, fused=0.5), 0.2)]
+    assert typed_first(asked, someone_else) == someone_else, "a far weaker sentence about another"
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("How old is she?", "person_age"),
+        ("How old was Nora when she moved back?", "person_age"),
+        ("How old is the bridge?", "age"),
+        ("What age did he retire at?", "person_age"),
+    ],
+)
+def test_a_person_s_age_is_asked_apart_from_a_thing_s(question: str, wants: str) -> None:
+    assert Question.parse(question).wants == wants
+
+
+def test_a_person_s_age_is_never_a_year() -> None:
+    assert has_answer_type("age", "The hall was built in 1931.")
+    assert not has_answer_type("person_age", "The hall was built in 1931.")
+    assert has_answer_type("person_age", "said Whitlock, who is 68 and still keeps the keys")
+    assert has_answer_type("age", "The salt was laid down around 220 million years ago.")
+
+
+def test_who_is_x_prefers_the_sentence_saying_what_x_is(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        '"Dad has the casting vote," Simon Vance said. Nora Vance, then 42, came home. '
+        "Simon Vance, who is four years older, was a sound engineer.",
+        fake_embeddings,
+    )
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    question = "Who is Simon Vance?"
+    assert Question.parse(question).described == "Simon Vance"
+    _, rows = answerer.signal_rows(question, question, candidates)
+    assert list(rows[:, SIGNALS.index("answer_type")]) == [0, 0, 1], "not his sister's description"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "says"),
+    [
+        ("The architect, Lena Morrow, found the ceiling.", True),
+        ("Miriam Okafor is a civil engineer.", True),
+        ("Greaves, now 83, ran the projectors.", True),
+        ('"Dad has the casting vote," Simon Vance said.', False),
+    ],
+)
+def test_what_a_sentence_says_someone_is(sentence: str, says: bool) -> None:
+    person = next(
+        n
+        for n in ("Lena Morrow", "Miriam Okafor", "Walter Greaves", "Simon Vance")
+        if n.split()[-1] in sentence
+    )
+    assert describes(person, sentence) is says
 
 
 LIST_ARTICLE = (
@@ -501,3 +557,72 @@ def test_a_role_means_the_person_it_is_said_of_not_the_first_one_near_the_word(f
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
     answer = answerer.answer("What does the hospital say?", "What does the hospital say?", candidates)
     assert not answer.refused and "Ashdown" in answer.citations[0].text, answer.text
+
+
+def answered_first(
+    text: str, question: str, fake_embeddings: Any
+) -> tuple[ExtractiveAnswerer, list[Scored], list[dict[str, str]]]:
+    """An answerer over ``text``, every sentence a candidate, and a conversation in which
+    ``question`` was answered with the first sentence."""
+    answerer, chunks = answerer_for(text, fake_embeddings)
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    history = [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": f"{chunks[0].text} [1]"},
+    ]
+    return answerer, candidates, history
+
+
+def test_a_bare_how_old_does_not_point_to_the_next_sentence_without_an_age(fake_embeddings: Any) -> None:
+    answerer, candidates, history = answered_first(
+        "Agnes Whitlock founded the library in 2021. It now lends 1,140 items. "
+        "Whitlock, who is 68, keeps the keys.",
+        "Who founded the library?",
+        fake_embeddings,
+    )
+    after = SIGNALS.index("after_said")
+    _, rows = answerer.signal_rows("How old is she?", "How old is Agnes Whitlock?", candidates, history)
+    assert not rows[:, after].any()
+    _, rows = answerer.signal_rows("Why?", "Why? (Who founded the library?)", candidates, history)
+    assert list(rows[:, after]) == [0, 1, 0]
+
+
+def test_when_takes_the_date_from_the_sentence_going_on_from_the_best_one(fake_embeddings: Any) -> None:
+    _, chunks = answerer_for(
+        "The repair sessions are the library's other attraction. On the first Saturday of each "
+        "month, volunteers fix toasters. The library opened in 2021.",
+        fake_embeddings,
+    )
+    ranked = [
+        (Scored(c, dense=0.5, lexical=0.5, fused=0.5), score)
+        for c, score in zip(chunks, (0.7, 0.3, 0.2), strict=True)
+    ]
+    asked = Question.parse("When are the repair sessions held?")
+    assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
+
+
+def test_what_happened_next_gives_what_follows_the_last_answer(fake_embeddings: Any) -> None:
+    answerer, candidates, history = answered_first(
+        "The law changed in 1893, when Parliament passed the act. The act set up a compensation board. "
+        "The board paid 1,700 claims.",
+        "When was the act passed?",
+        fake_embeddings,
+    )
+    answer = answerer.answer(
+        "What happened next?", "What happened next? (When was the act passed?)", candidates, history
+    )
+    assert not answer.refused
+    assert answer.citations[0].text == candidates[1].chunk.text
+
+
+def test_a_question_a_lead_in_asks_is_answered_by_the_quote_after_it(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "Agnes Whitlock founded the library. Asked what she would do if she lost the vote, the founder "
+        "laughed. \"Then we'll charge twenty pounds, and I'll pay it for anyone who asks,\" she said.",
+        fake_embeddings,
+    )
+    lead_in = Scored(chunks[1], dense=0.9, lexical=1.0, fused=0.5)
+    quote = Scored(chunks[2], dense=0.3, lexical=0.2, fused=0.1)
+    question = "What would she do if she lost the vote?"
+    answer = answerer.answer(question, question, [lead_in, quote])
+    assert answer.citations[0].text == chunks[2].text

@@ -330,3 +330,13 @@ def test_a_bare_third_turn_carries_what_the_second_leaned_on() -> None:
     history = turns("What are the author's recommendations?", "...", "And the second one?", "...")
     query = standalone_query("By when?", history, people=PEOPLE)
     assert query == "By when? (And the second one? What are the author's recommendations?)"
+
+
+def test_what_happened_next_carries_the_last_question() -> None:
+    history = [
+        {"role": "user", "content": "When was the act passed?"},
+        {"role": "assistant", "content": "The law changed in 1893. [1]"},
+    ]
+    assert (
+        standalone_query("What happened next?", history) == "What happened next? (When was the act passed?)"
+    )

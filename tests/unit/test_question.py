@@ -6,6 +6,7 @@ import pytest
 
 from bot.lists import list_item
 from bot.question import Question, asked_item, asks_more
+from bot.text import content_stems
 from index.article import parse_article
 from index.chunks import chunk_article
 
@@ -80,3 +81,8 @@ def test_reactions_feelings_and_views_ask_for_someone_s_words(question: str, who
     asked = Question.parse(question)
     assert asked.subject == who and asked.asks_words
     assert "react" not in asked.content_words and "feel" not in asked.content_words  # not topics
+
+
+def test_the_measure_after_how_is_not_a_topic() -> None:
+    assert content_stems("How old is Agnes Whitlock?") == content_stems("Agnes Whitlock?")
+    assert "old" in content_stems("What is kept in the old fire station?")
