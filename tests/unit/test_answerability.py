@@ -185,4 +185,4 @@ def test_a_role_given_to_another_named_person_is_told_apart() -> None:
 )
 def test_an_age_is_read_from_its_usual_forms(text: str, holds: bool) -> None:
     assert has_answer_type("age", text) is holds
-    assert features("How old is she?", text)["type_missing"] == (not holds)
+    assert features("How old is it?", text)["type_missing"] == (not holds)
