@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 5
+MAP_VERSION = 6
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -149,6 +149,15 @@ _CONNECTIVE = re.compile(
     re.IGNORECASE,
 )
 _ANAPHOR = re.compile(r"^\W*(that|this|it|these|those)\b", re.IGNORECASE)
+# A feature opens on a scene ("LINWICK - At half past six on a Friday evening, Nora Vance unlocks
+# ..."), and says what the story is a paragraph or two later: the nut graf.
+_SCENE = re.compile(
+    r"^\W*(?:[A-Z][A-Z .'-]+\s+[-–—]\s+)?(?:on|at|by|early|late|just)\b[^,.;]{0,50}?"
+    r"\b(?:morning|afternoon|evening|night|dawn|dusk|midnight|noon|o'clock|[ap]\.m\.|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    re.IGNORECASE,
+)
+NUT_PARAGRAPHS = 3  # the nut graf is looked for this many paragraphs after the scene
 
 
 @dataclass
@@ -222,6 +231,7 @@ class _Builder:
         self.body = [c for c in self.chunks if c.id not in skip and self.kinds.get(c.paragraph) == "body"]
         self.voice = {c.id: _own_words(c) for c in self.body}
         self.centrality, self.unit = _centrality(self.body, vectors)
+        self.lede = self._lede() if self.body else None
 
     def build(self) -> ArticleMap:
         m = self.map
@@ -335,7 +345,10 @@ class _Builder:
     def _thesis(self) -> list[str]:
         scores = self._thesis_scores()
         ranked = sorted(self.body, key=lambda c: scores[c.id], reverse=True)
-        chosen = [ranked[0]]
+        # A report that opens on a scene says what it is about in its nut graf, however central
+        # the quotes after it are.
+        scene = self.map.kind != "opinion" and self.lede is not self.body[0]
+        chosen = [self.lede if scene and self.lede else ranked[0]]
         if self.map.kind == "opinion":
             # An op-ed states its case twice: the claim, and what the author says must follow.
             argued = [c for c in ranked if c not in chosen and self._authors(c, _MODAL)]
@@ -354,10 +367,12 @@ class _Builder:
                 score += 0.6
             if self.map.kind == "opinion" and self._authors(chunk, _MODAL):
                 score += 0.3
-            if n == 0:
+            if chunk is self.lede:
                 score += 0.5 if self.map.kind != "opinion" or _THESIS_CUES.search(chunk.text) else 0.2
                 if _GENUS.match(chunk.text):
                     score += 0.3  # an encyclopedia entry opens by saying what its subject is
+            elif n == 0:
+                pass  # a scene: it sets the story up, it does not say what it is
             elif chunk.paragraph == first_paragraph:
                 score += 0.15
             elif chunk.paragraph == last_paragraph:
@@ -475,9 +490,11 @@ class _Builder:
         }
         for n, chunk_id in enumerate(self.map.thesis):
             relevance[chunk_id] += 1.0 - 0.1 * n
-        relevance[self.body[0].id] += 0.2
+        if self.lede is not None:
+            relevance[self.lede.id] += 0.2
         picked: list[str] = []
-        candidates = [c.id for c in self.body]
+        # A scene is not a point: the nut graf after it says what the story is.
+        candidates = [c.id for c in self.body if c is self.lede or c is not self.body[0]]
         while candidates and len(picked) < MAX_KEY_POINTS:
 
             def gain(chunk_id: str) -> float:
@@ -490,6 +507,24 @@ class _Builder:
             picked.append(best)
             candidates.remove(best)
         return picked
+
+    def _lede(self) -> Chunk:
+        """The sentence that says what the story is: the first one, unless that sets a scene; then
+        the first plain statement of fact (a number or a date in it, nobody quoted) after the scene."""
+        first = self.body[0]
+        if not _SCENE.match(first.text):
+            return first
+        later = sorted({c.paragraph for c in self.body if c.paragraph > first.paragraph})[:NUT_PARAGRAPHS]
+        for chunk in self.body:
+            if (
+                chunk.paragraph in later
+                and not chunk.speakers
+                and not chunk.quotes
+                and _NUMBER.search(chunk.text)
+                and self._weakness(chunk) == 0
+            ):
+                return chunk
+        return first
 
     def _opens(self, chunk: Chunk) -> bool:
         return self.paragraph_chunks[chunk.paragraph][0] is chunk

@@ -246,3 +246,23 @@ def test_one_must_in_the_narration_does_not_make_a_report_an_opinion(fake_embedd
     assert article_map.kind == "news" and article_map.recommendations == []
     argued = report.replace("After that,", "The council should double the grant. After that,")
     assert mapped(argued, fake_embeddings)[2].kind == "opinion"
+
+
+def test_a_report_that_opens_on_a_scene_is_about_its_nut_graf(fake_embeddings: Any) -> None:
+    scene = (
+        "At ten past six on a grey Tuesday morning, the skipper climbs the steps to the wheelhouse and "
+        "pours tea from a dented flask.\n\n"
+        '"You never trust the river," she says. "It decides what it does."\n\n'
+        "Ingrid Halvorsen, who is 64, has been the skipper of the Dunmore chain ferry for 31 years. "
+        "On September 30 she will bring it in for the last time.\n\n"
+        '"I will miss the passengers," said Tomas Reilly, her deckhand.'
+    )
+    _, chunks, article_map = mapped(scene, fake_embeddings)
+    assert texts(chunks, article_map.thesis) == [
+        "Ingrid Halvorsen, who is 64, has been the skipper of the Dunmore chain ferry for 31 years."
+    ]
+    assert not with_(chunks, article_map.key_points, "ten past six")
+    # Opening without a scene, the first sentence is a point again.
+    news = scene.replace("At ten past six on a grey Tuesday morning, the", "The")
+    _, chunks, article_map = mapped(news, fake_embeddings)
+    assert with_(chunks, article_map.key_points, "climbs the steps")
