@@ -192,6 +192,9 @@ class ExtractiveAnswerer:
             and (not_quoted := self._not_quoted(speaker))
         ):
             return not_quoted
+        if absent := self._absent_role(asked):
+            reason = f"It never mentions {absent}."
+            return Answer(refusal_text(reason), refused=True, reason=reason)
         ranked = self._rank(asked, candidates, said, speaker=speaker, bare=bare)
         ranked = typed_first(asked, ranked)
         verdict = self.grounding.check(asked, ranked)
@@ -243,6 +246,16 @@ class ExtractiveAnswerer:
                 ):
                     return True
         return False
+
+    def _absent_role(self, asked: Question) -> str | None:
+        """ "What did the mayor say?" of an article with no mayor, nor anyone like one: the role."""
+        role = asked.subject
+        # One person by their role ("the mayor"); a group ("commentators") may go by other words.
+        if not (asked.asks_words and role and role.lower().startswith("the ") and not find_names(role)):
+            return None
+        role_words = [w for w in words(role) if w not in STOPWORDS]
+        unknown = self.grounding.unknown_words(role)
+        return role if role_words and all(w in unknown for w in role_words) else None
 
     def _not_quoted(self, person: str) -> Answer | None:
         """ "What did X say?" when the article mentions X but never gives X's words: say so, and

@@ -191,10 +191,12 @@ class Grounding:
         """Content words of ``text`` the article lacks and has no close synonym for, with the
         similarity of the closest word it has."""
         other_name = self.other_names(text)
+        # "police" is not a misspelt "policy": only a capitalised word may be a name spelt another way.
+        capitalised = {w.lower() for w in re.findall(r"\b[A-Z]\w+", text)}
         candidates = [
             w for w in dict.fromkeys(words(text))
-            if w not in STOPWORDS | QUESTION_WORDS | SEQUENCE_WORDS and len(w) > 2 and not self._known(w)
-            and w not in other_name
+            if w not in STOPWORDS | QUESTION_WORDS | SEQUENCE_WORDS and len(w) > 2
+            and not self._known(w, name=w in capitalised) and w not in other_name
         ]  # fmt: skip
         if not candidates:
             return {}
@@ -202,14 +204,16 @@ class Grounding:
         pairs = zip(candidates, similarity, strict=True)
         return {w: round(float(s), 3) for w, s in pairs if s < SYNONYM_SIMILARITY}
 
-    def _known(self, word: str) -> bool:
+    def _known(self, word: str, *, name: bool = True) -> bool:
+        """Whether the article has ``word``; a ``name`` also when it spells it another way."""
         if word in self._words or stem(word) in self._stems:
             return True
-        # "Americans" vs "America", "Shia" inside "Shiite": a shared stem start of 5+ letters.
+        # "Americans" vs "America": a shared stem start of 5+ letters, from a stem longer than that
+        # ("police" is not "policy").
         root = stem(word)
-        if len(root) >= 5 and re.search(rf"\b{re.escape(root[: max(5, len(root) - 2)])}", self._lower_text):
+        if len(root) > 5 and re.search(rf"\b{re.escape(root[: max(5, len(root) - 2)])}", self._lower_text):
             return True
-        return any(_same_name(w, word) for w in self._words)
+        return name and any(_same_name(w, word) for w in self._words)
 
     def prepare(self) -> None:
         """Load (or embed) the article's vocabulary now rather than on the first unusual question."""

@@ -626,3 +626,15 @@ def test_a_question_a_lead_in_asks_is_answered_by_the_quote_after_it(fake_embedd
     question = "What would she do if she lost the vote?"
     answer = answerer.answer(question, question, [lead_in, quote])
     assert answer.citations[0].text == chunks[2].text
+
+
+def test_what_a_role_the_article_never_mentions_said_is_refused_as_such(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        'The council voted to close the road. "It is safer now," said Ada Reyes, the head teacher.',
+        fake_embeddings,
+    )
+    candidates = [Scored(c, 0.5, 0.5, 0.5) for c in chunks]
+    refused = answerer.answer("What did the mayor say about the road?", "", candidates)
+    assert refused.refused and refused.reason == "It never mentions the mayor."
+    answered = answerer.answer("What did the head teacher say about the road?", "", candidates)
+    assert "never mentions" not in answered.text

@@ -11,6 +11,7 @@ from bot.answerability import FEATURES, Model
 from bot.grounding import Grounding
 from bot.question import Question
 from bot.retrieval import Scored
+from index.article import parse_article
 from index.chunks import Chunk
 
 HIGH = 0.95  # a combined score the test model accepts
@@ -216,3 +217,10 @@ def test_the_passage_being_the_asked_person_s_words_is_a_feature(
     about = grounding.check(q("What is the grant for?"), ranked(passage, 0.6))
     assert theirs.features["speaker"] == 1.0
     assert other.features["speaker"] == 0.0 and about.features["speaker"] == 0.0
+
+
+def test_only_a_capitalised_word_may_be_a_name_spelt_another_way(fake_embeddings: Any) -> None:
+    article = parse_article("Dr. Haldane asked the council to change its parking policy.\n\nIt agreed.")
+    grounding = Grounding(article, embeddings=fake_embeddings)
+    assert "police" in grounding.unknown_words("What did the police say?")
+    assert grounding.unknown_words("What did Haldaine say?") == {}
