@@ -152,11 +152,8 @@ _ANAPHOR = re.compile(r"^\W*(that|this|it|these|those)\b", re.IGNORECASE)
 # A feature opens on a scene ("LINWICK - At half past six on a Friday evening, Nora Vance unlocks
 # ..."), and says what the story is a paragraph or two later: the nut graf.
 _SCENE = re.compile(
-    r"^\W*(?:[A-Z][A-Z .'-]+\s+[-–—]\s+)?(?:on|at|by|early|late|just)\b[^,.;]{0,50}?"
-    r"\b(?:morning|afternoon|evening|night|dawn|dusk|midnight|noon|o'clock|[ap]\.m\.|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
-    re.IGNORECASE,
-)
+    r"^[^,.;]{0,40}?\bon an? (?:[\w-]+ ){0,2}(?:morning|afternoon|evening|night|day)\b", re.IGNORECASE
+)  # not "On Monday, the council voted": that is the news itself
 NUT_PARAGRAPHS = 3  # the nut graf is looked for this many paragraphs after the scene
 
 
@@ -512,7 +509,7 @@ class _Builder:
         """The sentence that says what the story is: the first one, unless that sets a scene; then
         the first plain statement of fact (a number or a date in it, nobody quoted) after the scene."""
         first = self.body[0]
-        if not _SCENE.match(first.text):
+        if not opens_on_scene(first.text):
             return first
         later = sorted({c.paragraph for c in self.body if c.paragraph > first.paragraph})[:NUT_PARAGRAPHS]
         for chunk in self.body:
@@ -538,6 +535,11 @@ class _Builder:
         siblings = self.paragraph_chunks.get(chunk.paragraph, [])
         position = siblings.index(chunk)
         return siblings[position - 1] if position > 0 else None
+
+
+def opens_on_scene(sentence: str) -> bool:
+    """ "At ten past six on a grey Tuesday morning, ...": a feature's opening scene."""
+    return bool(_SCENE.match(sentence))
 
 
 def _is_label_line(text: str, max_words: int) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from index.article import Article, parse_article
-from index.article_map import MAP_VERSION, ArticleMap, build_map
+from index.article_map import MAP_VERSION, ArticleMap, build_map, opens_on_scene
 from index.chunks import Chunk, chunk_article
 
 KINDS = Path(__file__).resolve().parents[1] / "data"
@@ -262,6 +262,7 @@ def test_a_report_that_opens_on_a_scene_is_about_its_nut_graf(fake_embeddings: A
         "Ingrid Halvorsen, who is 64, has been the skipper of the Dunmore chain ferry for 31 years."
     ]
     assert not with_(chunks, article_map.key_points, "ten past six")
+    assert not opens_on_scene("On Monday, the council voted 31 to 24 to build the tram line.")
     # Opening without a scene, the first sentence is a point again.
     news = scene.replace("At ten past six on a grey Tuesday morning, the", "The")
     _, chunks, article_map = mapped(news, fake_embeddings)
