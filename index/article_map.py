@@ -515,7 +515,6 @@ class _Builder:
         for chunk in self.body:
             if (
                 chunk.paragraph in later
-                and not chunk.speakers
                 and not chunk.quotes
                 and _NUMBER.search(chunk.text)
                 and self._weakness(chunk) == 0
