@@ -62,6 +62,11 @@ _CAUSAL = re.compile(
     re.IGNORECASE,
 )
 
+# A clause that gives a reason outright; the looser ``_CAUSAL`` only hints at one.
+_REASON_CLAUSE = re.compile(
+    r"\b(because|due to|owing to|so that|in order to|as a result of|thanks to)\b", re.IGNORECASE
+)
+
 
 def default_weights() -> tuple[float, ...]:
     """The ranking weights fit by ``benchmarks/fit_answerability.py`` (hand-set ones before a fit)."""
@@ -171,6 +176,8 @@ class ExtractiveAnswerer:
             holding = [c for c in self._said_chunks(said) if has_answer_type(asked.wants, c.text)]
             if holding:
                 return self._cite(holding[:1])
+        if bare and said and asked.asks_reason and (reasons := self._reason_for(said)):
+            return self._cite(reasons, attribute=True)
         if bare and said:
             candidates = self._with_next_to_said(candidates, said)
         onward = bare and (asked.asks_reason or bool(SEQUENCE_WORDS & set(asked.words)))
@@ -418,6 +425,16 @@ class ExtractiveAnswerer:
             if candidate.chunk not in chosen:
                 chosen.append(candidate.chunk)
         return chosen
+
+    def _reason_for(self, said: str) -> list[Chunk]:
+        """What a bare "Why?" asks of the last answer: its own "because ..." clause, else the
+        sentences right after it, where a report gives the reason for what it just said."""
+        said_chunks = self._said_chunks(said)
+        stated = [c for c in said_chunks if _REASON_CLAUSE.search(c.text)]
+        if stated:
+            return stated[:1]
+        following = self._next(said_chunks[-1]) if said_chunks else None
+        return self._completed(following, quote=True) if following and following.text not in said else []
 
     def _said_chunks(self, said: str) -> list[Chunk]:
         """The article's body sentences in ``said`` (an earlier answer), in article order."""

@@ -528,6 +528,26 @@ def test_a_bare_why_gets_the_sentence_after_the_answer_not_the_answer_again(fake
     assert not answer.refused and answer.citations[0].text == reason.text, answer.text
 
 
+def test_a_bare_why_is_answered_by_the_reason_the_last_answer_already_gave(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The library moved in May. Its insurer raised the premium, because the new policy covered "
+        "power tools. The treasurer wanted to stop lending chainsaws.",
+        fake_embeddings,
+    )
+    moved, raised, treasurer = chunks
+    history = [
+        {"role": "user", "content": "Did the premium change after the move?"},
+        {"role": "assistant", "content": f"{moved.text} [1] {raised.text} [2]"},
+    ]
+    # Retrieval ranks the sentence after the answer first; the reason is in what was said.
+    candidates = [
+        Scored(treasurer, dense=0.9, lexical=1.0, fused=0.5),
+        Scored(raised, dense=0.5, lexical=0.5, fused=0.5),
+    ]
+    answer = answerer.answer("Why?", "Why? (Did the premium change after the move?)", candidates, history)
+    assert not answer.refused and answer.citations[0].text == raised.text, answer.text
+
+
 def test_a_bare_when_is_answered_from_the_last_answer_when_it_holds_a_date(fake_embeddings: Any) -> None:
     answerer, chunks = answerer_for(
         "The plan has two parts. First, close the road by 2026. Second, extend the closures. "
