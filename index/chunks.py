@@ -11,7 +11,7 @@ from index.english import english_frequencies
 from index.genders import pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "20"
+CHUNKER_VERSION = "21"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -51,6 +51,8 @@ _DOMINANT = 2  # times the other pronoun's uses, to name the protagonist in sear
 # A full name whose last word is this common in English names a place ("Carver Street", "Calder
 # Bay"), not a person; surnames (Reilly, Powell, Graham) are rarer.
 PLACE_WORD_COUNT = 20_000_000
+# First words of place names ("River Wend", "Port Ardley"): never a person's full name.
+_PLACE_HEADS = {"river", "lake", "loch", "lough", "mount", "cape", "fort", "port", "isle", "glen", "bay"}
 PROTAGONIST_MENTIONS = 5  # a person named this often is who an unattributed "she says" means
 _FEMALE_KIN = {"mother", "wife", "daughter", "sister", "aunt", "grandmother", "niece", "mrs", "ms", "widow"}
 _KIN = re.compile(
@@ -320,7 +322,8 @@ def _full_names(article: Article) -> dict[str, str]:
             words = name.split()
             if not 2 <= len(words) <= 3 or not all(w.isalpha() for w in words):
                 continue
-            if words[0].lower() in _NOT_NAMES or english.get(words[-1].lower(), 0) >= PLACE_WORD_COUNT:
+            first, last = words[0].lower(), words[-1].lower()
+            if first in _NOT_NAMES | _PLACE_HEADS or english.get(last, 0) >= PLACE_WORD_COUNT:
                 continue
             if found.setdefault(words[-1], name) != name:
                 shared.add(words[-1])

@@ -260,6 +260,15 @@ def test_he_says_after_her_story_is_the_man_named_in_full_nearby() -> None:
     assert speaker_of(text, "It is the best job") == "Tomas Reilly", "a street is nobody"
 
 
+def test_she_says_after_a_river_is_named_is_the_woman_not_the_river() -> None:
+    text = (
+        "Ingrid Vale has run the ferry for thirty years. She retires on Friday.\n\n"
+        "In the spring she will walk the River Wend from its source to the sea. "
+        '"I have crossed it all my life," she says.'
+    )
+    assert speaker_of(text, "I have crossed it") == "Ingrid Vale", "a river is nobody"
+
+
 def test_a_quote_whose_end_names_the_speaker_is_theirs_from_its_first_sentence() -> None:
     text = (
         "The library began in Agnes Whitlock's garage. Its treasurer is Daniel Reyes.\n\n"
