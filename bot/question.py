@@ -14,7 +14,7 @@ from bot.text import QUESTION_WORDS, STOPWORDS, content_stems, words
 from index.chunks import SPEECH_VERBS, find_names
 
 _QUOTE_QUESTION = re.compile(
-    rf"\b(?:(?:what|how)(?:\s+else)?\s+(?:did|does|do|has|had|was|is)|(?:anything|something)\s+else"
+    rf"\b(?:(?:what|how|why)(?:\s+else)?\s+(?:did|does|do|has|had|was|is)|(?:anything|something)\s+else"
     rf"(?:\s+(?:did|does|has|had))?)\s+(?P<who>.+?)\s+(?:{SPEECH_VERBS}|"
     r"say|tell|warn|call|recall|imply|mean|describe|think|claim|argue|predict|put it|react|respond|feel)\b",
     re.IGNORECASE,

@@ -184,6 +184,7 @@ def test_a_pronoun_follow_up_returns_that_persons_quote(ask: Any) -> None:
         ("How did Mayor Ortiz describe the vote?", "Mayor Ortiz"),
         ("What did Finch warn about?", "Finch"),
         ("What was Rumsfeld's warning?", "Rumsfeld"),
+        ("Why does Dunne think the act worked?", "Dunne"),  # his reasons are in his words
     ],
 )
 def test_quoted_subject_finds_whose_words_are_asked_for(question: str, subject: str) -> None:
