@@ -375,7 +375,7 @@ class ExtractiveAnswerer:
                         or (
                             describes(asked.described, chunk.text)
                             if asked.described
-                            else asks_person(asked) and names_someone_new(asked, chunk.text)
+                            else asks_person(asked) and names_someone_new(asked, chunk)
                         )
                     ),
                 ]
@@ -534,14 +534,16 @@ def asks_person(asked: Question) -> bool:
     return bool(_ASKS_PERSON.match(asked.text)) and not asked.asks_speaker
 
 
-def names_someone_new(question: Question, sentence: str) -> bool:
-    """Whether ``sentence`` names a person or body the question (or its follow-up rewrite) does
-    not. A lone capitalised word opening the sentence ("Nobody", "Traffic") is an ordinary word."""
+def names_someone_new(question: Question, chunk: Chunk) -> bool:
+    """Whether ``chunk`` names a person or body the question (or its follow-up rewrite) does not.
+    A lone capitalised word opening the sentence ("Nobody", "Traffic") is an ordinary word, unless
+    it is someone the article named before ("Morrow is drawing up the plans")."""
     asked = set(question.words) | set(words(question.query))
+    sentence = chunk.text
     return any(
         not set(words(name)) <= asked and (" " in name or not sentence.lstrip().startswith(name))
         for name in find_names(sentence)
-    )
+    ) or any(not set(words(person)) & asked for person in chunk.people)
 
 
 def describes(person: str, sentence: str) -> bool:

@@ -21,6 +21,7 @@ from index.query_cache import embed_queries
 
 if TYPE_CHECKING:
     from bot.retrieval import Scored
+    from index.chunks import Chunk
 
 SYNONYM_SIMILARITY = 0.6  # a word the article lacks still counts if it is this close to one it has
 # A question whose key word has nothing like it in the article ("weather") needs a passage scoring
@@ -124,7 +125,7 @@ class Grounding:
             speaker=_speaks(question, best.chunk.speakers),
         )
         if question.wants == "name":
-            features["type_missing"] = float(not self._new_name(question.text, best.chunk.text))
+            features["type_missing"] = float(not self._new_name(question, best.chunk))
         probability = self.model.probability(features)
         details = {**features, "p": round(probability, 3), "unknown": unknown}
         if features["type_missing"] and question.wants in _KIND_NAMES:
@@ -230,10 +231,13 @@ class Grounding:
             return [0.0] * len(candidates)
         return list((vectors @ self._vocabulary_vectors.T).max(axis=1))
 
-    def _new_name(self, question: str, text: str) -> bool:
+    def _new_name(self, question: Question, chunk: Chunk) -> bool:
         """Whether the passage names someone or something the question doesn't already."""
-        asked = words(question)
-        for match in re.finditer(r"\b[A-Z][a-z][\w’'-]+", text[1:]):
+        asked = words(question.text)
+        named = {*asked, *words(question.query)}  # "What is her name?" rewritten with whose
+        if any(not set(words(person)) & named for person in chunk.people):
+            return True  # "Morrow is drawing up the plans": a person, though opening the sentence
+        for match in re.finditer(r"\b[A-Z][a-z][\w’'-]+", chunk.text[1:]):
             name = words(match.group(0))[0]
             specific = self._sentence_counts.get(name, 0) <= RARE_NAME_SENTENCES
             if specific and not any(_same_name(a, name) for a in asked):

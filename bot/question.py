@@ -79,6 +79,7 @@ _WHO_ROLE = re.compile(
     r"(?:(?P<owner>[\w-]+(?:\s+[A-Z][\w-]*)?)(?:'s|’s)\s+)?(?P<head>(?:[a-z-]+\s+){0,2}[a-z-]+)\s*\??\s*$",
     re.I,
 )
+_DOING = re.compile(r"^\w{3,}ing\b", re.IGNORECASE)  # "Who is designing it?", not "the building manager"
 # "Who is Simon Vance?", "Who was Greaves?": asks what the article says the named person is.
 _WHO_IS_NAMED = re.compile(
     r"^\W*(?i:who\s+(?:is|was))\s+(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s*\??\s*$"
@@ -207,6 +208,8 @@ def asked_thing(question: str) -> tuple[tuple[str, ...], str | None]:
     if not match:
         return (), None
     head = role.group("head") if role else match.group(1)
+    if role and _DOING.match(head) and not question[: role.start("head")].rstrip().lower().endswith("the"):
+        return (), None  # "Who is designing it?" asks who does something, not for a role
     kept = tuple(w for w in words(head) if w not in STOPWORDS and w not in QUESTION_WORDS)
     if not kept or set(kept) & _VAGUE_HEADS or find_names(head):
         return (), None

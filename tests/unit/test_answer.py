@@ -17,6 +17,7 @@ from bot.answer import (
     balance_quotes,
     describes,
     is_name,
+    names_someone_new,
     refusal_text,
     same_person,
     starts_inside_quote,
@@ -547,6 +548,19 @@ def test_a_bare_why_is_answered_by_the_reason_the_last_answer_already_gave(fake_
     ]
     answer = answerer.answer("Why?", "Why? (Did the premium change after the move?)", candidates, history)
     assert not answer.refused and answer.citations[0].text == raised.text, answer.text
+
+
+def test_a_person_opening_the_sentence_is_someone_a_who_question_can_be_answered_with() -> None:
+    chunks = chunk_article(
+        parse_article(
+            'The architect, Lena Morrow, found the old ceiling. "Nobody had seen it," Morrow said. '
+            "Morrow is drawing up the plans for the second screen. Nobody expected a second screen."
+        )
+    )
+    asked = Question.parse("Who is designing it?", "Who is designing the second screen?")
+    assert names_someone_new(asked, chunks[2]), "Morrow, named before, opens the sentence"
+    assert not names_someone_new(asked, chunks[3]), "'Nobody' is nobody"
+    assert not names_someone_new(Question.parse("What is Morrow drawing?"), chunks[2])
 
 
 def test_a_bare_when_is_answered_from_the_last_answer_when_it_holds_a_date(fake_embeddings: Any) -> None:

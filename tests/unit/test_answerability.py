@@ -112,6 +112,8 @@ def test_one_definition_of_a_passage_holding_a_number_or_date(wants: str, text: 
         ("What did Powell say?", (), None),
         ("What year did it open?", (), None),
         ("Who is Sistani?", (), None),
+        ("Who is designing it?", (), None),  # someone doing something, not a role
+        ("Who was the building manager?", ("building", "manager"), None),
     ],
 )
 def test_the_thing_a_question_asks_for(question: str, thing: tuple[str, ...], owner: str | None) -> None:
