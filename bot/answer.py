@@ -51,6 +51,7 @@ TYPED_RATIO = 0.7
 # A role this close to a name is theirs: "Varga, a surgical nurse for 22 years and the union's
 # chief negotiator".
 APPOSITIVE_CHARS = 60
+TOPIC_CHARS = 60  # a longer "about ..." is not echoed in a refusal
 SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them too
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
@@ -214,7 +215,21 @@ class ExtractiveAnswerer:
             )  # fmt: skip
         # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
         quote = bool(speaker) or asked.asks_speaker
-        answer = self._cite(self._choose(ranked, quote=quote), attribute=quote)
+        chosen = self._choose(ranked, quote=quote)
+        if (
+            speaker
+            and asked.asks_words
+            and (topic := content_stems(asked.about))  # "about it" names no topic
+            and not verdict.features.get("coverage")  # ranked first as theirs alone
+            and not self._touches(chosen, topic)
+        ):
+            # X's best words share nothing with the question, and the sentences beside them say
+            # nothing of its topic either.
+            topic_text = asked.about if len(asked.about) <= TOPIC_CHARS else "that"
+            reason = f"It quotes {speaker}, but not about {topic_text}."
+            closest = [self._citation(i + 1, c) for i, c in enumerate(chosen[:2])]
+            return Answer(refusal_text(reason), refused=True, closest=closest, reason=reason)
+        answer = self._cite(chosen, attribute=quote)
         answer.features = verdict.features
         return answer
 
@@ -436,6 +451,11 @@ class ExtractiveAnswerer:
         following = self._next(said_chunks[-1]) if said_chunks else None
         return self._completed(following, quote=True) if following and following.text not in said else []
 
+    def _touches(self, chosen: Sequence[Chunk], topic: Sequence[str]) -> bool:
+        """Whether any of ``chosen``, or a sentence beside it in its paragraph, has a word of ``topic``."""
+        near = [n for c in chosen for n in (c, self._previous(c), self._next(c)) if n is not None]
+        return any(set(topic) & self._chunk_stems[c.id] for c in near)
+
     def _said_chunks(self, said: str) -> list[Chunk]:
         """The article's body sentences in ``said`` (an earlier answer), in article order."""
         return [c for c in self._chunks if c.text in said and c.paragraph in self._body]
@@ -470,6 +490,13 @@ class ExtractiveAnswerer:
         said_chunks = self._said_chunks(said)
         item = list_item(self._chunks, self._position[said_chunks[0].id], n) if said_chunks else None
         return item if item is not None and item.paragraph in self._body else None
+
+    def _previous(self, chunk: Chunk) -> Chunk | None:
+        position = self._position.get(chunk.id)
+        if not position:
+            return None
+        before = self._chunks[position - 1]
+        return before if before.paragraph == chunk.paragraph else None
 
     def _next(self, chunk: Chunk) -> Chunk | None:
         position = self._position.get(chunk.id)

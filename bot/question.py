@@ -34,6 +34,7 @@ _ASKS_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)
+_ABOUT = re.compile(r"\babout\s+([^?.!]+)", re.IGNORECASE)
 _WHY = re.compile(r"^\W*(why|what (is|was|are) the (reason|cause)|how come)\b|\bwhy\b", re.IGNORECASE)
 _WANTS_NUMBER = re.compile(
     r"\bhow (many|much|long|old|often|far|fast|big|large|high|tall|wide|deep|heavy)\b"
@@ -110,6 +111,7 @@ class Question:
     more: bool = False  # "What else?": more of the last topic, never what was already said
     item: int | None = None  # "And the second one?": which item of a list (-1 the last)
     described: str | None = None  # "Who is Simon Vance?" -> "Simon Vance": what they are is wanted
+    about: str = ""  # "What did Shah say about the swimming pool?" -> "the swimming pool"
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -137,6 +139,7 @@ class Question:
             more=more,
             item=asked_item(text),
             described=described_person(text) or described_person(query),
+            about=m.group(1).strip() if (m := _ABOUT.search(text)) else "",
         )
 
     @property

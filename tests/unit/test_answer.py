@@ -563,6 +563,24 @@ def test_a_person_opening_the_sentence_is_someone_a_who_question_can_be_answered
     assert not names_someone_new(Question.parse("What is Morrow drawing?"), chunks[2])
 
 
+def test_words_of_the_person_asked_about_that_touch_nothing_of_the_topic_are_refused(
+    fake_embeddings: Any,
+) -> None:
+    answerer, chunks = answerer_for(
+        'Priya Shah chairs the committee. "We were not funding nostalgia," she said.\n\n'
+        "The town also has a swimming pool, which closed in 2019.",
+        fake_embeddings,
+    )
+    candidates = [Scored(chunks[1], dense=0.5, lexical=0.0, fused=0.5)]
+    answer = answerer.answer(
+        "What did Shah say about the swimming pool?", "What did Shah say about the swimming pool?", candidates
+    )
+    assert answer.reason == "It quotes Shah, but not about the swimming pool.", answer.text
+    # "About it" names no topic to look for: her words are the answer.
+    answer = answerer.answer("What did Shah say about it?", "What did Shah say about it?", candidates)
+    assert not answer.refused, answer.text
+
+
 def test_a_bare_when_is_answered_from_the_last_answer_when_it_holds_a_date(fake_embeddings: Any) -> None:
     answerer, chunks = answerer_for(
         "The plan has two parts. First, close the road by 2026. Second, extend the closures. "
