@@ -349,7 +349,7 @@ class ExtractiveAnswerer:
         # The user's own words weigh fully; what the follow-up rewrite added (an earlier question,
         # a name for "he") weighs as context.
         own = set(asked.own_stems)
-        q_stems = set(asked.query_stems)
+        q_stems = set(asked.query_stems) | ({stem(asked.measure)} if asked.measure else set())
         q_pairs = _pairs(content_stems(asked.query))
         focus = {
             stem(w)

@@ -34,6 +34,13 @@ _ASKS_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WHO_SAID = re.compile(rf"\bwho\b.*\b({SPEECH_VERBS}|talked|spoke|quoted|compared)\b", re.I)
+MEASURE_NOUNS = {
+    "long": "length", "far": "distance", "tall": "height", "high": "height", "deep": "depth",
+    "wide": "width", "heavy": "weight", "big": "size", "large": "size", "fast": "speed", "old": "age",
+}  # fmt: skip
+_HOW_MEASURE = re.compile(rf"\bhow ({'|'.join(MEASURE_NOUNS)})\b(?P<is>\s+(is|are|was|were)\b)?", re.I)
+# "How long did the strike last?" asks for a time, not a length.
+_DURATION = re.compile(r"\b(last|lasted|take|took|run|ran|go on|been|ago|since|until|before|after)\b", re.I)
 _ABOUT = re.compile(r"\babout\s+([^?.!]+)", re.IGNORECASE)
 _WHY = re.compile(r"^\W*(why|what (is|was|are) the (reason|cause)|how come)\b|\bwhy\b", re.IGNORECASE)
 _WANTS_NUMBER = re.compile(
@@ -112,6 +119,7 @@ class Question:
     item: int | None = None  # "And the second one?": which item of a list (-1 the last)
     described: str | None = None  # "Who is Simon Vance?" -> "Simon Vance": what they are is wanted
     about: str = ""  # "What did Shah say about the swimming pool?" -> "the swimming pool"
+    measure: str | None = None  # "How long is the river?" -> "length": a text may say "the length of"
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -140,6 +148,7 @@ class Question:
             item=asked_item(text),
             described=described_person(text) or described_person(query),
             about=m.group(1).strip() if (m := _ABOUT.search(text)) else "",
+            measure=measure_asked(text),
         )
 
     @property
@@ -160,6 +169,16 @@ def answer_type(question: str) -> str | None:
     if _WANTS_NAME.search(question):
         return "name"
     return None
+
+
+def measure_asked(question: str) -> str | None:
+    """ "How long is the river?" -> "length", "How old is she?" -> "age"; None for a duration."""
+    match = _HOW_MEASURE.search(question)
+    if not match:
+        return None
+    if match.group(1).lower() == "long" and (not match.group("is") or _DURATION.search(question)):
+        return None
+    return MEASURE_NOUNS[match.group(1).lower()]
 
 
 def asks_more(question: str) -> bool:

@@ -25,7 +25,7 @@ from bot.answer import (
 )
 from bot.answerability import has_answer_type
 from bot.grounding import Grounding
-from bot.question import Question, quoted_subject
+from bot.question import Question, measure_asked, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
 from index.article import parse_article
 from index.chunks import chunk_article
@@ -579,6 +579,37 @@ def test_words_of_the_person_asked_about_that_touch_nothing_of_the_topic_are_ref
     # "About it" names no topic to look for: her words are the answer.
     answer = answerer.answer("What did Shah say about it?", "What did Shah say about it?", candidates)
     assert not answer.refused, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("How long is the River Wend?", "length"),
+        ("How deep is the salt bed?", "depth"),
+        ("How old is she?", "age"),
+        ("How long did the strike last?", None),  # a time, not a length
+        ("How long has he been delivering?", None),
+        ("How many nurses walked out?", None),
+    ],
+)
+def test_the_measure_a_how_question_asks_for(question: str, measure: str | None) -> None:
+    assert measure_asked(question) == measure
+
+
+def test_how_long_is_a_river_is_answered_where_the_text_gives_its_length(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The ferry crosses the River Wend on a 410-metre crossing. In the spring she will walk the "
+        "length of the River Wend, 97 miles from its source to the sea.",
+        fake_embeddings,
+    )
+    crossing, length = chunks
+    # Retrieval likes the crossing better; both give a number and name the river.
+    candidates = [
+        Scored(crossing, dense=0.6, lexical=1.0, fused=0.5),
+        Scored(length, dense=0.6, lexical=0.6, fused=0.5),
+    ]
+    answer = answerer.answer("How long is the River Wend?", "How long is the River Wend?", candidates)
+    assert not answer.refused and answer.citations[0].text == length.text, answer.text
 
 
 def test_a_bare_when_is_answered_from_the_last_answer_when_it_holds_a_date(fake_embeddings: Any) -> None:
