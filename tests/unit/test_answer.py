@@ -510,44 +510,40 @@ def test_what_else_when_nothing_more_is_quoted_says_so(fake_embeddings: Any) -> 
     assert answer.refused and "nothing more from Ruth Adebayo" in answer.text
 
 
-def test_a_bare_why_gets_the_sentence_after_the_answer_not_the_answer_again(fake_embeddings: Any) -> None:
-    answerer, chunks = answerer_for(
-        "The mayor backs the tram plan. She says it will take cars off the bridge. "
-        "The council meets on Tuesdays in the old hall by the river.",
-        fake_embeddings,
-    )
-    said, reason, other = chunks
+@pytest.mark.parametrize(
+    ("text", "said", "retrieved", "reason"),
+    [
+        # Retrieval found the answer again and an unrelated sentence, not the one after the answer.
+        (
+            "The mayor backs the tram plan. She says it will take cars off the bridge. "
+            "The council meets on Tuesdays in the old hall by the river.",
+            [0],
+            [(0, 0.9, 1.0), (2, 0.3, 0.2)],
+            1,
+        ),
+        # Retrieval ranks the sentence after the answer first; the reason is in what was said.
+        (
+            "The library moved in May. Its insurer raised the premium, because the new policy covered "
+            "power tools. The treasurer wanted to stop lending chainsaws.",
+            [0, 1],
+            [(2, 0.9, 1.0), (1, 0.5, 0.5)],
+            1,
+        ),
+    ],
+)
+def test_a_bare_why_gets_the_answers_own_reason_else_the_sentence_after_it(
+    fake_embeddings: Any, text: str, said: list[int], retrieved: list[tuple[int, float, float]], reason: int
+) -> None:
+    answerer, chunks = answerer_for(text, fake_embeddings)
     history = [
-        {"role": "user", "content": "Does the mayor back the tram plan?"},
-        {"role": "assistant", "content": f"{said.text} [1]"},
+        {"role": "user", "content": "Tell me about it."},
+        {"role": "assistant", "content": " ".join(f"{chunks[i].text} [{n + 1}]" for n, i in enumerate(said))},
     ]
-    # Retrieval found the answer again and an unrelated sentence, but not the one after the answer.
     candidates = [
-        Scored(said, dense=0.9, lexical=1.0, fused=0.5),
-        Scored(other, dense=0.3, lexical=0.2, fused=0.2),
+        Scored(chunks[i], dense=dense, lexical=lexical, fused=0.5) for i, dense, lexical in retrieved
     ]
-    answer = answerer.answer("Why?", "Why? (Does the mayor back the tram plan?)", candidates, history)
-    assert not answer.refused and answer.citations[0].text == reason.text, answer.text
-
-
-def test_a_bare_why_is_answered_by_the_reason_the_last_answer_already_gave(fake_embeddings: Any) -> None:
-    answerer, chunks = answerer_for(
-        "The library moved in May. Its insurer raised the premium, because the new policy covered "
-        "power tools. The treasurer wanted to stop lending chainsaws.",
-        fake_embeddings,
-    )
-    moved, raised, treasurer = chunks
-    history = [
-        {"role": "user", "content": "Did the premium change after the move?"},
-        {"role": "assistant", "content": f"{moved.text} [1] {raised.text} [2]"},
-    ]
-    # Retrieval ranks the sentence after the answer first; the reason is in what was said.
-    candidates = [
-        Scored(treasurer, dense=0.9, lexical=1.0, fused=0.5),
-        Scored(raised, dense=0.5, lexical=0.5, fused=0.5),
-    ]
-    answer = answerer.answer("Why?", "Why? (Did the premium change after the move?)", candidates, history)
-    assert not answer.refused and answer.citations[0].text == raised.text, answer.text
+    answer = answerer.answer("Why?", "Why? (Tell me about it.)", candidates, history)
+    assert not answer.refused and answer.citations[0].text == chunks[reason].text, answer.text
 
 
 def test_a_person_opening_the_sentence_is_someone_a_who_question_can_be_answered_with() -> None:
