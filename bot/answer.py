@@ -228,7 +228,10 @@ class ExtractiveAnswerer:
             topic_text = asked.about if len(asked.about) <= TOPIC_CHARS else "that"
             reason = f"It quotes {speaker}, but not about {topic_text}."
             closest = [self._citation(i + 1, c) for i, c in enumerate(chosen[:2])]
-            return Answer(refusal_text(reason), refused=True, closest=closest, reason=reason)
+            return Answer(
+                refusal_text(reason), refused=True, closest=closest, reason=reason,
+                features=verdict.features,
+            )  # fmt: skip
         answer = self._cite(chosen, attribute=quote)
         answer.features = verdict.features
         return answer
