@@ -573,7 +573,7 @@ def names_someone_new(question: Question, chunk: Chunk) -> bool:
     return any(
         not set(words(name)) <= asked and (" " in name or not sentence.lstrip().startswith(name))
         for name in find_names(sentence)
-    ) or any(not set(words(person)) & asked for person in chunk.people)
+    ) or question.leaves_out(chunk.people)
 
 
 def describes(person: str, sentence: str) -> bool:

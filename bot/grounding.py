@@ -234,8 +234,7 @@ class Grounding:
     def _new_name(self, question: Question, chunk: Chunk) -> bool:
         """Whether the passage names someone or something the question doesn't already."""
         asked = words(question.text)
-        named = {*asked, *words(question.query)}  # "What is her name?" rewritten with whose
-        if any(not set(words(person)) & named for person in chunk.people):
+        if question.leaves_out(chunk.people):
             return True  # "Morrow is drawing up the plans": a person, though opening the sentence
         for match in re.finditer(r"\b[A-Z][a-z][\w’'-]+", chunk.text[1:]):
             name = words(match.group(0))[0]

@@ -7,6 +7,7 @@ re-tokenising the text with its own patterns.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.lists import ORDINALS
@@ -154,6 +155,11 @@ class Question:
     @property
     def rewritten(self) -> bool:
         return self.query != self.text
+
+    def leaves_out(self, people: Sequence[str]) -> bool:
+        """Whether one of ``people`` shares no word with the question or its follow-up rewrite."""
+        asked = {*self.words, *words(self.query)}
+        return any(not set(words(person)) & asked for person in people)
 
 
 def answer_type(question: str) -> str | None:
