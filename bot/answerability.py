@@ -113,7 +113,13 @@ _PERSON_AGE = re.compile(
 _AGE = re.compile(
     rf"{_PERSON_AGE.pattern}|\b(1[0-9]|20)\d\d\b|\b(years?|centur(y|ies)|decades?) (old|ago)\b", re.I
 )
-TYPED = frozenset({"number", "time", "age", "person_age"})  # kinds of answer a passage must hold
+# A sum of money: "£5", "$3.2 million", "40 euros", "free".
+_MONEY = re.compile(
+    r"[£$€¥]\s?\d|\d\s*(hundred|thousand|million|billion|bn|m|k)?\s*(dollars?|pounds?|euros?|pence|"
+    r"cents?|yen|francs?|rupees?)\b|\bfree\b|\bcosts? nothing\b",
+    re.IGNORECASE,
+)
+TYPED = frozenset({"number", "money", "time", "age", "person_age"})  # kinds of answer a passage must hold
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
@@ -203,6 +209,20 @@ _AMOUNT = re.compile(
 _NOT_COUNTS = {"one", "first", "second", "third", "fourth", "fifth", "half"}  # "one of", "the first time"
 
 
+_TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
+
+
+_NOT_A_COUNT = re.compile(
+    r"\bone\b|\b(the|her|his|its|their|our|my|your) (first|second|third|fourth|fifth)\b", re.IGNORECASE
+)
+
+
+def counts(text: str) -> set[float]:
+    """The numbers that can answer "How many?": not "one" ("one of their own members", "on one
+    side") nor an ordinal ("her first month"), but "a third" and "twice" ("ran aground twice")."""
+    return numbers(_NOT_A_COUNT.sub(" ", text)) | {v for w, v in _TIMES.items() if w in words(text)}
+
+
 def amounts(text: str) -> set[tuple[float, str]]:
     """Numbers with the word they count: "six weeks" -> (6, "week"), "28-bed" -> (28, "bed")."""
     found = set()
@@ -238,14 +258,17 @@ def time_words(text: str) -> dict[int, set[str]]:
 
 def has_answer_type(wants: str | None, text: str) -> bool:
     """Whether ``text`` holds what a question of kind ``wants`` asks for: a number ("How long?" is
-    answered by "a century" too), a date, or an age ("Greaves, now 83,", "aged 64", "a 12-year-old",
-    or the year a thing was built). The one definition, for ranking and refusing alike."""
+    answered by "a century" too), a sum of money, a date, or an age ("Greaves, now 83,", "aged 64",
+    "a 12-year-old", or the year a thing was built). The one definition, for ranking and refusing
+    alike."""
     if wants == "age":
         return bool(_AGE.search(text))
     if wants == "person_age":
         return bool(_PERSON_AGE.search(text))
+    if wants == "money":
+        return bool(_MONEY.search(text))
     if wants == "number":
-        return bool(numbers(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
+        return bool(counts(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
     if wants == "time":
         return bool(time_words(text) or _TIME_CUES.search(text))
     return True

@@ -50,6 +50,15 @@ _WANTS_NUMBER = re.compile(
     r"|\bwhat (is|was|are|were) the (population|number|size|cost|price|amount|percentage|total|budget)\b",
     re.I,
 )
+# "How much did the bank lend?", "What is the fare?": a sum of money, not just any number.
+_WANTS_MONEY = re.compile(
+    r"\bhow much\b.*\b(cost|costs|costing|price|priced|pay|pays|paid|paying|spend|spends|spent|earn|"
+    r"earns|earned|sell|sells|sold|buy|bought|charge|charges|charged|fee|fees|fare|fares|money|worth|"
+    r"lend|lent|loan|deposit|salary|wage|wages|rent|budget|funding|donate|donated|grant|owe|owed)\b"
+    r"|\bwhat (is|was|are|were|will be) the (cost|price|fare|fee|rent|salary|wage)\b"
+    r"|\bwhat (does|did|do|will) .{1,60}\bcost\b",
+    re.I,
+)
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 # "How old is she?", "How old was Greaves when ...?": a person's age, never a year.
 _WANTS_PERSON_AGE = re.compile(
@@ -110,7 +119,7 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: str | None  # "age", "person_age", "number", "time", "name" or None
+    wants: str | None  # "age", "person_age", "money", "number", "time", "name" or None
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
@@ -163,11 +172,14 @@ class Question:
 
 
 def answer_type(question: str) -> str | None:
-    """What an answer to ``question`` must contain: "age", "number", "time", "name" or nothing."""
+    """What an answer to ``question`` must contain: "age", "money", "number", "time", "name" or
+    nothing."""
     if _WANTS_PERSON_AGE.search(question):
         return "person_age"
     if _WANTS_AGE.search(question):
         return "age"
+    if _WANTS_MONEY.search(question):
+        return "money"
     if _WANTS_NUMBER.search(question):
         return "number"
     if _WANTS_TIME.search(question):

@@ -403,9 +403,14 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
         ("How old was Nora when she moved back?", "person_age"),
         ("How old is the bridge?", "age"),
         ("What age did he retire at?", "person_age"),
+        ("How much does a nurse earn per hour?", "money"),
+        ("How much did the bank lend the Vances?", "money"),
+        ("What is the fare for a car?", "money"),
+        ("What did the feasibility study cost?", "money"),
+        ("How much fuel does the boat burn each day?", "number"),
     ],
 )
-def test_a_person_s_age_is_asked_apart_from_a_thing_s(question: str, wants: str) -> None:
+def test_an_age_or_a_sum_is_asked_apart_from_any_number(question: str, wants: str) -> None:
     assert Question.parse(question).wants == wants
 
 

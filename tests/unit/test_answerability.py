@@ -84,6 +84,15 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         ("number", "Several wards were closed.", True),
         ("number", "Twelve nurses stayed.", True),
         ("number", "The nurses walked out.", False),
+        ("number", "They replaced him with one of their own members.", False),
+        ("number", "It was her first trip on the ferry.", False),
+        ("number", "She ran the ferry aground twice.", True),
+        ("number", "It follows the cutting for almost a third of its length.", True),
+        ("money", "The cash fare is £1.20 for foot passengers.", True),
+        ("money", "The work will cost $48 million.", True),
+        ("money", "A ticket costs 12 euros.", True),
+        ("money", "The club is free for children.", True),
+        ("money", "The cinema needs to sell about 600 tickets a week.", False),
         ("time", "It opened a week ago.", True),
         ("time", "It opened in spring.", True),
         ("time", "It opened in 1968.", True),
@@ -95,9 +104,12 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         (None, "The nurses walked out.", True),
     ],
 )
-def test_one_definition_of_a_passage_holding_a_number_or_date(wants: str, text: str, holds: bool) -> None:
+def test_one_definition_of_a_passage_holding_a_number_a_sum_or_a_date(
+    wants: str, text: str, holds: bool
+) -> None:
     assert has_answer_type(wants, text) is holds
-    found = features("How many nurses?" if wants == "number" else "When was it?", text)
+    asked = {"number": "How many nurses?", "money": "How much does it cost?"}.get(wants or "", "When was it?")
+    found = features(asked, text)
     if wants:
         assert found["type_missing"] == (not holds), "the refusal feature reads the same definition"
 

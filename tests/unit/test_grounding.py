@@ -197,6 +197,16 @@ def test_a_question_wanting_a_number_needs_a_passage_with_one(grounding: Groundi
     assert "number" in verdict.reason
 
 
+def test_a_question_wanting_a_sum_needs_a_passage_with_one(grounding: Grounding, tiny_index: Any) -> None:
+    question = "How much will the new bridge cost?"
+    priced = chunk_with(tiny_index, "$48 million")
+    counted = chunk_with(tiny_index, "nine to four")  # numbers, but no sum of money
+    assert grounding.check(q(question), ranked(priced, HIGH)).answerable
+    verdict = grounding.check(q(question), ranked(counted, HIGH))
+    assert not verdict.answerable
+    assert "sum" in verdict.reason
+
+
 def test_a_question_wanting_a_date_needs_a_passage_with_one(grounding: Grounding, tiny_index: Any) -> None:
     question = "When will the new bridge open to traffic?"
     dated = chunk_with(tiny_index, "autumn of 2027")
