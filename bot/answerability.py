@@ -119,7 +119,9 @@ _MONEY = re.compile(
     r"cents?|yen|francs?|rupees?)\b|\bfree\b|\bcosts? nothing\b",
     re.IGNORECASE,
 )
-TYPED = frozenset({"number", "money", "time", "age", "person_age"})  # kinds of answer a passage must hold
+TYPED = frozenset(
+    {"count", "number", "money", "time", "age", "person_age"}
+)  # kinds of answer a passage must hold
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
@@ -267,6 +269,8 @@ def has_answer_type(wants: str | None, text: str) -> bool:
         return bool(_PERSON_AGE.search(text))
     if wants == "money":
         return bool(_MONEY.search(text))
+    if wants == "count":
+        return bool(counts(text) or _VAGUE_NUMBER.search(text))
     if wants == "number":
         return bool(counts(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
     if wants == "time":

@@ -50,7 +50,14 @@ METONYMS = {
     "brussels": ("european union", "e.u.", "europe"),
 }
 # What a refusal says is missing.
-_KIND_NAMES = {"number": "number", "money": "sum", "time": "date", "age": "age", "person_age": "age"}
+_KIND_NAMES = {
+    "count": "number",
+    "number": "number",
+    "money": "sum",
+    "time": "date",
+    "age": "age",
+    "person_age": "age",
+}
 RARE_NAME_SENTENCES = 2  # a name in at most this many sentences is specific enough to be "a name"
 
 

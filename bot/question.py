@@ -59,6 +59,11 @@ _WANTS_MONEY = re.compile(
     r"|\bwhat (does|did|do|will) .{1,60}\bcost\b",
     re.I,
 )
+# "How many troops?" is answered by a count, not by "for years"; "How many years?" is a number.
+_WANTS_COUNT = re.compile(
+    r"\bhow many\b(?!\s+(more\s+)?(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(y|ies))\b)",
+    re.I,
+)
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 # "How old is she?", "How old was Greaves when ...?": a person's age, never a year.
 _WANTS_PERSON_AGE = re.compile(
@@ -119,7 +124,7 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: str | None  # "age", "person_age", "money", "number", "time", "name" or None
+    wants: str | None  # "age", "person_age", "money", "count", "number", "time", "name" or None
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
@@ -172,14 +177,16 @@ class Question:
 
 
 def answer_type(question: str) -> str | None:
-    """What an answer to ``question`` must contain: "age", "money", "number", "time", "name" or
-    nothing."""
+    """What an answer to ``question`` must contain: "age", "money", "count", "number", "time", "name"
+    or nothing."""
     if _WANTS_PERSON_AGE.search(question):
         return "person_age"
     if _WANTS_AGE.search(question):
         return "age"
     if _WANTS_MONEY.search(question):
         return "money"
+    if _WANTS_COUNT.search(question):
+        return "count"
     if _WANTS_NUMBER.search(question):
         return "number"
     if _WANTS_TIME.search(question):

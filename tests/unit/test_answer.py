@@ -408,6 +408,8 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
         ("What is the fare for a car?", "money"),
         ("What did the feasibility study cost?", "money"),
         ("How much fuel does the boat burn each day?", "number"),
+        ("How many U.S. troops are in Iraq?", "count"),
+        ("How many years did he work there?", "number"),
     ],
 )
 def test_an_age_or_a_sum_is_asked_apart_from_any_number(question: str, wants: str) -> None:

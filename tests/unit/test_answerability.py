@@ -88,6 +88,9 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         ("number", "It was her first trip on the ferry.", False),
         ("number", "She ran the ferry aground twice.", True),
         ("number", "It follows the cutting for almost a third of its length.", True),
+        ("count", "Terrorists will use Iraq for years to come.", False),
+        ("count", "Twelve nurses stayed.", True),
+        ("number", "Terrorists will use Iraq for years to come.", True),
         ("money", "The cash fare is £1.20 for foot passengers.", True),
         ("money", "The work will cost $48 million.", True),
         ("money", "A ticket costs 12 euros.", True),
@@ -108,7 +111,11 @@ def test_one_definition_of_a_passage_holding_a_number_a_sum_or_a_date(
     wants: str, text: str, holds: bool
 ) -> None:
     assert has_answer_type(wants, text) is holds
-    asked = {"number": "How many nurses?", "money": "How much does it cost?"}.get(wants or "", "When was it?")
+    asked = {
+        "count": "How many nurses?",
+        "number": "How long did it last?",
+        "money": "How much does it cost?",
+    }.get(wants or "", "When was it?")
     found = features(asked, text)
     if wants:
         assert found["type_missing"] == (not holds), "the refusal feature reads the same definition"
