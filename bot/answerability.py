@@ -119,9 +119,16 @@ _MONEY = re.compile(
     r"cents?|yen|francs?|rupees?)\b|\bfree\b|\bcosts? nothing\b",
     re.IGNORECASE,
 )
-TYPED = frozenset(
-    {"count", "number", "money", "time", "age", "person_age"}
-)  # kinds of answer a passage must hold
+# A number with a unit of length, area, weight, volume or speed: "97 miles", "a 410-metre crossing".
+_MEASURE = re.compile(
+    rf"(\d|\b(?:{'|'.join(NUMBER_WORDS)}))[\s-]*(square |cubic )?(kilomet(re|er)s?|km|met(re|er)s?|m|"
+    r"centimet(re|er)s?|cm|millimet(re|er)s?|mm|miles?|mi|feet|foot|ft|inch(es)?|yards?|hectares?|ha|acres?|"
+    r"tonnes?|tons?|kilo(gram)?s?|kg|grams?|g|pounds|lbs?|ounces?|oz|lit(re|er)s?|l|gallons?|knots?|mph|"
+    r"km/h|kph|storeys?|stories|floors?)\b",
+    re.IGNORECASE,
+)
+# Kinds of answer a passage must hold.
+TYPED = frozenset({"measure", "count", "number", "money", "time", "age", "person_age"})
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
@@ -269,6 +276,8 @@ def has_answer_type(wants: str | None, text: str) -> bool:
         return bool(_PERSON_AGE.search(text))
     if wants == "money":
         return bool(_MONEY.search(text))
+    if wants == "measure":
+        return bool(_MEASURE.search(text))
     if wants == "count":
         return bool(counts(text) or _VAGUE_NUMBER.search(text))
     if wants == "number":

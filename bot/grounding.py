@@ -51,6 +51,7 @@ METONYMS = {
 }
 # What a refusal says is missing.
 _KIND_NAMES = {
+    "measure": "measurement",
     "count": "number",
     "number": "number",
     "money": "sum",

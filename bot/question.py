@@ -39,6 +39,9 @@ MEASURE_NOUNS = {
     "long": "length", "far": "distance", "tall": "height", "high": "height", "deep": "depth",
     "wide": "width", "heavy": "weight", "big": "size", "large": "size", "fast": "speed", "old": "age",
 }  # fmt: skip
+# Answered by a number with a unit ("70 km/h", "six metres"); "How long?" may want a duration, and
+# "How big?" or "How high?" a sum or a rate.
+_IN_UNITS = {"far", "tall", "deep", "wide", "heavy", "fast"}
 _HOW_MEASURE = re.compile(rf"\bhow ({'|'.join(MEASURE_NOUNS)})\b(?P<is>\s+(is|are|was|were)\b)?", re.I)
 # "How long did the strike last?" asks for a time, not a length.
 _DURATION = re.compile(r"\b(last|lasted|take|took|run|ran|go on|been|ago|since|until|before|after)\b", re.I)
@@ -185,6 +188,12 @@ def answer_type(question: str) -> str | None:
         return "age"
     if _WANTS_MONEY.search(question):
         return "money"
+    if (
+        (how := _HOW_MEASURE.search(question))
+        and how.group(1).lower() in _IN_UNITS
+        and measure_asked(question)
+    ):
+        return "measure"
     if _WANTS_COUNT.search(question):
         return "count"
     if _WANTS_NUMBER.search(question):

@@ -410,6 +410,9 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
         ("How much fuel does the boat burn each day?", "number"),
         ("How many U.S. troops are in Iraq?", "count"),
         ("How many years did he work there?", "number"),
+        ("How fast will the trams travel?", "measure"),
+        ("How deep is the lower salt bed?", "measure"),
+        ("How long is the route from end to end?", "number"),  # or "How long is she allowed ...?"
     ],
 )
 def test_an_age_or_a_sum_is_asked_apart_from_any_number(question: str, wants: str) -> None:

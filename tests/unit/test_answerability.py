@@ -88,6 +88,10 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         ("number", "It was her first trip on the ferry.", False),
         ("number", "She ran the ferry aground twice.", True),
         ("number", "It follows the cutting for almost a third of its length.", True),
+        ("measure", "The trams will run at up to 70 km/h.", True),
+        ("measure", "Parts of the town sank by as much as six metres.", True),
+        ("measure", "The tram will carry about 38,000 passengers a day.", False),
+        ("measure", "The trip takes about six minutes.", False),
         ("count", "Terrorists will use Iraq for years to come.", False),
         ("count", "Twelve nurses stayed.", True),
         ("number", "Terrorists will use Iraq for years to come.", True),
@@ -112,6 +116,7 @@ def test_one_definition_of_a_passage_holding_a_number_a_sum_or_a_date(
 ) -> None:
     assert has_answer_type(wants, text) is holds
     asked = {
+        "measure": "How fast is it?",
         "count": "How many nurses?",
         "number": "How long did it last?",
         "money": "How much does it cost?",
