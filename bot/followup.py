@@ -14,6 +14,8 @@ _OTHER_REFERENCE = re.compile(
     r"\b(it|its|they|them|their|theirs|this|that|these|those|there|then|such|so|the same)\b",
     re.IGNORECASE,
 )
+# "How many people belong these days?", "killed so far": no reference back.
+_IDIOMS = re.compile(r"\b(these days|so far|so (much|many)|or so|even so|and so on)\b", re.IGNORECASE)
 _ELLIPTIC_START = re.compile(
     r"^\s*(and|but|so|then|also|what about|how about|what else|anything else|what if|and if|or)\b",
     re.IGNORECASE,
@@ -54,7 +56,11 @@ def needs_context(question: str) -> bool:
     if _BARE.match(question) or not _own_words(question):  # "By when?", "For how long?"
         return True
     bare = len(content_stems(question)) <= _SHORT
-    leaning = _OTHER_REFERENCE.search(question) or _ELLIPTIC_START.match(question) or _STANCE.search(question)
+    leaning = (
+        _OTHER_REFERENCE.search(_IDIOMS.sub(" ", question))
+        or _ELLIPTIC_START.match(question)
+        or _STANCE.search(question)
+    )
     return bare and bool(leaning)
 
 

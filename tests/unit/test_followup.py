@@ -87,6 +87,8 @@ def test_an_elliptical_follow_up_carries_the_previous_question(question: str) ->
         "How much will the new bridge cost?",
         "Who wrote the engineering report on the piers?",
         "When will the Old Harbour Bridge reopen to traffic?",
+        "How many people use the ferry these days?",  # an idiom, not a reference back
+        "How many lorries have crossed so far?",
     ],
 )
 def test_a_question_that_stands_alone_is_left_alone(question: str) -> None:
