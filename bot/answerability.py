@@ -351,7 +351,7 @@ class Aligner:
         )
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
-        opposite = opposite or negated(question_text, passage)
+        opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         absent = {n for n in names if n not in near and stem(n) not in near_stems and n not in STOPWORDS}
         name_missing = bool(absent)
@@ -395,6 +395,31 @@ def negated(question: str, passage: str) -> bool:
         if word in _NEGATORS and any(stem(w) in wanted for w in said[i + 1 : i + 3] if w not in STOPWORDS):
             return True
     return False
+
+
+_AS_ROLE = re.compile(r"\bas an? ((?:[a-z][\w-]* ?){1,3})", re.IGNORECASE)
+
+
+def _roles(text: str) -> set[str]:
+    """ "as a sound engineer touring with bands" -> {"engin"}: the head of each "as a ..." noun."""
+    found = set()
+    for match in _AS_ROLE.finditer(text):
+        run: list[str] = []
+        for word in match.group(1).lower().split():
+            if word in STOPWORDS or run and word.endswith("ing"):  # "as a sound engineer touring"
+                break
+            run.append(word)
+        if run:
+            found.add(stem(run[-1]))
+    return found
+
+
+def swapped_role(question: str, passage: str) -> bool:
+    """ "Where did she work as a teacher?" against "worked for six years as a surveyor": the role
+    the question gives is not in the passage, which gives another."""
+    passage_stems = {stem(w) for w in words(passage)}
+    given = _roles(passage)
+    return any(role not in passage_stems and given - {role} for role in _roles(question))
 
 
 def _owned_by_another(passage: str, asked_for: Sequence[str], owner: str | None) -> bool:

@@ -168,6 +168,15 @@ def test_the_same_thing_under_another_name_is_a_swap() -> None:
     assert features("What honour did Halvorsen receive?", said)["opposite"] == 0
 
 
+def test_another_role_is_a_swap() -> None:
+    passage = "She later worked for six years as a surveyor in Aberdeen."
+    assert features("Where did she work as a teacher for six years?", passage)["opposite"] == 1
+    assert features("Where did she work as a surveyor?", passage)["opposite"] == 0
+    engineer = "He had spent two decades as a sound engineer touring with bands."
+    assert features("How long did he work as an engineer?", engineer)["opposite"] == 0
+    assert features("How long did he work as a roadie?", "He toured with bands.")["opposite"] == 0
+
+
 def test_a_passage_negating_the_questions_word_is_a_swap() -> None:
     passage = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
     assert features("Why did Councillor Hale vote to extend the trial?", passage)["opposite"] == 1
