@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from index.chunks import Chunk
 
 SYNONYM_SIMILARITY = 0.6  # a word the article lacks still counts if it is this close to one it has
-# A question whose key word has nothing like it in the article ("weather") needs a passage scoring
-# at least MIN_SCORE plus UNKNOWN_PENALTY per unit the word falls short of SYNONYM_SIMILARITY,
-# unless the passage is this close in meaning. Calibrated before the fitted model, on the dev set
-# and our own sets: the fitted model has too few such questions to learn it.
-MIN_SCORE, UNKNOWN_PENALTY, CLOSE_IN_MEANING = 0.35, 0.5, 0.5
 # Places and bodies that news writing names in place of a country or a government: "Washington"
 # for the U.S. A question using one asks about what the article names the other way.
 METONYMS = {
@@ -140,11 +135,6 @@ class Grounding:
             # The best passage (ranked with a bonus for holding one) has no number, date or age at all.
             kind = _KIND_NAMES[question.wants]
             return Verdict(False, f"It gives no {kind} for that.", details)
-        floor = MIN_SCORE + UNKNOWN_PENALTY * features["unknown_shortfall"]
-        if unknown and best.dense < CLOSE_IN_MEANING and score < floor:
-            return Verdict(
-                False, f"No passage answers this. It says nothing about {_join(list(unknown))}.", details
-            )
         if probability >= self.model.threshold:
             return Verdict(True, "", details)
         if features["type_missing"]:  # numbers and dates were refused above: a name is wanted
