@@ -42,6 +42,13 @@ _DEFINITION = re.compile(
 )
 # "What is terra preta?": a definition only when the article defines exactly that.
 _WHAT_IS = re.compile(r"^\W*what (?:is|are|was|were) (?P<term>[^?]{2,60}?)\W*$", re.IGNORECASE)
+# "How does a lift house work?", "Explain how the levy works": what the article says X is, when
+# it defines exactly X.
+_HOW_WORKS = re.compile(
+    r"^\W*(?:explain |tell me )?how (?:does|do|did|would) (?:an? |the )?(?P<term>[^?]{2,60}?) work\W*$"
+    r"|^\W*explain how (?:an? |the )?(?P<term2>[^?]{2,60}?) works?\W*$",
+    re.IGNORECASE,
+)
 _COMPARISON = re.compile(
     r"\b(compar\w*|analog\w*|parallels?|likens?|likened|similarit\w*|reminiscent)\b", re.I
 )
@@ -198,8 +205,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
             count = max(1, min(MAX_POINTS, int(raw) if raw.isdigit() else _NUMBERS[raw]))
         bullets = bool(points) or bool(_WANTS_BULLETS.search(text))
         return WholeQuestion("summary", topic=topic_words(text), points=count, bullets=bullets)
-    if match := _WHAT_IS.match(text):
-        term = match.group("term")
+    if match := _WHAT_IS.match(text) or _HOW_WORKS.match(text):
+        term = next(g for g in match.groups() if g)
         if topic_words(term):
             return WholeQuestion("definition", topic=topic_words(term), term=term, loose=True)
     return None

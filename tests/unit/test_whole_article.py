@@ -130,6 +130,9 @@ def test_definitions_only_of_what_the_article_defines(whole: dict[str, WholeArti
     assert "By austerity I mean" in cited(ask(whole["oped"], "What does austerity mean?"))[0]
     assert cited(ask(whole["entry"], "What is the okapi?"))[0].startswith("The okapi is a giraffid")
     assert whole["entry"].answer("What is the altitude?") is None
+    works = ask(whole["entry"], "How does the okapi work?")  # "How does a lift house work?"
+    assert cited(works)[0].startswith("The okapi is a giraffid")
+    assert whole["entry"].answer("Explain how the altitude works.") is None
     assert whole["oped"].answer("What does budget mean?") is None
 
 
