@@ -232,6 +232,11 @@ class Grounding:
     def _new_name(self, question: Question, chunk: Chunk) -> bool:
         """Whether the passage names someone or something the question doesn't already."""
         asked = words(question.text)
+        # "the name of the shipping firm": "a shipping firm" names none, "the Harland shipping firm" does.
+        if (thing := named_thing(question.text)) and (
+            named := names_the(thing, chunk.text, asked)
+        ) is not None:
+            return named
         if question.leaves_out(chunk.people):
             return True  # "Morrow is drawing up the plans": a person, though opening the sentence
         for match in re.finditer(r"\b[A-Z][a-z][\w’'-]+", chunk.text[1:]):
@@ -240,6 +245,45 @@ class Grounding:
             if specific and not any(_same_name(a, name) for a in asked):
                 return True
         return False
+
+
+# "Sunni", "Shiite", "British", "Italian", "Chinese": a capitalised word that describes, not names.
+_DEMONYM = re.compile(r"(i|ite|ish|ian|ese|ean)s?$")
+_NAME_OF = re.compile(r"\bname of (?:the |a |an )?(?P<thing>[^?.!]+)", re.IGNORECASE)
+_ENDS_THING = frozenset(
+    "who whom that which whose where when the a an of in at on by for to from with he she they it we you "
+    "i is was are were will would has have had do does did can could".split()
+)
+
+
+def named_thing(question: str) -> str | None:
+    """ "What is the name of the mosque the Shiites seized?" -> "mosque": the noun whose name is
+    asked, the last word before a clause, a preposition or a participle ("the book edited by")."""
+    match = _NAME_OF.search(question)
+    if not match:
+        return None
+    head = None
+    for word in match.group("thing").split():
+        if word.lower() in _ENDS_THING or word.endswith(("ed", "en")) and head:
+            break
+        head = word.strip(",;:")
+    return head.lower() if head and head.isalpha() and head.islower() else None
+
+
+def names_the(head: str, passage: str, asked: Sequence[str]) -> bool | None:
+    """Whether ``passage`` gives a name to the ``head`` noun: a capitalised word the question lacks
+    right before or after it ("the Al-Hassan mosque", "her book Amazonia", "a firm called
+    Harland"; "a Sunni mosque", "an Italian restaurant" name none). None when it does not mention
+    ``head`` at all."""
+    mentions = list(re.finditer(rf"\b{re.escape(head)}s?\b", passage, re.IGNORECASE))
+    for match in mentions:
+        before = re.search(r"([\w’'-]+)\W*$", passage[: match.start()])
+        after = re.match(r"\W{0,3}(?:(?:called|named|known as) )?([\w’'-]+)", passage[match.end() :])
+        for near in (before, after):
+            word = near.group(1) if near else ""
+            if word[:1].isupper() and not _DEMONYM.search(word) and word.lower() not in asked:
+                return True
+    return False if mentions else None
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from bot.answerability import FEATURES, Model
-from bot.grounding import Grounding
+from bot.grounding import Grounding, named_thing
 from bot.question import Question
 from bot.retrieval import Scored
 from index.article import parse_article
@@ -219,6 +219,35 @@ def test_a_question_wanting_a_sum_needs_a_passage_with_one(grounding: Grounding,
     verdict = grounding.check(q(question), ranked(counted, HIGH))
     assert not verdict.answerable
     assert "sum" in verdict.reason
+
+
+def test_the_name_of_a_thing_the_passage_leaves_unnamed_is_refused(
+    grounding: Grounding, tiny_index: Any
+) -> None:
+    report = chunk_with(tiny_index, "state university")  # "Dr. J. R. Haldane of the state university"
+    verdict = grounding.check(
+        q("What is the name of the university Haldane works for?"), ranked(report, HIGH)
+    )
+    assert not verdict.answerable
+    assert "name" in verdict.reason
+    vote = chunk_with(tiny_index, "Old Harbour Bridge")
+    assert grounding.check(
+        q("What is the name of the bridge they will rebuild?"), ranked(vote, HIGH)
+    ).answerable
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("What is the name of the mosque the Shiites seized?", "mosque"),
+        ("What was the name of the shipping firm?", "firm"),
+        ("What is the name of the book edited by Betty Meggers?", "book"),
+        ("What is the name of Tomas Reilly's partner?", "partner"),
+        ("What is her name?", None),
+    ],
+)
+def test_the_thing_whose_name_is_asked(question: str, thing: str | None) -> None:
+    assert named_thing(question) == thing
 
 
 def test_a_question_wanting_a_date_needs_a_passage_with_one(grounding: Grounding, tiny_index: Any) -> None:
