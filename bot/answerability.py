@@ -352,6 +352,7 @@ class Aligner:
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
+        opposite = opposite or prefix_negated(question_text, passage)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         absent = {n for n in names if n not in near and stem(n) not in near_stems and n not in STOPWORDS}
         name_missing = bool(absent)
@@ -381,6 +382,19 @@ class Aligner:
             "speaker": float(speaker),
         }
         return features, missing
+
+
+_NON = re.compile(r"\bnon-?\s?([a-z]+)", re.IGNORECASE)
+
+
+def prefix_negated(question: str, passage: str) -> bool:
+    """ "a relationship between humans" asked where the passage has only "non-human primates", or
+    the other way round: one side says "non-" where the other does not."""
+    asked = {stem(m.group(1)) for m in _NON.finditer(question)}
+    said = {stem(m.group(1)) for m in _NON.finditer(passage)}
+    plain_asked = {stem(w) for w in words(_NON.sub(" ", question))}
+    plain_said = {stem(w) for w in words(_NON.sub(" ", passage))}
+    return bool((said - asked) & plain_asked - plain_said or (asked - said) & plain_said - plain_asked)
 
 
 def negated(question: str, passage: str) -> bool:

@@ -177,6 +177,17 @@ def test_another_role_is_a_swap() -> None:
     assert features("How long did he work as a roadie?", "He toured with bands.")["opposite"] == 0
 
 
+def test_non_on_one_side_only_is_a_swap() -> None:
+    passage = "The relationship between non-human primates and the forest has gained attention."
+    assert features("What relationship between humans has gained attention?", passage)["opposite"] == 1
+    assert (
+        features("Which relationship involving non-human primates gained attention?", passage)["opposite"]
+        == 0
+    )
+    both = "Deforestation turns forested areas into non-forested ones."
+    assert features("What happens to forested areas?", both)["opposite"] == 0
+
+
 def test_a_passage_negating_the_questions_word_is_a_swap() -> None:
     passage = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
     assert features("Why did Councillor Hale vote to extend the trial?", passage)["opposite"] == 1
