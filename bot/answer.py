@@ -651,12 +651,25 @@ def _distance(text: str, name: str, stems: AbstractSet[str]) -> int:
     return min((max(start - (at + len(name)), at - end, 0) for start, end in spans), default=10**6)
 
 
+# "Halvorsen is not sure about the card machine": a view reported without a verb of speech.
+_STANCE = re.compile(
+    r"\b(is|was|are|were)( not)? (sure|unsure|convinced|worried|opposed|keen|happy|unhappy|sceptical|"
+    r"skeptical|confident|doubtful|against|in favour|in favor)\b|\b(thinks|thought|believes|believed|"
+    r"doubts|doubted|fears|feared|hopes|hoped|agrees|agreed|disagrees|disagreed|opposes|opposed|"
+    r"supports|supported|prefers|preferred|objects|objected|welcomes|welcomed|worries|worried)\b",
+    re.IGNORECASE,
+)
+
+
 def _speaker_bonus(subject: str, chunk: Chunk) -> float:
     subject_words = set(content_stems(subject))
     for speaker in chunk.speakers:
         if same_person(subject, speaker):
             return 0.5
     text_words = set(content_stems(chunk.text))
-    if subject_words & text_words and re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I):
+    named = subject_words & text_words or any(same_person(subject, p) for p in chunk.people)
+    if named and (
+        re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I) or _STANCE.search(chunk.text)
+    ):
         return 0.2
     return 0.0

@@ -728,3 +728,21 @@ def test_what_a_role_the_article_never_mentions_said_is_refused_as_such(fake_emb
     assert refused.refused and refused.reason == "It never mentions the mayor."
     answered = answerer.answer("What did the head teacher say about the road?", "", candidates)
     assert "never mentions" not in answered.text
+
+
+def test_a_view_reported_without_a_verb_of_speech_counts_as_the_person_s(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The ferry\n\n"
+        '"I love the river," said Ingrid Halvorsen, the captain. '
+        "Halvorsen is not sure about the card machine. "
+        "Halvorsen crossed the river at dawn.",
+        fake_embeddings,
+    )
+    asked = Question.parse("What does Ingrid think of the card machine?")
+    speaker = answerer.resolve_person(asked.subject)
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    rows = answerer.signals(asked, candidates, speaker=speaker)
+    column = SIGNALS.index("speaker")
+    texts = [c.text for c in chunks]
+    assert rows[texts.index("Halvorsen is not sure about the card machine.")][column] == 0.2, "her view"
+    assert rows[texts.index("Halvorsen crossed the river at dawn.")][column] == 0.0, "named, but no view"
