@@ -159,41 +159,42 @@ def test_the_same_number_of_another_thing_clashes() -> None:
     assert features("How many signatures did she collect?", passage)["number_clash"] == 0
 
 
-def test_the_same_thing_under_another_name_is_a_swap() -> None:
-    passage = "She ran the ferry aground twice on the Castlepoint mudbank."
-    assert features("Who ran the ferry aground on the Dunmore mudbank?", passage)["opposite"] == 1
-    assert features("Who ran the ferry aground on the Castlepoint mudbank?", passage)["opposite"] == 0
-    # A pronoun before the word may mean the very person asked about.
-    said = "She received a bravery award from the society."
-    assert features("What honour did Halvorsen receive?", said)["opposite"] == 0
+FERRY = "She ran the ferry aground twice on the Castlepoint mudbank."
+SURVEYOR = "She later worked for six years as a surveyor in Aberdeen."
+ENGINEER = "He had spent two decades as a sound engineer touring with bands."
+PRIMATES = "The relationship between non-human primates and the forest has gained attention."
+HALE = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
 
 
-def test_another_role_is_a_swap() -> None:
-    passage = "She later worked for six years as a surveyor in Aberdeen."
-    assert features("Where did she work as a teacher for six years?", passage)["opposite"] == 1
-    assert features("Where did she work as a surveyor?", passage)["opposite"] == 0
-    engineer = "He had spent two decades as a sound engineer touring with bands."
-    assert features("How long did he work as an engineer?", engineer)["opposite"] == 0
-    assert features("How long did he work as a roadie?", "He toured with bands.")["opposite"] == 0
-
-
-def test_non_on_one_side_only_is_a_swap() -> None:
-    passage = "The relationship between non-human primates and the forest has gained attention."
-    assert features("What relationship between humans has gained attention?", passage)["opposite"] == 1
-    assert (
-        features("Which relationship involving non-human primates gained attention?", passage)["opposite"]
-        == 0
-    )
-    both = "Deforestation turns forested areas into non-forested ones."
-    assert features("What happens to forested areas?", both)["opposite"] == 0
-
-
-def test_a_passage_negating_the_questions_word_is_a_swap() -> None:
-    passage = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
-    assert features("Why did Councillor Hale vote to extend the trial?", passage)["opposite"] == 1
-    assert features("Why did Councillor Hale vote against extending the trial?", passage)["opposite"] == 0
-    # A yes/no question may be answered "no" by the very sentence that negates it.
-    assert features("Did Councillor Hale vote to extend the trial?", passage)["opposite"] == 0
+@pytest.mark.parametrize(
+    ("question", "passage", "swapped"),
+    [
+        # the same thing under another name
+        ("Who ran the ferry aground on the Dunmore mudbank?", FERRY, True),
+        ("Who ran the ferry aground on the Castlepoint mudbank?", FERRY, False),
+        # a pronoun before the word may mean the very person asked about
+        ("What honour did Halvorsen receive?", "She received a bravery award from the society.", False),
+        # another role
+        ("Where did she work as a teacher for six years?", SURVEYOR, True),
+        ("Where did she work as a surveyor?", SURVEYOR, False),
+        ("How long did he work as an engineer?", ENGINEER, False),
+        ("How long did he work as a roadie?", "He toured with bands.", False),
+        # "non-" on one side only
+        ("What relationship between humans has gained attention?", PRIMATES, True),
+        ("Which relationship involving non-human primates gained attention?", PRIMATES, False),
+        (
+            "What happens to forested areas?",
+            "Deforestation turns forested areas into non-forested ones.",
+            False,
+        ),
+        # the passage negates the question's word; a yes/no question may be answered "no" by it
+        ("Why did Councillor Hale vote to extend the trial?", HALE, True),
+        ("Why did Councillor Hale vote against extending the trial?", HALE, False),
+        ("Did Councillor Hale vote to extend the trial?", HALE, False),
+    ],
+)
+def test_a_swapped_detail_is_caught(question: str, passage: str, swapped: bool) -> None:
+    assert features(question, passage)["opposite"] == float(swapped)
 
 
 def test_a_kin_word_swapped_for_its_partner_is_a_swap() -> None:
