@@ -668,8 +668,6 @@ def _speaker_bonus(subject: str, chunk: Chunk) -> float:
             return 0.5
     text_words = set(content_stems(chunk.text))
     named = subject_words & text_words or any(same_person(subject, p) for p in chunk.people)
-    if named and (
-        re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I) or _STANCE.search(chunk.text)
-    ):
+    if named and (re.search(rf"\b({SPEECH_VERBS})\b", chunk.text, re.I) or _STANCE.search(chunk.text)):
         return 0.2
     return 0.0

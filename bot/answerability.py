@@ -113,10 +113,10 @@ _PERSON_AGE = re.compile(
 _AGE = re.compile(
     rf"{_PERSON_AGE.pattern}|\b(1[0-9]|20)\d\d\b|\b(years?|centur(y|ies)|decades?) (old|ago)\b", re.I
 )
-# A sum of money: "£5", "$3.2 million", "40 euros", "free".
+# A sum of money: "£5", "$3.2 million", "40 euros", "twenty pounds", "free".
 _MONEY = re.compile(
-    r"[£$€¥]\s?\d|\d\s*(hundred|thousand|million|billion|bn|m|k)?\s*(dollars?|pounds?|euros?|pence|"
-    r"cents?|yen|francs?|rupees?)\b|\bfree\b|\bcosts? nothing\b",
+    rf"[£$€¥]\s?\d|(\d|\b(?:{'|'.join(NUMBER_WORDS)}))\s*(hundred|thousand|million|billion|bn|m|k)?\s*"
+    r"(dollars?|pounds?|euros?|pence|cents?|yen|francs?|rupees?)\b|\bfree\b|\bcosts? nothing\b",
     re.IGNORECASE,
 )
 # A number with a unit of length, area, weight, volume or speed: "97 miles", "a 410-metre crossing".

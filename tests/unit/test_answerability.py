@@ -98,6 +98,7 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         ("money", "The cash fare is £1.20 for foot passengers.", True),
         ("money", "The work will cost $48 million.", True),
         ("money", "A ticket costs 12 euros.", True),
+        ("money", "Then we'll charge twenty pounds.", True),
         ("money", "The club is free for children.", True),
         ("money", "The cinema needs to sell about 600 tickets a week.", False),
         ("time", "It opened a week ago.", True),
