@@ -219,8 +219,6 @@ _NOT_COUNTS = {"one", "first", "second", "third", "fourth", "fifth", "half"}  # 
 
 
 _TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
-
-
 _NOT_A_COUNT = re.compile(
     r"\bone\b|\b(the|her|his|its|their|our|my|your) (first|second|third|fourth|fifth)\b", re.IGNORECASE
 )
@@ -267,9 +265,9 @@ def time_words(text: str) -> dict[int, set[str]]:
 
 def has_answer_type(wants: str | None, text: str) -> bool:
     """Whether ``text`` holds what a question of kind ``wants`` asks for: a number ("How long?" is
-    answered by "a century" too), a sum of money, a date, or an age ("Greaves, now 83,", "aged 64",
-    "a 12-year-old", or the year a thing was built). The one definition, for ranking and refusing
-    alike."""
+    answered by "a century" too), a count ("twice", not "one of them"), a measure with its unit, a
+    sum of money, a date, or an age ("Greaves, now 83,", "aged 64", "a 12-year-old", or the year a
+    thing was built). The one definition, for ranking and refusing alike."""
     if wants == "age":
         return bool(_AGE.search(text))
     if wants == "person_age":
