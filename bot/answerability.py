@@ -93,6 +93,7 @@ for _a, _b in _OPPOSITES:
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]*")
 DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?)\b", re.I)
+_NUMBER_WORD = "|".join(NUMBER_WORDS)  # "six", "hundred", "dozen", ... as one regex alternation
 # Besides a date or a day/month/season word: a passage with these can say when.
 _TIME_CUES = re.compile(
     r"\b(ago|since|until|yesterday|today|tomorrow|week|weeks|month|months|year|years|century|"
@@ -104,7 +105,7 @@ _TIME_CUES = re.compile(
 # A person's age: "aged 64", "a 12-year-old", "Greaves, now 83,", "who is 68".
 _PERSON_AGE = re.compile(
     r"\b(aged?|age of|at)\s+(about |around )?\d{1,3}\b|"
-    rf"\b(\d[\d,]*|{'|'.join(NUMBER_WORDS)})[- ](years?|months?|centur(y|ies)|decades?)[- ]old\b|"
+    rf"\b(\d[\d,]*|{_NUMBER_WORD})[- ](years?|months?|centur(y|ies)|decades?)[- ]old\b|"
     r",\s+(now |then |still |already )?\d{1,3}(,|\s+(this|last|next) year)|,\s+who (is|was) \d{1,3}\b|"
     r"\b(in (his|her|their) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b",
     re.IGNORECASE,
@@ -115,13 +116,13 @@ _AGE = re.compile(
 )
 # A sum of money: "£5", "$3.2 million", "40 euros", "twenty pounds", "free".
 _MONEY = re.compile(
-    rf"[£$€¥]\s?\d|(\d|\b(?:{'|'.join(NUMBER_WORDS)}))\s*(hundred|thousand|million|billion|bn|m|k)?\s*"
+    rf"[£$€¥]\s?\d|(\d|\b(?:{_NUMBER_WORD}))\s*(hundred|thousand|million|billion|bn|m|k)?\s*"
     r"(dollars?|pounds?|euros?|pence|cents?|yen|francs?|rupees?)\b|\bfree\b|\bcosts? nothing\b",
     re.IGNORECASE,
 )
 # A number with a unit of length, area, weight, volume or speed: "97 miles", "a 410-metre crossing".
 _MEASURE = re.compile(
-    rf"(\d|\b(?:{'|'.join(NUMBER_WORDS)}))[\s-]*(square |cubic )?(kilomet(re|er)s?|km|met(re|er)s?|m|"
+    rf"(\d|\b(?:{_NUMBER_WORD}))[\s-]*(square |cubic )?(kilomet(re|er)s?|km|met(re|er)s?|m|"
     r"centimet(re|er)s?|cm|millimet(re|er)s?|mm|miles?|mi|feet|foot|ft|inch(es)?|yards?|hectares?|ha|acres?|"
     r"tonnes?|tons?|kilo(gram)?s?|kg|grams?|g|pounds|lbs?|ounces?|oz|lit(re|er)s?|l|gallons?|knots?|mph|"
     r"km/h|kph|storeys?|stories|floors?)\b",
@@ -227,7 +228,8 @@ _NOT_A_COUNT = re.compile(
 def counts(text: str) -> set[float]:
     """The numbers that can answer "How many?": not "one" ("one of their own members", "on one
     side") nor an ordinal ("her first month"), but "a third" and "twice" ("ran aground twice")."""
-    return numbers(_NOT_A_COUNT.sub(" ", text)) | {v for w, v in _TIMES.items() if w in words(text)}
+    said = set(words(text))
+    return numbers(_NOT_A_COUNT.sub(" ", text)) | {v for w, v in _TIMES.items() if w in said}
 
 
 def amounts(text: str) -> set[tuple[float, str]]:

@@ -127,7 +127,7 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: str | None  # "age", "person_age", "money", "count", "number", "time", "name" or None
+    wants: str | None  # "age", "person_age", "money", "measure", "count", "number", "time", "name"
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
@@ -180,19 +180,15 @@ class Question:
 
 
 def answer_type(question: str) -> str | None:
-    """What an answer to ``question`` must contain: "age", "money", "count", "number", "time", "name"
-    or nothing."""
+    """What an answer to ``question`` must contain: "person_age", "age", "money", "measure",
+    "count", "number", "time", "name" or nothing (None)."""
     if _WANTS_PERSON_AGE.search(question):
         return "person_age"
     if _WANTS_AGE.search(question):
         return "age"
     if _WANTS_MONEY.search(question):
         return "money"
-    if (
-        (how := _HOW_MEASURE.search(question))
-        and how.group(1).lower() in _IN_UNITS
-        and measure_asked(question)
-    ):
+    if (how := _HOW_MEASURE.search(question)) and how.group(1).lower() in _IN_UNITS:
         return "measure"
     if _WANTS_COUNT.search(question):
         return "count"
