@@ -56,6 +56,7 @@ SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them
 # "Porter's book": the thing owned is what the question is about.
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
 _PRONOUN_SAYS = re.compile(rf"\b(he|she|they)\s+({SPEECH_VERBS})\b", re.IGNORECASE)
+_OPENING_PRONOUN = re.compile(r"^\W*(he|she)\b", re.IGNORECASE)
 _ASKS_PERSON = re.compile(r"^\W*(who|whom|whose)\b", re.IGNORECASE)
 _CAUSAL = re.compile(
     r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
@@ -215,7 +216,7 @@ class ExtractiveAnswerer:
             )  # fmt: skip
         # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
         quote = bool(speaker) or asked.asks_speaker
-        chosen = self._choose(ranked, quote=quote)
+        chosen = self._choose(ranked, quote=quote, described=asked.described)
         if (
             speaker
             and asked.asks_words
@@ -423,8 +424,12 @@ class ExtractiveAnswerer:
         found = sum(w if s in own else CONTEXT_WEIGHT * w for s, w in weights.items() if s in own | context)
         return found / sum(weights.values())
 
-    def _choose(self, ranked: list[tuple[Scored, float]], *, quote: bool = False) -> list[Chunk]:
-        """The best sentence, plus what completes it, plus any nearly as good."""
+    def _choose(
+        self, ranked: list[tuple[Scored, float]], *, quote: bool = False, described: str | None = None
+    ) -> list[Chunk]:
+        """The best sentence, plus what completes it, plus any nearly as good. For "Who is X?",
+        a best sentence that only names X ("... was Walter Greaves.") gets the next one when that
+        goes on about X ("Greaves, now 83, was the projectionist ...")."""
         best, best_score = ranked[0]
         following = self._next(best.chunk)
         if (
@@ -437,6 +442,14 @@ class ExtractiveAnswerer:
             # the quote the lead-in sets up.
             best = Scored(following, best.dense, best.lexical, best.fused)
         chosen = self._completed(best.chunk, quote=quote)
+        if (
+            described
+            and chosen == [best.chunk]
+            and not describes(described, best.chunk.text)
+            and (after := self._next(best.chunk))
+            and goes_on_about(described, best.chunk, after)
+        ):
+            chosen.append(after)
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
                 break
@@ -574,6 +587,18 @@ def names_someone_new(question: Question, chunk: Chunk) -> bool:
         not set(words(name)) <= asked and (" " in name or not sentence.lstrip().startswith(name))
         for name in find_names(sentence)
     ) or question.leaves_out(chunk.people)
+
+
+def goes_on_about(person: str, chunk: Chunk, following: Chunk) -> bool:
+    """Whether ``following`` goes on about ``person``, whom ``chunk`` names: it describes them,
+    opens with their name, or opens with a "he"/"she" that means them."""
+    if describes(person, following.text):
+        return True
+    opening = following.text.split(",")[0].split()[:3]
+    if any(same_person(person, n) for n in find_names(" ".join(opening))):
+        return True
+    named_last = find_names(chunk.text)[-1:]
+    return bool(_OPENING_PRONOUN.match(following.text) and named_last and same_person(person, named_last[0]))
 
 
 def describes(person: str, sentence: str) -> bool:

@@ -440,6 +440,26 @@ def test_who_is_x_prefers_the_sentence_saying_what_x_is(fake_embeddings: Any) ->
 
 
 @pytest.mark.parametrize(
+    ("following", "added"),
+    [
+        ("Greaves, now 83, was the projectionist from 1962.", True),
+        ("He taught Simon Vance to run the projectors.", True),
+        ("Nora Vance, then 42, came home with a plan.", False),
+    ],
+)
+def test_who_is_x_adds_the_next_sentence_when_the_best_only_names_x(
+    fake_embeddings: Any, following: str, added: bool
+) -> None:
+    answerer, chunks = answerer_for(
+        f"The one person who never doubted the project was Walter Greaves. {following}", fake_embeddings
+    )
+    ranked = [(Scored(chunks[0], dense=0.5, lexical=0.5, fused=0.5), 1.0)]
+    chosen = answerer._choose(ranked, described="Walter Greaves")
+    assert chosen == (chunks if added else chunks[:1])
+    assert answerer._choose(ranked) == chunks[:1], 'only for "Who is X?"'
+
+
+@pytest.mark.parametrize(
     ("sentence", "says"),
     [
         ("The architect, Lena Morrow, found the ceiling.", True),
