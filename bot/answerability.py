@@ -311,6 +311,7 @@ class Aligner:
         question_text: str,
         passage: str,
         context: str = "",
+        referent: str = "",
         score: float,
         dense: float,
         wants: str | None = None,
@@ -358,7 +359,9 @@ class Aligner:
         name_missing = bool(absent)
         # "Helen Marsh ... head teacher" where the passage's head teacher is Daniel Reyes: the
         # article knows the name, the passage gives the role to another.
-        others = {m.group(0).lower() for m in _NAME.finditer(passage)} - names - STOPWORDS
+        # The person an opening "She" means is named too ("She received a bravery award" is Ingrid's).
+        others = {m.group(0).lower() for m in _NAME.finditer(f"{passage} {referent}")}
+        others -= {re.sub(r"['’]s$", "", n) for n in names} | names | STOPWORDS  # "Klein's" is Klein
         other_named = any(self._frequency.get(stem(n), 0) for n in absent) and bool(others)
         type_missing = not has_answer_type(wants, passage)
         asked_missing = any(stem(w) not in near_stems for w in asked_for) or _owned_by_another(

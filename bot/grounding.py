@@ -119,6 +119,7 @@ class Grounding:
             question_text=question.text,
             passage=best.chunk.text,
             context=best.chunk.context,
+            referent=best.chunk.referent,
             score=score,
             dense=best.dense,
             wants=question.wants,

@@ -220,6 +220,30 @@ def test_a_role_given_to_another_named_person_is_told_apart() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "referent", "other"),
+    [
+        ("What award did Tomas Reilly receive?", "Ingrid Halvorsen", 1),  # "She" is Ingrid
+        ("What award did Tomas Reilly receive?", "", 0),  # nobody else is named
+        ("What award did Ingrid Halvorsen's deckhand receive?", "Ingrid Halvorsen", 0),
+    ],
+)
+def test_the_person_an_opening_pronoun_means_is_another_named_person(
+    question: str, referent: str, other: int
+) -> None:
+    sentences = [*SENTENCES, "Her deckhand is Tomas Reilly.", "Ingrid Halvorsen runs the ferry."]
+    asked = Question.parse(question)
+    found, _ = Aligner(sentences).features(
+        question_words=asked.content_words,
+        question_text=asked.text,
+        passage="She received a bravery award the following year.",
+        referent=referent,
+        score=0.6,
+        dense=0.6,
+    )
+    assert found["other_named"] == other
+
+
+@pytest.mark.parametrize(
     ("text", "holds"),
     [
         ("Greaves, now 83, was the projectionist from 1962.", True),
