@@ -353,7 +353,7 @@ class Aligner:
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
-        opposite = opposite or prefix_negated(question_text, passage)
+        opposite = opposite or prefix_negated(question_text, passage) or reversed_pair(question_text, passage)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         absent = {n for n in names if n not in near and stem(n) not in near_stems and n not in STOPWORDS}
         name_missing = bool(absent)
@@ -385,6 +385,31 @@ class Aligner:
             "speaker": float(speaker),
         }
         return features, missing
+
+
+_RELATIONS = {"with", "to", "than", "into", "over", "instead", "from", "by"}
+_SPAN = 3  # words either side of "with" that it relates
+
+
+def _related(text: str) -> set[tuple[str, str, str]]:
+    """(word before, relation, word after) for the content words near each "with", "to", "than"
+    ...: "replace the diesel engine with an electric one" -> (diesel, with, electr), ..."""
+    tokens = words(text)
+    found = set()
+    for i, token in enumerate(tokens):
+        if token not in _RELATIONS:
+            continue
+        before = [stem(w) for w in tokens[max(0, i - _SPAN) : i] if w not in STOPWORDS]
+        after = [stem(w) for w in tokens[i + 1 : i + 1 + _SPAN] if w not in STOPWORDS]
+        found |= {(a, token, b) for a in before for b in after if a != b}
+    return found
+
+
+def reversed_pair(question: str, passage: str) -> bool:
+    """ "replace the electric engine with a diesel one" asked where the passage says "replace the
+    diesel engine with an electric one": the same words on either side of a relation, swapped."""
+    asked, said = _related(question), _related(passage)
+    return any((b, rel, a) in said and (a, rel, b) not in said for a, rel, b in asked)
 
 
 _NON = re.compile(r"\bnon-?\s?([a-z]+)", re.IGNORECASE)

@@ -164,6 +164,7 @@ FERRY = "She ran the ferry aground twice on the Castlepoint mudbank."
 SURVEYOR = "She later worked for six years as a surveyor in Aberdeen."
 ENGINEER = "He had spent two decades as a sound engineer touring with bands."
 PRIMATES = "The relationship between non-human primates and the forest has gained attention."
+ENGINE = "He hopes to replace the diesel engine with an electric one by 2028."
 HALE = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
 
 
@@ -192,6 +193,10 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Why did Councillor Hale vote to extend the trial?", HALE, True),
         ("Why did Councillor Hale vote against extending the trial?", HALE, False),
         ("Did Councillor Hale vote to extend the trial?", HALE, False),
+        # the same words either side of "with", the other way round
+        ("When will he replace the electric engine with a diesel one?", ENGINE, True),
+        ("When will he replace the diesel engine with an electric one?", ENGINE, False),
+        ("Why does he want an electric engine?", ENGINE, False),
     ],
 )
 def test_a_swapped_detail_is_caught(question: str, passage: str, swapped: bool) -> None:
