@@ -215,6 +215,9 @@ class ExtractiveAnswerer:
                 features=verdict.features,
             )  # fmt: skip
         # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
+        if speaker and asked.asks_words and (nobody := self._not_theirs(speaker, ranked[0][0].chunk)):
+            closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
+            return Answer(refusal_text(nobody), refused=True, closest=closest, reason=nobody)
         quote = bool(speaker) or asked.asks_speaker
         chosen = self._choose(ranked, quote=quote, described=asked.described)
         if (
@@ -282,6 +285,16 @@ class ExtractiveAnswerer:
         role_words = [w for w in words(role) if w not in STOPWORDS]
         unknown = self.grounding.unknown_words(role)
         return role if role_words and all(w in unknown for w in role_words) else None
+
+    def _not_theirs(self, speaker: str, chunk: Chunk) -> str:
+        """Why ``chunk`` cannot answer "What did the mayor say ...?": it neither gives nor
+        mentions the words of the one asked about (the author's are every sentence); else ""."""
+        wanted = set(content_stems(speaker))  # "the author", "the article": none
+        if not wanted or _speaker_bonus(speaker, chunk):
+            return ""
+        if wanted & set(content_stems(" ".join([chunk.search_text, *chunk.people]))):
+            return ""
+        return f"The closest passage gives no words of {speaker}."
 
     def _not_quoted(self, person: str) -> Answer | None:
         """ "What did X say?" when the article mentions X but never gives X's words: say so, and

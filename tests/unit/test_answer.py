@@ -440,6 +440,26 @@ def test_who_is_x_prefers_the_sentence_saying_what_x_is(fake_embeddings: Any) ->
 
 
 @pytest.mark.parametrize(
+    ("speaker", "sentence", "theirs"),
+    [
+        ("the mayor", 0, False),  # a sentence with nobody's words, and no mayor
+        ("the mayor", 1, True),  # the mayor is named beside the words
+        ("Hannah Brill", 1, True),
+        ("the author", 0, True),  # every sentence is the author's
+    ],
+)
+def test_what_someone_said_needs_a_passage_with_their_words_or_them(
+    fake_embeddings: Any, speaker: str, sentence: int, theirs: bool
+) -> None:
+    answerer, chunks = answerer_for(
+        "The move was paid for by a grant from the council. "
+        '"It was an easy case," said Hannah Brill, the mayor.',
+        fake_embeddings,
+    )
+    assert (answerer._not_theirs(speaker, chunks[sentence]) == "") is theirs
+
+
+@pytest.mark.parametrize(
     ("following", "added"),
     [
         ("Greaves, now 83, was the projectionist from 1962.", True),
