@@ -442,10 +442,15 @@ def negated(question: str, passage: str) -> bool:
 _AS_ROLE = re.compile(r"\bas an? ((?:[a-z][\w-]* ?){1,3})", re.IGNORECASE)
 
 
+# "Daniel Reyes, a retired bank manager who ...": a role given in apposition to a name.
+_APPOSITIVE_ROLE = re.compile(r"\b[A-Z][\w’'-]+,\s+an?\s+((?:[a-z][\w-]* ?){1,3})")
+
+
 def _roles(text: str) -> set[str]:
-    """ "as a sound engineer touring with bands" -> {"engin"}: the head of each "as a ..." noun."""
+    """ "as a sound engineer touring with bands" -> {"engin"}: the head of each "as a ..." noun
+    (or "Reyes, a retired bank manager" one)."""
     found = set()
-    for match in _AS_ROLE.finditer(text):
+    for match in [*_AS_ROLE.finditer(text), *_APPOSITIVE_ROLE.finditer(text)]:
         run: list[str] = []
         for word in match.group(1).lower().split():
             if word in STOPWORDS or run and word.endswith("ing"):  # "as a sound engineer touring"

@@ -164,6 +164,7 @@ FERRY = "She ran the ferry aground twice on the Castlepoint mudbank."
 SURVEYOR = "She later worked for six years as a surveyor in Aberdeen."
 ENGINEER = "He had spent two decades as a sound engineer touring with bands."
 PRIMATES = "The relationship between non-human primates and the forest has gained attention."
+REYES = "Daniel Reyes, a retired bank manager who has been the treasurer since 2022, wants a fee."
 ENGINE = "He hopes to replace the diesel engine with an electric one by 2028."
 HALE = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
 
@@ -181,6 +182,8 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Where did she work as a surveyor?", SURVEYOR, False),
         ("How long did he work as an engineer?", ENGINEER, False),
         ("How long did he work as a roadie?", "He toured with bands.", False),
+        ("How many years did Reyes work as an accountant?", REYES, True),
+        ("How many years did Reyes work as a bank manager?", REYES, False),
         # "non-" on one side only
         ("What relationship between humans has gained attention?", PRIMATES, True),
         ("Which relationship involving non-human primates gained attention?", PRIMATES, False),
