@@ -263,7 +263,7 @@ def asked_thing(question: str) -> tuple[tuple[str, ...], str | None]:
     if role and _DOING.match(head) and not question[: role.start("head")].rstrip().lower().endswith("the"):
         return (), None  # "Who is designing it?" asks who does something, not for a role
     kept = tuple(w for w in words(head) if w not in STOPWORDS and w not in QUESTION_WORDS)
-    if not kept or set(kept) & _VAGUE_HEADS or find_names(head):
-        return (), None
+    if not kept or set(kept) & _VAGUE_HEADS or find_names(head) or all(w.endswith("ly") for w in kept):
+        return (), None  # "What finally made it slow down?" names no thing
     owner = role.group("owner") if role else None
     return kept, owner.lower() if owner else None
