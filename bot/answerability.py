@@ -425,13 +425,22 @@ def prefix_negated(question: str, passage: str) -> bool:
     return bool((said - asked) & plain_asked - plain_said or (asked - said) & plain_said - plain_asked)
 
 
+_PROPOSED = re.compile(
+    r"\b(?:plans?|proposals?|decision|idea|moves?|calls?|bids?|suggestion|attempts?|push|campaign)"
+    r"\s+(?:to|for|of)\s+(\w+)",
+    re.IGNORECASE,
+)
+
+
 def negated(question: str, passage: str) -> bool:
     """Whether the passage negates a content word the question states plainly ("Why did Whitcombe
     vote to extend the trial?" against "who voted against extending the trial")."""
     asked = words(question.replace("n’t", " n't").replace("n't", " n't"))
     if _YES_NO.match(question) or set(asked) & _NEGATORS:
         return False
-    wanted = {stem(w) for w in asked if w not in STOPWORDS}
+    # "react to the plan to withdraw the chainsaws" names a plan; it does not say they were withdrawn.
+    proposed = {stem(m.group(1)) for m in _PROPOSED.finditer(question)}
+    wanted = {stem(w) for w in asked if w not in STOPWORDS} - proposed
     said = words(passage.replace("n’t", " n't").replace("n't", " n't"))
     for i, word in enumerate(said):
         if word in _NEGATORS and any(stem(w) in wanted for w in said[i + 1 : i + 3] if w not in STOPWORDS):
