@@ -335,7 +335,7 @@ class Aligner:
         elsewhere = max(
             (self.idf(stem(w)) for w in missing if self._frequency.get(stem(w), 0) > 0), default=0.0
         )
-        asked_numbers = numbers(question_text)
+        asked_numbers = numbers(_FIRST.sub(" ", question_text))
         passage_numbers = numbers(passage)
         number_clash = bool(asked_numbers - passage_numbers) and bool(
             passage_numbers or asked_numbers & self._article_numbers
@@ -412,6 +412,9 @@ def reversed_pair(question: str, passage: str) -> bool:
     return any((b, rel, a) in said and (a, rel, b) not in said for a, rel, b in asked)
 
 
+# "put their interests first", "how did he first get involved": an order, not a number to match
+# ("the first works" and "her first year" are).
+_FIRST = re.compile(r"(?<!\bthe )(?<!\bits )(?<!\bhis )(?<!\bher )(?<!\btheir )\bfirst\b", re.IGNORECASE)
 _NON = re.compile(r"\bnon-?\s?([a-z]+)", re.IGNORECASE)
 
 

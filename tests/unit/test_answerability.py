@@ -154,6 +154,19 @@ def test_a_passage_without_the_thing_asked_for_or_with_someone_elses_lacks_it() 
     assert features("Who is the union's chief negotiator?", union)["asked_missing"] == 0
 
 
+@pytest.mark.parametrize(
+    ("question", "clash"),
+    [
+        ("Who could still put the union's interests first?", 0),  # an order, not a number
+        ("How did she first get involved with the union?", 0),
+        ("Who ran the first union ballot?", 1),  # the first one: the passage's is the second
+    ],
+)
+def test_first_is_a_number_only_when_it_counts_something(question: str, clash: int) -> None:
+    passage = "The union, which held its second ballot in 1968, puts its interests ahead of the hospital's."
+    assert features(question, passage)["number_clash"] == clash
+
+
 def test_the_same_number_of_another_thing_clashes() -> None:
     passage = "She collected 4,300 signatures in six weeks."
     assert features("How many signatures did she collect in six months?", passage)["number_clash"] == 1
