@@ -322,7 +322,7 @@ class Aligner:
     ) -> tuple[dict[str, float], list[str]]:
         """The features, and the question's specific words the passage lacks (for the reason)."""
         passage_words = set(words(passage))
-        near = passage_words | set(words(context)) | set(words(referent))  # "She" names her
+        near = passage_words | set(words(context))
         near_stems = {stem(w) for w in near}
         own_stems = {stem(w) for w in passage_words}
         weights = {stem(w): self.idf(stem(w)) for w in question_words}

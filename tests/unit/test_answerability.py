@@ -264,7 +264,6 @@ def test_the_person_an_opening_pronoun_means_is_another_named_person(
         dense=0.6,
     )
     assert found["other_named"] == other
-    assert found["name_missing"] == float("Reilly" in question), 'the opening "She" names her'
 
 
 @pytest.mark.parametrize(
