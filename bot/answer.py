@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answerability import TYPED, has_answer_type
+from bot.answerability import TYPED, amounts, has_answer_type
 from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
@@ -383,6 +383,8 @@ class ExtractiveAnswerer:
             and (following := self._next(c))
             and (asked.wants not in TYPED or has_answer_type(asked.wants, following.text))
         }
+        # "How many nurses ...?": a sentence counting nurses ("About 640 nurses") beats any number.
+        counted = stem(asked.counted) if asked.counted else ""
         rows = []
         for candidate in candidates:
             chunk = candidate.chunk
@@ -401,7 +403,8 @@ class ExtractiveAnswerer:
                     _speaker_bonus(speaker, chunk) if speaker else 0.0,
                     float(asked.asks_speaker and bool(chunk.speakers)),
                     float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
-                    float(
+                    float(bool(counted) and any(unit == counted for _, unit in amounts(chunk.text)))
+                    + float(
                         asked.wants in TYPED
                         and has_answer_type(asked.wants, chunk.text)
                         or (

@@ -67,6 +67,7 @@ _WANTS_COUNT = re.compile(
     r"\bhow many\b(?!\s+(more\s+)?(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(y|ies))\b)",
     re.I,
 )
+_COUNTED = re.compile(rf"{_WANTS_COUNT.pattern}\s+(?P<noun>[a-z]+)", re.I)  # "How many nurses": nurses
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 # "How old is she?", "How old was Greaves when ...?": a person's age, never a year.
 _WANTS_PERSON_AGE = re.compile(
@@ -138,6 +139,7 @@ class Question:
     described: str | None = None  # "Who is Simon Vance?" -> "Simon Vance": what they are is wanted
     about: str = ""  # "What did Shah say about the swimming pool?" -> "the swimming pool"
     measure: str | None = None  # "How long is the river?" -> "length": a text may say "the length of"
+    counted: str | None = None  # "How many nurses went on strike?" -> "nurses"
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -167,6 +169,7 @@ class Question:
             described=described_person(text) or described_person(query),
             about=m.group(1).strip() if (m := _ABOUT.search(text)) else "",
             measure=measure_asked(text),
+            counted=m.group("noun").lower() if (m := _COUNTED.search(text)) else None,
         )
 
     @property

@@ -426,6 +426,19 @@ def test_a_person_s_age_is_never_a_year() -> None:
     assert has_answer_type("age", "The salt was laid down around 220 million years ago.")
 
 
+def test_how_many_prefers_a_sentence_counting_what_it_counts(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The hospital brought in 300 replacement workers. About 640 nurses walked off the job. "
+        "Nobody knows why.",
+        fake_embeddings,
+    )
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    question = "How many nurses went on strike?"
+    assert Question.parse(question).counted == "nurses"
+    _, rows = answerer.signal_rows(question, question, candidates)
+    assert list(rows[:, SIGNALS.index("answer_type")]) == [1, 2, 0], "a count, then a count of nurses"
+
+
 def test_who_is_x_prefers_the_sentence_saying_what_x_is(fake_embeddings: Any) -> None:
     answerer, chunks = answerer_for(
         '"Dad has the casting vote," Simon Vance said. Nora Vance, then 42, came home. '
