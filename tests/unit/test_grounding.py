@@ -114,6 +114,23 @@ def test_a_misspelt_name_still_counts_as_known(grounding: Grounding) -> None:
     assert grounding.unknown_names("What did Dr. Haldaine find about the piers?") == []
 
 
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("Which Shia leader did they bow to?", []),  # the article's "Shiite"
+        ("What do the Kurds want?", []),  # its "Kurdish"
+        ("What did the Iraq government do?", []),  # its "Iraqi"
+        ("What did the Iran government do?", ["Iran"]),  # another country
+    ],
+)
+def test_a_people_and_its_adjective_are_one_name(
+    fake_embeddings: Embeddings, question: str, unknown: list[str]
+) -> None:
+    article = parse_article("The Shiite majority and the Kurdish parties met the Iraqi government.")
+    grounding = Grounding(article, embeddings=fake_embeddings, model=TEST_MODEL)
+    assert grounding.unknown_names(question) == unknown
+
+
 def test_a_question_about_an_unknown_person_is_refused_whatever_the_score(
     grounding: Grounding, tiny_index: Any
 ) -> None:
