@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answerability import TYPED, amounts, has_answer_type
+from bot.answerability import TYPED, counts_thing, has_answer_type
 from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
@@ -403,7 +403,7 @@ class ExtractiveAnswerer:
                     _speaker_bonus(speaker, chunk) if speaker else 0.0,
                     float(asked.asks_speaker and bool(chunk.speakers)),
                     float(asked.asks_reason and bool(_CAUSAL.search(chunk.text))),
-                    float(bool(counted) and any(unit == counted for _, unit in amounts(chunk.text)))
+                    float(bool(counted) and counts_thing(chunk.text, counted))
                     + float(
                         asked.wants in TYPED
                         and has_answer_type(asked.wants, chunk.text)

@@ -94,6 +94,10 @@ _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]*")
 DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?)\b", re.I)
 _NUMBER_WORD = "|".join(NUMBER_WORDS)  # "six", "hundred", "dozen", ... as one regex alternation
+# A stretch of time that answers "How long?": "a century", "for years", "two decades"; not "last week".
+_SPAN_OF_TIME = re.compile(
+    rf"\b(a|an|for|several|many|few|some|more|\d[\d,.]*|{_NUMBER_WORD})\s+{DURATION.pattern}", re.I
+)
 # Besides a date or a day/month/season word: a passage with these can say when.
 _TIME_CUES = re.compile(
     r"\b(ago|since|until|yesterday|today|tomorrow|week|weeks|month|months|year|years|century|"
@@ -129,7 +133,7 @@ _MEASURE = re.compile(
     re.IGNORECASE,
 )
 # Kinds of answer a passage must hold.
-TYPED = frozenset({"measure", "count", "number", "money", "time", "age", "person_age"})
+TYPED = frozenset({"measure", "count", "duration", "number", "money", "time", "age", "person_age"})
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
 MAX_MISSING = 5
 CONTEXT_WEIGHT = 0.5  # a word the passage only has through its pronouns' antecedent counts half
@@ -251,6 +255,17 @@ def amounts(text: str) -> set[tuple[float, str]]:
     return found
 
 
+def counts_thing(text: str, counted: str) -> bool:
+    """Whether ``text`` gives a number of the thing whose stem is ``counted``: "640 nurses",
+    "nearly four tons of trash"."""
+    if any(unit == counted for _, unit in amounts(text)):
+        return True
+    return any(
+        stem(m.group(1)) == counted
+        for m in re.finditer(rf"(?:\d|\b(?:{_NUMBER_WORD})\b)[\w,.-]*\s+[a-z-]+\s+of\s+([a-z]+)", text, re.I)
+    )
+
+
 def time_words(text: str) -> dict[int, set[str]]:
     """Day, month, season and time-of-day words by class, and four-digit years (class -1)."""
     out: dict[int, set[str]] = {}
@@ -266,8 +281,8 @@ def time_words(text: str) -> dict[int, set[str]]:
 
 
 def has_answer_type(wants: str | None, text: str) -> bool:
-    """Whether ``text`` holds what a question of kind ``wants`` asks for: a number ("How long?" is
-    answered by "a century" too), a count ("twice", not "one of them"), a measure with its unit, a
+    """Whether ``text`` holds what a question of kind ``wants`` asks for: a number, a duration
+    (a number or "a century", "for years"), a count ("twice", not "one of them"), a measure with its unit, a
     sum of money, a date, or an age ("Greaves, now 83,", "aged 64", "a 12-year-old", or the year a
     thing was built). The one definition, for ranking and refusing alike."""
     if wants == "age":
@@ -280,8 +295,10 @@ def has_answer_type(wants: str | None, text: str) -> bool:
         return bool(_MEASURE.search(text))
     if wants == "count":
         return bool(counts(text) or _VAGUE_NUMBER.search(text))
-    if wants == "number":
-        return bool(counts(text) or DURATION.search(text) or _VAGUE_NUMBER.search(text))
+    if wants == "duration":
+        return bool(counts(text) or _SPAN_OF_TIME.search(text) or _VAGUE_NUMBER.search(text))
+    if wants == "number":  # "How much trash?" is not answered by "the day"
+        return bool(counts(text) or _VAGUE_NUMBER.search(text))
     if wants == "time":
         return bool(time_words(text) or _TIME_CUES.search(text))
     return True

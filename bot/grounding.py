@@ -48,6 +48,7 @@ METONYMS = {
 _KIND_NAMES = {
     "measure": "measurement",
     "count": "number",
+    "duration": "length of time",
     "number": "number",
     "money": "sum",
     "time": "date",

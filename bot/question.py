@@ -67,7 +67,8 @@ _WANTS_COUNT = re.compile(
     r"\bhow many\b(?!\s+(more\s+)?(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(y|ies))\b)",
     re.I,
 )
-_COUNTED = re.compile(rf"{_WANTS_COUNT.pattern}\s+(?P<noun>[a-z]+)", re.I)  # "How many nurses": nurses
+# "How many nurses", "How much trash": what the number counts.
+_COUNTED = re.compile(rf"(?:{_WANTS_COUNT.pattern}|\bhow much)\s+(?P<noun>[a-z]+)", re.I)
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 # "How old is she?", "How old was Greaves when ...?": a person's age, never a year.
 _WANTS_PERSON_AGE = re.compile(
@@ -128,7 +129,9 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: str | None  # "age", "person_age", "money", "measure", "count", "number", "time", "name"
+    wants: (
+        str | None
+    )  # "age", "person_age", "money", "measure", "duration", "count", "number", "time", "name"
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"
@@ -139,7 +142,7 @@ class Question:
     described: str | None = None  # "Who is Simon Vance?" -> "Simon Vance": what they are is wanted
     about: str = ""  # "What did Shah say about the swimming pool?" -> "the swimming pool"
     measure: str | None = None  # "How long is the river?" -> "length": a text may say "the length of"
-    counted: str | None = None  # "How many nurses went on strike?" -> "nurses"
+    counted: str | None = None  # "How many nurses went on strike?" -> "nurses"; "How much trash?" -> "trash"
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -184,7 +187,7 @@ class Question:
 
 def answer_type(question: str) -> str | None:
     """What an answer to ``question`` must contain: "person_age", "age", "money", "measure",
-    "count", "number", "time", "name" or nothing (None)."""
+    "duration", "count", "number", "time", "name" or nothing (None)."""
     if _WANTS_PERSON_AGE.search(question):
         return "person_age"
     if _WANTS_AGE.search(question):
@@ -193,6 +196,9 @@ def answer_type(question: str) -> str | None:
         return "money"
     if (how := _HOW_MEASURE.search(question)) and how.group(1).lower() in _IN_UNITS:
         return "measure"
+    if how and how.group(1).lower() == "long" and measure_asked(question) is None:
+        # "How long did the strike last?"; "How long ago ...?" asks when
+        return "time" if _WANTS_TIME.search(question) else "duration"
     if _WANTS_COUNT.search(question):
         return "count"
     if _WANTS_NUMBER.search(question):

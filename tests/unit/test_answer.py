@@ -413,6 +413,9 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
         ("How fast will the trams travel?", "measure"),
         ("How deep is the lower salt bed?", "measure"),
         ("How long is the route from end to end?", "number"),  # or "How long is she allowed ...?"
+        ("How long did the strike last?", "duration"),
+        ("How long has he been delivering?", "duration"),
+        ("How long ago did it open?", "time"),
     ],
 )
 def test_an_age_or_a_sum_is_asked_apart_from_any_number(question: str, wants: str) -> None:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answerability import FEATURES, Aligner, Model, default_model, has_answer_type, numbers
+from bot.answerability import (
+    FEATURES,
+    Aligner,
+    Model,
+    counts_thing,
+    default_model,
+    has_answer_type,
+    numbers,
+)
 from bot.question import Question, asked_thing
+from bot.text import stem
 
 SENTENCES = [
     "The walkout is the first at the 410-bed hospital since it opened on the eastern waterfront in 1968.",
@@ -80,7 +89,7 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
 @pytest.mark.parametrize(
     ("wants", "text", "holds"),
     [
-        ("number", "It lasted a century.", True),
+        ("duration", "It lasted a century.", True),
         ("number", "Several wards were closed.", True),
         ("number", "Twelve nurses stayed.", True),
         ("number", "The nurses walked out.", False),
@@ -94,7 +103,10 @@ def test_the_shipped_model_reads_and_round_trips() -> None:
         ("measure", "The trip takes about six minutes.", False),
         ("count", "Terrorists will use Iraq for years to come.", False),
         ("count", "Twelve nurses stayed.", True),
-        ("number", "Terrorists will use Iraq for years to come.", True),
+        ("duration", "Terrorists will use Iraq for years to come.", True),
+        ("duration", "Last week the militia deposed the mayor.", False),  # when, not how long
+        ("number", "Terrorists will use Iraq for years to come.", False),  # "How much oil ...?"
+        ("number", "The trash weighed four tons.", True),
         ("money", "The cash fare is £1.20 for foot passengers.", True),
         ("money", "The work will cost $48 million.", True),
         ("money", "A ticket costs 12 euros.", True),
@@ -119,7 +131,8 @@ def test_one_definition_of_a_passage_holding_a_number_a_sum_or_a_date(
     asked = {
         "measure": "How fast is it?",
         "count": "How many nurses?",
-        "number": "How long did it last?",
+        "duration": "How long did it last?",
+        "number": "How much oil is there?",
         "money": "How much does it cost?",
     }.get(wants or "", "When was it?")
     found = features(asked, text)
@@ -165,6 +178,19 @@ def test_a_passage_without_the_thing_asked_for_or_with_someone_elses_lacks_it() 
 def test_first_is_a_number_only_when_it_counts_something(question: str, clash: int) -> None:
     passage = "The union, which held its second ballot in 1968, puts its interests ahead of the hospital's."
     assert features(question, passage)["number_clash"] == clash
+
+
+@pytest.mark.parametrize(
+    ("text", "counted", "holds"),
+    [
+        ("About 640 nurses walked off the job.", "nurses", True),
+        ("They hauled out nearly four tons of trash.", "trash", True),
+        ("It set a ratio of one nurse for every six patients.", "nurses", False),
+        ("More than 300 volunteers hauled out the trash.", "trash", False),
+    ],
+)
+def test_a_number_of_the_thing_counted(text: str, counted: str, holds: bool) -> None:
+    assert counts_thing(text, stem(counted)) is holds
 
 
 def test_the_same_number_of_another_thing_clashes() -> None:
