@@ -107,6 +107,12 @@ _WHO_ROLE = re.compile(
     r"(?:(?P<owner>[\w-]+(?:\s+[A-Z][\w-]*)?)(?:'s|’s)\s+)?(?P<head>(?:[a-z-]+\s+){0,2}[a-z-]+)\s*\??\s*$",
     re.I,
 )
+# "How old are Tomas Reilly's sons?": the thing measured is the sons, not Reilly.
+_HOW_OWNED = re.compile(
+    r"^\W*how\s+\w+\s+(?:is|are|was|were)\s+(?:the\s+)?(?P<owner>[\w-]+(?:\s+[A-Z][\w-]*)?)(?:'s|’s)\s+"
+    r"(?P<head>(?:[a-z-]+\s+)?[a-z-]+)\s*\??\s*$",
+    re.I,
+)
 _DOING = re.compile(r"^\w{3,}ing\b", re.IGNORECASE)  # "Who is designing it?", not "the building manager"
 # "Who is Simon Vance?", "Who was Greaves?": asks what the article says the named person is.
 _WHO_IS_NAMED = re.compile(
@@ -264,7 +270,7 @@ def asked_thing(question: str) -> tuple[tuple[str, ...], str | None]:
     """The words naming what the answer must be, and whose it is: "Which political party does
     Wójcik belong to?" -> (political, party), None; "Who is the hospital's chief negotiator?" ->
     (chief, negotiator), "hospital". Empty for questions that name no such thing."""
-    role = _WHO_ROLE.search(question)
+    role = _WHO_ROLE.search(question) or _HOW_OWNED.search(question)
     match = role or _WHICH_THING.search(question)
     if not match:
         return (), None

@@ -153,6 +153,7 @@ def test_one_definition_of_a_passage_holding_a_number_a_sum_or_a_date(
         ("Who is designing it?", (), None),  # someone doing something, not a role
         ("Who was the building manager?", ("building", "manager"), None),
         ("What finally made the subsidence slow down?", (), None),  # an adverb, not a thing
+        ("How old are Tomas Reilly's sons?", ("sons",), "tomas reilly"),  # the sons' age, not his
     ],
 )
 def test_the_thing_a_question_asks_for(question: str, thing: tuple[str, ...], owner: str | None) -> None:
