@@ -59,7 +59,8 @@ _OPPOSITES = [
     ("northeast", "southwest"), ("northwest", "southeast"), ("upper", "lower"), ("up", "down"),
     ("increase", "decrease"), ("increased", "decreased"), ("increasing", "decreasing"),
     ("rise", "fall"), ("rose", "fell"), ("more", "less"), ("more", "fewer"), ("most", "least"),
-    ("higher", "lower"), ("high", "low"), ("larger", "smaller"), ("largest", "smallest"),
+    ("few", "many"), ("above", "below"), ("higher", "lower"), ("high", "low"), ("larger", "smaller"),
+    ("largest", "smallest"),
     ("biggest", "smallest"), ("longest", "shortest"), ("longer", "shorter"), ("before", "after"),
     ("first", "last"), ("earlier", "later"), ("early", "late"), ("oldest", "newest"),
     ("old", "new"), ("older", "younger"), ("wet", "dry"), ("wetter", "drier"), ("hot", "cold"),
@@ -86,6 +87,7 @@ _NEGATORS = {"not", "never", "no", "against", "without", "nor", "n't"}
 _YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b", re.I
 )
+_FLIPPABLE_STOPWORDS = frozenset({"few", "more", "most", "against", "above", "below"})
 OPPOSITES: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
     OPPOSITES.setdefault(_a, set()).add(_b)
@@ -367,7 +369,9 @@ class Aligner:
         time_clash = any(
             cls in passage_times and not values & passage_times[cls] for cls, values in asked_times.items()
         )
-        opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in question_words)
+        # "few" for the passage's "many", "above" for its "below": stopwords, but details all the same.
+        flippable = [*question_words, *(w for w in words(question_text) if w in _FLIPPABLE_STOPWORDS)]
+        opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in flippable)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
         opposite = opposite or prefix_negated(question_text, passage) or reversed_pair(question_text, passage)

@@ -238,6 +238,17 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Why did Councillor Hale vote against extending the trial?", HALE, False),
         ("Did Councillor Hale vote to extend the trial?", HALE, False),
         ("How did Councillor Hale react to the plan to extend the trial?", HALE, False),
+        # a stopword that flips the detail
+        (
+            "There are very few what left to be discovered?",
+            "Many more species remain to be discovered.",
+            True,
+        ),
+        (
+            "There are many more what left to be discovered?",
+            "Many more species remain to be discovered.",
+            False,
+        ),
         # the same words either side of "with", the other way round
         ("When will he replace the electric engine with a diesel one?", ENGINE, True),
         ("When will he replace the diesel engine with an electric one?", ENGINE, False),
