@@ -23,7 +23,7 @@ SHORT_ITEM = 60  # characters; a list item this short gets the sentence after it
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
 # Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
 # others a topic makes the question one about a detail.
-_TOPICAL = {"comparison", "definition", "author"}
+_TOPICAL = {"comparison", "definition", "author", "evidence"}
 # A sentence that turns against the objection before it: the author's reply starts there.
 _REBUTTAL = re.compile(
     r"^\W*(but|however|yet|still|actually|in fact|in practice|in reality)\b|"
@@ -156,7 +156,14 @@ class WholeArticle:
         return self._in_order(replies[: MAX_SENTENCES["counter"]]) or None
 
     def _evidence(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
-        return self._pick(self.map.evidence, topic, MAX_SENTENCES["evidence"])
+        chosen = self._pick(self.map.evidence, topic, MAX_SENTENCES["evidence"])
+        if chosen or not topic:
+            return chosen
+        # "What evidence is there that the trial worked?": the figures themselves may not say
+        # "trial", the paragraph they stand in does.
+        about = {c.paragraph for c in self._chunks if _covers(c.text, topic, every=False)}
+        evidence = [c for c in self._chunks_of(self.map.evidence) if c.paragraph in about]
+        return self._in_order(evidence[: MAX_SENTENCES["evidence"]]) or None
 
     def _comparison(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
         chosen = self._pick(self.map.comparisons, topic, MAX_SENTENCES["comparison"])

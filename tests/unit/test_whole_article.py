@@ -142,6 +142,9 @@ def test_evidence_and_author(whole: dict[str, WholeArticle]) -> None:
     assert cited(ask(whole["oped"], "Who wrote this?")) == ["Jo Park is a writer based in Leeds."]
     assert cited(ask(whole["tiny"], "Who is the author?")) == ["By Ana Ruiz"]
     assert whole["entry"].answer("Who wrote this?") is None
+    # The figure does not say "free indoor space"; the paragraph it stands in does.
+    evidence = ask(whole["oped"], "What evidence is there that the free indoor space is used?")
+    assert cited(evidence) == ["Last year 40,000 residents borrowed books, according to a council report."]
 
 
 @pytest.mark.parametrize(
