@@ -251,6 +251,8 @@ def quoted_subject(question: str) -> str | None:
     if not match:
         return None
     who = match.group("who")
+    if who.split()[-1].lower() in STOPWORDS - _PRONOUNS:
+        return None  # "How does the author support the claim ...": "the author support the" is nobody
     if who.lower() in _PRONOUNS:
         return None  # a pronoun: the follow-up rewrite has put the name in the query
     names = find_names(who)

@@ -193,7 +193,13 @@ def test_quoted_subject_finds_whose_words_are_asked_for(question: str, subject: 
 
 
 @pytest.mark.parametrize(
-    "question", ["Why was the bridge closed?", "How much will it cost?", "Who is the author?"]
+    "question",
+    [
+        "Why was the bridge closed?",
+        "How much will it cost?",
+        "Who is the author?",
+        "How does the author support the claim that it works?",  # "the author support the" is nobody
+    ],
 )
 def test_quoted_subject_is_none_for_other_questions(question: str) -> None:
     assert quoted_subject(question) is None
