@@ -92,6 +92,7 @@ OPPOSITES: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
     OPPOSITES.setdefault(_a, set()).add(_b)
     OPPOSITES.setdefault(_b, set()).add(_a)
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]*")
 DURATION = re.compile(r"\b(centur(y|ies)|decades?|years?|months?|weeks?|days?|hours?|minutes?)\b", re.I)
@@ -343,6 +344,10 @@ class Aligner:
         passage_words = set(words(passage))
         near = passage_words | set(words(context))
         near_stems = {stem(w) for w in near}
+        # "Lebanon" asked where the passage says "Lebanese": the same name in another form.
+        for name in {m.group(0).lower() for m in _CAPITALISED.finditer(question_text)}:
+            if stem(name) not in near_stems and any(same_people(name, w) for w in near):
+                near_stems.add(stem(name))
         own_stems = {stem(w) for w in passage_words}
         weights = {stem(w): self.idf(stem(w)) for w in question_words}
         found = sum(
@@ -436,6 +441,26 @@ def reversed_pair(question: str, passage: str) -> bool:
 # "put their interests first", "how did he first get involved": an order, not a number to match
 # ("the first works" and "her first year" are).
 _FIRST = re.compile(r"(?<!\bthe )(?<!\bits )(?<!\bhis )(?<!\bher )(?<!\btheir )\bfirst\b", re.IGNORECASE)
+# "Shia"/"Shiite", "Kurds"/"Kurdish", "Lebanon"/"Lebanese": a people or place and its adjective.
+# Not "-an" or "-ian": "Julia" and "Julian" are two people.
+_DEMONYM_SUFFIXES = frozenset({"ite", "ites", "i", "is", "ese", "ish"})
+
+
+def same_people(a: str, b: str) -> bool:
+    """Whether one lower-case word is the other (less a final vowel, "s" or "on") plus a demonym
+    suffix."""
+    for short, long in ((a, b), (b, a)):
+        short = short.removesuffix("s")
+        bases = {short, short[:-1] if short[-1:] in ("a", "e", "i", "o", "u") else short}
+        bases.add(short.removesuffix("on"))
+        if any(
+            len(base) >= 3 and long.startswith(base) and long[len(base) :] in _DEMONYM_SUFFIXES
+            for base in bases
+        ):
+            return True
+    return False
+
+
 _NON = re.compile(r"\bnon-?\s?([a-z]+)", re.IGNORECASE)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.answerability import Aligner, Model, default_model
+from bot.answerability import Aligner, Model, default_model, same_people
 from bot.guard import is_injection, is_other_task
 from bot.question import Question
 from bot.text import QUESTION_WORDS, SEQUENCE_WORDS, STOPWORDS, stem, words
@@ -214,7 +214,7 @@ class Grounding:
         root = stem(word)
         if len(root) > 5 and re.search(rf"\b{re.escape(root[: max(5, len(root) - 2)])}", self._lower_text):
             return True
-        return name and any(_same_name(w, word) or _demonym(w, word) for w in self._words)
+        return name and any(_same_name(w, word) or same_people(w, word) for w in self._words)
 
     def prepare(self) -> None:
         """Load (or embed) the article's vocabulary now rather than on the first unusual question."""
@@ -292,21 +292,6 @@ def _same_name(a: str, b: str) -> bool:
     """Spelling variants of one long name: "Baghdad"/"Baghad"."""
     # Short names are too alike by letters alone ("Iran"/"Iraq", "Peru"/"Perils"): exact only.
     return a[:3] == b[:3] and min(len(a), len(b)) > 5 and _dice(a, b) >= 0.7
-
-
-# "Shia"/"Shiite", "Kurd"/"Kurdish", "Japan"/"Japanese": a people and its adjective. Not "-an"
-# or "-ian": "Julia" and "Julian" are two people.
-_DEMONYM_SUFFIXES = frozenset({"ite", "ites", "i", "is", "ese", "ish"})
-
-
-def _demonym(a: str, b: str) -> bool:
-    """Whether one word is the other (less a final vowel) plus a demonym suffix."""
-    for short, long in ((a, b), (b, a)):
-        short = short.removesuffix("s")  # "Kurds"
-        base = short[:-1] if short[-1:] in ("a", "e", "i", "o", "u") else short
-        if len(base) >= 3 and long.startswith(base) and long[len(base) :] in _DEMONYM_SUFFIXES:
-            return True
-    return False
 
 
 def _dice(a: str, b: str) -> float:

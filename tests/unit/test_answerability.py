@@ -12,6 +12,7 @@ from bot.answerability import (
     default_model,
     has_answer_type,
     numbers,
+    same_people,
 )
 from bot.question import Question, asked_thing
 from bot.text import stem
@@ -192,6 +193,27 @@ def test_first_is_a_number_only_when_it_counts_something(question: str, clash: i
 )
 def test_a_number_of_the_thing_counted(text: str, counted: str, holds: bool) -> None:
     assert counts_thing(text, stem(counted)) is holds
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("shia", "shiite", True),
+        ("kurds", "kurdish", True),
+        ("lebanon", "lebanese", True),
+        ("iraq", "iraqi", True),
+        ("iran", "iraq", False),
+        ("julia", "julian", False),
+    ],
+)
+def test_a_people_and_its_adjective(a: str, b: str, same: bool) -> None:
+    assert same_people(a, b) is same
+
+
+def test_a_name_in_another_form_is_not_missing() -> None:
+    passage = "It recalls the 1983 Lebanese civil war."
+    assert features("What does the author say about Lebanon?", passage)["name_missing"] == 0
+    assert features("What does the author say about Syria?", passage)["name_missing"] == 1
 
 
 def test_the_same_number_of_another_thing_clashes() -> None:
