@@ -487,8 +487,12 @@ def negated(question: str, passage: str) -> bool:
     asked = words(question.replace("n’t", " n't").replace("n't", " n't"))
     if _YES_NO.match(question) or set(asked) & _NEGATORS:
         return False
-    # "react to the plan to withdraw the chainsaws" names a plan; it does not say they were withdrawn.
+    # "react to the plan to withdraw the chainsaws" names a plan, "think about withdrawal" a topic:
+    # neither says they were withdrawn.
     proposed = {stem(m.group(1)) for m in _PROPOSED.finditer(question)}
+    proposed |= {
+        stem(w) for m in re.finditer(r"\babout\s+([^?.!]+)", question, re.I) for w in words(m.group(1))
+    }
     wanted = {stem(w) for w in asked if w not in STOPWORDS} - proposed
     said = words(passage.replace("n’t", " n't").replace("n't", " n't"))
     for i, word in enumerate(said):

@@ -260,6 +260,7 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Why did Councillor Hale vote against extending the trial?", HALE, False),
         ("Did Councillor Hale vote to extend the trial?", HALE, False),
         ("How did Councillor Hale react to the plan to extend the trial?", HALE, False),
+        ("What does Councillor Hale think about extending the trial?", HALE, False),  # a topic
         # a stopword that flips the detail
         (
             "There are very few what left to be discovered?",
