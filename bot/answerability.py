@@ -339,6 +339,7 @@ class Aligner:
         asked_for: Sequence[str] = (),
         owner: str | None = None,
         speaker: bool = False,
+        subject: str | None = None,
     ) -> tuple[dict[str, float], list[str]]:
         """The features, and the question's specific words the passage lacks (for the reason)."""
         passage_words = set(words(passage))
@@ -376,6 +377,9 @@ class Aligner:
         )
         # "few" for the passage's "many", "above" for its "below": stopwords, but details all the same.
         flippable = [*question_words, *(w for w in words(question_text) if w in _FLIPPABLE_STOPWORDS)]
+        # Whose words are asked for is the speaker check's business: "What did the union say about
+        # the offer?" against "She said the offer from management ..." swaps nothing.
+        flippable = [w for w in flippable if w not in words(subject or "")]
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in flippable)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)

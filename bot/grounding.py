@@ -128,6 +128,7 @@ class Grounding:
             asked_for=question.asked_for,
             owner=question.owner,
             speaker=_speaks(question, best.chunk.speakers),
+            subject=question.subject,
         )
         if question.wants == "name":
             features["type_missing"] = float(not self._new_name(question, best.chunk))

@@ -216,6 +216,26 @@ def test_a_name_in_another_form_is_not_missing() -> None:
     assert features("What does the author say about Syria?", passage)["name_missing"] == 1
 
 
+def test_whose_words_are_asked_for_is_no_swapped_detail() -> None:
+    asked = Question.parse("What did the union say about the offer?")
+    passage = "She said the final offer from management arrived late."
+
+    def opposite(subject: str | None) -> float:
+        found, _ = Aligner(SENTENCES).features(
+            question_words=asked.content_words,
+            question_text=asked.text,
+            passage=passage,
+            score=0.6,
+            dense=0.6,
+            subject=subject,
+        )
+        return found["opposite"]
+
+    assert asked.subject == "the union"
+    assert opposite(asked.subject) == 0, "the speaker check decides whose words these are"
+    assert opposite(None) == 1, "as a detail, union and management are a swap"
+
+
 def test_the_same_number_of_another_thing_clashes() -> None:
     passage = "She collected 4,300 signatures in six weeks."
     assert features("How many signatures did she collect in six months?", passage)["number_clash"] == 1
