@@ -20,7 +20,15 @@ from bot.grounding import Grounding
 from bot.lists import list_item
 from bot.question import Question
 from bot.retrieval import Scored
-from bot.text import SEQUENCE_WORDS, STOPWORDS, content_stems, stem, words
+from bot.text import (
+    SEQUENCE_WORDS,
+    STOPWORDS,
+    balance_quotes,
+    content_stems,
+    starts_inside_quote,
+    stem,
+    words,
+)
 from bot.whole_article import WholeArticle
 from index.article import Article
 from index.chunks import ASKED_LEAD_IN, SPEECH_VERBS, TITLES, Chunk, find_names
@@ -631,24 +639,6 @@ def describes(person: str, sentence: str) -> bool:
         ):
             return True
     return False
-
-
-def starts_inside_quote(sentence: str) -> bool:
-    """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
-    return sentence.count("”") > sentence.count("“") or (
-        sentence.count('"') % 2 == 1 and not sentence.lstrip().startswith('"')
-    )
-
-
-def balance_quotes(sentence: str) -> str:
-    """The sentence as shown, with the quotation mark it lacks (it opens or closes elsewhere)."""
-    if starts_inside_quote(sentence):
-        return ("“" if "”" in sentence else '"') + sentence
-    if sentence.count("“") > sentence.count("”"):
-        return sentence + "”"
-    if sentence.count('"') % 2 == 1:
-        return sentence + '"'
-    return sentence
 
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:

@@ -1,5 +1,5 @@
 """Questions about the article as a whole: its point, proposals, summary, critics, comparisons,
-evidence, definitions and author. Reads the question only; ``bot.whole_article`` answers it."""
+evidence, definitions, author and people. Reads the question only; ``bot.whole_article`` answers it."""
 
 from __future__ import annotations
 
@@ -33,6 +33,18 @@ _DETAIL = re.compile(
     re.IGNORECASE,
 )
 _PERSON = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
+# "Who is quoted?", "Who are the main people in the story?", "Which experts does the article cite?"
+_PEOPLE = re.compile(
+    rf"\bwho(m)? (is|are|gets?|was|were|does the {_DOCUMENT}) "
+    r"(quoted|cited|interviewed|quote|cite|interview)\b|"
+    rf"\bwho (speaks|talks|is speaking)\b.*\b{_DOCUMENT}\b|"
+    r"\b(which|what) (people|persons|experts|sources|officials|voices|characters)\b|"
+    r"\bwho are the (main |key |important |other )?(people|characters|figures|players|persons|sources)\b|"
+    r"\bwho (is|are) (involved|mentioned|featured)\b|"
+    r"\b(main|key|important) (people|characters|figures|players)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"\b(quot\w*|cit\w*|interview\w*|speak\w*|talk\w*|sources?|voices?|experts?)\b", re.I)
 _DEFINITION = re.compile(
     r"^\W*what (?:does|do|did) (?:the (?:term|word|phrase|expression) )?(?P<a>(?!the "
     + _DOCUMENT
@@ -121,7 +133,9 @@ _EVERYONE = {"we", "us", "you", "people", "readers", "reader", "everyone", "anyo
 # Words that frame a whole-article question; anything else names a topic.
 _FRAME = {
     stem(w)
-    for w in """what who whom which why how is are was were be been do does did done the a an of to in on
+    for w in """quoted quote quotes cited interviewed interview speaks speaking talks people persons
+    experts sources officials voices characters figures players involved featured important other
+    what who whom which why how is are was were be been do does did done the a an of to in on
     for about this that these those it its article author writer text essay piece op ed oped column story
     interview feature profile reading
     report entry passage main central key core overall basic primary principal chief big underlying
@@ -153,7 +167,7 @@ _FRAME = {
 class WholeQuestion:
     """A question about the article as a whole, read once."""
 
-    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author
+    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author, people
     topic: tuple[str, ...] = field(default=())  # what the question narrows it to ("Lebanon")
     points: int = DEFAULT_POINTS  # a summary's length
     bullets: bool = False
@@ -163,6 +177,7 @@ class WholeQuestion:
     item: int | None = None  # "the second recommendation": which one (-1 the last)
     response: bool = False  # "How does the author answer the objections?": the replies to them
     by_author: bool = False  # "What does the author recommend?", not "What should the council do?"
+    quoted: bool = False  # "Who is quoted?": the people whose words it gives, not all it names
 
 
 def read_whole_question(question: str) -> WholeQuestion | None:
@@ -170,6 +185,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
     text = normalize(question).strip()
     if _AUTHOR.search(text):
         return WholeQuestion("author")
+    if _PEOPLE.search(text):
+        return WholeQuestion("people", topic=topic_words(text), quoted=bool(_QUOTED.search(text)))
     if _PERSON.search(text) and not re.search(rf"\b{_DOCUMENT}", text, re.I):
         return None  # "What is his main argument?" asks about someone the conversation named
     if _DETAIL.search(text):

@@ -103,3 +103,21 @@ def content_stems(text: str, *, drop_question_words: bool = True) -> list[str]:
 def tokens_for_bm25(text: str) -> list[str]:
     """BM25 tokens: content stems, keeping question words out of the index and the query."""
     return content_stems(text) or [stem(w) for w in words(text)]
+
+
+def starts_inside_quote(sentence: str) -> bool:
+    """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
+    return sentence.count("”") > sentence.count("“") or (
+        sentence.count('"') % 2 == 1 and not sentence.lstrip().startswith('"')
+    )
+
+
+def balance_quotes(sentence: str) -> str:
+    """The sentence as shown, with the quotation mark it lacks (it opens or closes elsewhere)."""
+    if starts_inside_quote(sentence):
+        return ("“" if "”" in sentence else '"') + sentence
+    if sentence.count("“") > sentence.count("”"):
+        return sentence + "”"
+    if sentence.count('"') % 2 == 1:
+        return sentence + '"'
+    return sentence

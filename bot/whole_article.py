@@ -4,13 +4,14 @@ evidence, definitions, author) from the article map, in the article's own senten
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.followup import last_answer
+from bot.followup import last_answer, person_genders
 from bot.intent import WholeQuestion, asks_reply, read_whole_question, topic_words
 from bot.lists import item_number
-from bot.text import stem, words
+from bot.text import balance_quotes, starts_inside_quote, stem, words
 from index.article import Article
 from index.article_map import ArticleMap
 from index.chunks import Chunk
@@ -18,7 +19,7 @@ from index.chunks import Chunk
 NO_RECOMMENDATION = (
     "It informs rather than argues: its author recommends nothing. Ask what someone in it wants."
 )
-MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4}
+MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4, "people": 4}
 SHORT_ITEM = 60  # characters; a list item this short gets the sentence after it
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
 # Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
@@ -39,15 +40,23 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z]
 class WholeAnswer:
     """Cited sentences answering a whole-article question, and how to frame them."""
 
-    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author
+    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author, people
     chunks: list[Chunk]  # cited sentences, in the order to show them
     lead: str = ""  # a short framing phrase with no facts, e.g. "The author's main argument:"
     bullets: bool = False
     refusal: str = ""  # why the article has no such thing: "It reports; its author recommends nothing."
+    labels: list[str] = field(default_factory=list)  # whom each sentence is about ("Who is quoted?")
 
     def render(self) -> str:
-        """The answer text: the lead, then each sentence followed by its marker ``[n]``."""
-        cited = [f"{chunk.text} [{n}]" for n, chunk in enumerate(self.chunks, start=1)]
+        """The answer text: the lead, then each sentence followed by its marker ``[n]`` (after the
+        person it is about, when it does not name them)."""
+        labels = self.labels or [""] * len(self.chunks)
+        cited = [
+            f"{label}: {balance_quotes(chunk.text)} [{n}]"
+            if label and label.split()[-1] not in chunk.text
+            else f"{balance_quotes(chunk.text)} [{n}]"
+            for n, (label, chunk) in enumerate(zip(labels, self.chunks, strict=True), start=1)
+        ]
         if self.bullets:
             return "\n".join([self.lead] * bool(self.lead) + [f"- {line}" for line in cited])
         return " ".join([self.lead] * bool(self.lead) + cited)
@@ -89,6 +98,16 @@ class WholeArticle:
         if asked.kind == "recommendation" and asked.by_author and self.map.kind != "opinion":
             # A report's "should" is someone else's: say so rather than pass a quote off as the author's.
             return WholeAnswer(asked.kind, [], refusal=NO_RECOMMENDATION)
+        if asked.kind == "people":
+            if topic:
+                return None  # "Who is quoted about the fee?" asks about a detail
+            cited = self._people(asked)
+            chunks, labels = [c for _, c in cited], [name for name, _ in cited]
+            return (
+                WholeAnswer(asked.kind, chunks, self._lead(asked, len(cited)), labels=labels)
+                if cited
+                else None
+            )
         handler = getattr(self, f"_{asked.kind}")
         chosen: list[Chunk] | None = handler(asked, topic)
         if not chosen:
@@ -123,6 +142,37 @@ class WholeArticle:
             if following and following.context and following.id in proposals:
                 chosen.append(following)
         return self._in_order(chosen)
+
+    def _people(self, asked: WholeQuestion) -> list[tuple[str, Chunk]]:
+        """The people it quotes most, each where a quote is first put to them by name; for "Who are
+        the main people?" those it names most, each where it first gives their full name."""
+        # Someone the article calls "he" or "she", or quotes, named in full: not "He", nor a place
+        # taken for a speaker or for the subject ("the Brazilian Amazon").
+        persons = {*person_genders(self._chunks), *self.map.speakers}
+        full = sorted(n for n in persons if len(n.split()) > 1 and all(w[0].isupper() for w in n.split()))
+        surnames = Counter(n.split()[-1] for n in full)
+        in_full = {n: n for n in full} | {n.split()[-1]: n for n in full if surnames[n.split()[-1]] == 1}
+        mentions: dict[str, list[Chunk]] = {}
+        if asked.quoted:
+            for speaker, ids in self.map.speakers.items():
+                if speaker in in_full:
+                    mentions.setdefault(in_full[speaker], []).extend(self._chunks_of(ids))
+        else:
+            for chunk in self._chunks_of(c.id for c in self._chunks):  # no title or heading
+                for name in {in_full[p] for p in chunk.people if p in in_full}:
+                    mentions.setdefault(name, []).append(chunk)
+        ranked = sorted(mentions.items(), key=lambda item: -len(item[1]))[: MAX_SENTENCES["people"]]
+        body = [c for c in self._chunks_of(c.id for c in self._chunks) if not starts_inside_quote(c.text)]
+        cited = []
+        for name, chunks in ranked:
+            if not asked.quoted and (introduced := [c for c in body if name in c.text]):
+                cited.append((name, introduced[0]))  # "chaired by Priya Shah": the first full mention
+                continue
+            chunks = self._in_order(chunks)
+            whole = [c for c in chunks if not starts_inside_quote(c.text)] or chunks
+            named = [c for c in whole if name in c.text] or [c for c in whole if name.split()[-1] in c.text]
+            cited.append((name, (named or whole)[0]))
+        return sorted(cited, key=lambda pair: self._order[pair[1].id])
 
     def _summary(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
         return self._in_order(self._chunks_of(self.map.key_points[: asked.points])) or None
@@ -262,6 +312,8 @@ class WholeArticle:
             return "The comparison the article draws:"
         if asked.kind == "evidence":
             return "Evidence the article gives:"
+        if asked.kind == "people":
+            return "The people it quotes most:" if asked.quoted else "The people it names most:"
         if asked.kind == "definition":
             return "How the article explains it:"
         return ""

@@ -14,19 +14,18 @@ import pytest
 from bot.answer import (
     SIGNALS,
     ExtractiveAnswerer,
-    balance_quotes,
     describes,
     is_name,
     names_someone_new,
     refusal_text,
     same_person,
-    starts_inside_quote,
     typed_first,
 )
 from bot.answerability import has_answer_type
 from bot.grounding import Grounding
 from bot.question import Question, measure_asked, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
+from bot.text import balance_quotes, starts_inside_quote
 from index.article import parse_article
 from index.chunks import chunk_article
 

@@ -148,6 +148,38 @@ def test_evidence_and_author(whole: dict[str, WholeArticle]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("Who is quoted in the article?", "The people it quotes most:"),
+        ("Which people does the article quote?", "The people it quotes most:"),
+        ("Who are the main people in the story?", "The people it names most:"),
+    ],
+)
+def test_who_is_quoted_and_who_is_in_it(whole: dict[str, WholeArticle], question: str, lead: str) -> None:
+    answer = ask(whole["news"], question)
+    assert answer.kind == "people"
+    assert answer.lead == lead
+    assert [re.search(r"Gomez|Reed", t).group(0) for t in cited(answer)] == ["Gomez", "Reed"]
+    assert answer.render().startswith(lead)
+
+
+def test_a_quote_that_does_not_name_its_speaker_is_shown_after_their_name() -> None:
+    chunks = chunk_article(parse_article('"You never trust it," she says. "It was calm," said Tom Reed.'))
+    answer = WholeAnswer(
+        "people", chunks, "The people it quotes most:", labels=["Ingrid Halvorsen", "Tom Reed"]
+    )
+    assert answer.render() == (
+        'The people it quotes most: Ingrid Halvorsen: "You never trust it," she says. [1] '
+        '"It was calm," said Tom Reed. [2]'
+    )
+
+
+def test_who_is_quoted_about_a_topic_is_a_detail(whole: dict[str, WholeArticle]) -> None:
+    assert whole["news"].answer("Who is quoted about the boats?") is None
+    assert read_whole_question("Who is the mayor?") is None
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "What did Reed say?",
