@@ -90,7 +90,11 @@ _THESIS = re.compile(
     r"\b" + _DOCUMENT + r"('s|s)? (argument|point|claim|position|stance|view|case|message|conclusion)\b|"
     r"\bwhat (does|is) the " + _DOCUMENT + r" (argu\w+|claim\w*|contend\w*|trying to say|getting at|"
     r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\b(trying|try|want|wants) to (convince|persuade)\b|"
-    r"\bpoint of (the|this) " + _DOCUMENT,
+    r"\bpoint of (the|this) " + _DOCUMENT + "|"
+    # "What is the author's opinion?", "What is the conclusion?", "What is the dispute about?"
+    r"\b" + _DOCUMENT + r"('s|s)? (opinion|views?|stance|position|perspective)\b|"
+    r"^\W*what('s| is| was) the (conclusion|takeaway|moral|bottom line|conflict|dispute)"
+    r"( about| here| in (the|this) " + _DOCUMENT + r")?\W*$",
     re.IGNORECASE,
 )
 _SUMMARY = re.compile(
@@ -133,8 +137,10 @@ _EVERYONE = {"we", "us", "you", "people", "readers", "reader", "everyone", "anyo
 # Words that frame a whole-article question; anything else names a topic.
 _FRAME = {
     stem(w)
-    for w in """quoted quote quotes cited interviewed interview speaks speaking talks people persons
-    experts sources officials voices characters figures players involved featured important other
+    for w in """opinion view views stance position perspective conclusion takeaway moral bottom line
+    conflict dispute solution solutions remedy remedies proposal proposals proposed
+    quoted quote quotes cited interviewed interview speaks speaking talks people persons experts
+    sources officials voices characters figures players involved featured important other
     what who whom which why how is are was were be been do does did done the a an of to in on
     for about this that these those it its article author writer text essay piece op ed oped column story
     interview feature profile reading
@@ -205,7 +211,9 @@ def read_whole_question(question: str) -> WholeQuestion | None:
     ):
         return WholeQuestion("evidence", topic=topic_words(text))
     if _RECOMMENDATION.search(text) and (
-        re.search(rf"\b{_DOCUMENT}\b", text, re.I) or re.search(r"\bwhat should\b", text, re.I) or item
+        re.search(rf"\b{_DOCUMENT}\b", text, re.I)
+        or re.search(r"\bwhat should\b|^\W*what (solutions?|remed(y|ies)|proposals?) ", text, re.I)
+        or item
     ):
         target = _target(text)
         by_author = bool(re.search(rf"\b{_DOCUMENT}\b", text, re.I))
@@ -213,7 +221,10 @@ def read_whole_question(question: str) -> WholeQuestion | None:
             "recommendation", topic=topic_words(text), target=target, item=item, by_author=by_author
         )
     if _THESIS.search(text):
-        return WholeQuestion("thesis", topic=topic_words(text))
+        by_author = bool(
+            re.search(r"\b(author|writer)('s|s)? (opinion|views?|stance|position|perspective)", text, re.I)
+        )
+        return WholeQuestion("thesis", topic=topic_words(text), by_author=by_author)
     if _SUMMARY.search(text) or _POINTS.search(text):
         points = _POINTS.search(text)
         count = DEFAULT_POINTS

@@ -299,6 +299,8 @@ class WholeArticle:
     def _lead(self, asked: WholeQuestion, count: int) -> str:
         opinion = self.map.kind == "opinion"
         if asked.kind == "thesis":
+            if asked.by_author and not opinion:
+                return "It reports rather than argues; its main point:"  # "What is the author's opinion?"
             return "The author's main argument:" if opinion else "The article's main point:"
         if asked.kind == "recommendation":
             return "What the author recommends:"

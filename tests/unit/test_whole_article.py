@@ -174,6 +174,14 @@ def test_a_quote_that_does_not_name_its_speaker_is_shown_after_their_name() -> N
     )
 
 
+def test_a_report_s_author_gives_no_opinion_of_their_own(whole: dict[str, WholeArticle]) -> None:
+    assert (
+        ask(whole["news"], "What is the author's opinion?").lead
+        == "It reports rather than argues; its main point:"
+    )
+    assert ask(whole["oped"], "What is the author's opinion?").lead == "The author's main argument:"
+
+
 def test_who_is_quoted_about_a_topic_is_a_detail(whole: dict[str, WholeArticle]) -> None:
     assert whole["news"].answer("Who is quoted about the boats?") is None
     assert read_whole_question("Who is the mayor?") is None
@@ -207,6 +215,11 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What does the author want the U.S. to do?", "recommendation"),
         ("What does the article propose?", "recommendation"),
         ("tl;dr", "summary"),
+        ("What is the author's opinion?", "thesis"),
+        ("What is the conclusion?", "thesis"),
+        ("What is the dispute about?", "thesis"),
+        ("What solution is proposed?", "recommendation"),
+        ("Who is quoted?", "people"),
         ("Summarize in 5 sentences", "summary"),
         ("What are the objections to the plan?", "counter"),
         ("Explain the Lebanon comparison", "comparison"),
