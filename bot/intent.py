@@ -44,6 +44,12 @@ _PEOPLE = re.compile(
     r"\b(main|key|important) (people|characters|figures|players)\b",
     re.IGNORECASE,
 )
+# "What are the key terms?", "Which words does the article define?": every definition it gives.
+_TERMS = re.compile(
+    r"^\W*(what|which|list|give me|name)\b.{0,30}\b(terms|vocabulary|jargon|definitions|concepts|words)\b"
+    r"(?!.*\b(mean|means)\b)",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"\b(quot\w*|cit\w*|interview\w*|speak\w*|talk\w*|sources?|voices?|experts?)\b", re.I)
 _DEFINITION = re.compile(
     r"^\W*what (?:does|do|did) (?:the (?:term|word|phrase|expression) )?(?P<a>(?!the "
@@ -137,7 +143,8 @@ _EVERYONE = {"we", "us", "you", "people", "readers", "reader", "everyone", "anyo
 # Words that frame a whole-article question; anything else names a topic.
 _FRAME = {
     stem(w)
-    for w in """opinion view views stance position perspective conclusion takeaway moral bottom line
+    for w in """terms term vocabulary jargon definitions concepts words define defines defined list name
+    opinion view views stance position perspective conclusion takeaway moral bottom line
     conflict dispute solution solutions remedy remedies proposal proposals proposed
     quoted quote quotes cited interviewed interview speaks speaking talks people persons experts
     sources officials voices characters figures players involved featured important other
@@ -173,7 +180,8 @@ _FRAME = {
 class WholeQuestion:
     """A question about the article as a whole, read once."""
 
-    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author, people
+    # thesis, recommendation, summary, counter, comparison, evidence, definition, terms, author, people
+    kind: str
     topic: tuple[str, ...] = field(default=())  # what the question narrows it to ("Lebanon")
     points: int = DEFAULT_POINTS  # a summary's length
     bullets: bool = False
@@ -191,6 +199,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
     text = normalize(question).strip()
     if _AUTHOR.search(text):
         return WholeQuestion("author")
+    if _TERMS.search(text) and not _DEFINITION.search(text):
+        return WholeQuestion("terms", topic=topic_words(text))
     if _PEOPLE.search(text):
         return WholeQuestion("people", topic=topic_words(text), quoted=bool(_QUOTED.search(text)))
     if _PERSON.search(text) and not re.search(rf"\b{_DOCUMENT}", text, re.I):

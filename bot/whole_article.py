@@ -19,7 +19,16 @@ from index.chunks import Chunk
 NO_RECOMMENDATION = (
     "It informs rather than argues: its author recommends nothing. Ask what someone in it wants."
 )
-MAX_SENTENCES = {"thesis": 2, "recommendation": 4, "counter": 4, "comparison": 3, "evidence": 4, "people": 4}
+NO_TERMS = "It explains no terms of its own; ask what a word means to see where it is used."
+MAX_SENTENCES = {
+    "thesis": 2,
+    "recommendation": 4,
+    "counter": 4,
+    "comparison": 3,
+    "evidence": 4,
+    "people": 4,
+    "terms": 4,
+}
 SHORT_ITEM = 60  # characters; a list item this short gets the sentence after it
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
 # Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
@@ -40,7 +49,8 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z]
 class WholeAnswer:
     """Cited sentences answering a whole-article question, and how to frame them."""
 
-    kind: str  # thesis, recommendation, summary, counter, comparison, evidence, definition, author, people
+    # thesis, recommendation, summary, counter, comparison, evidence, definition, terms, author, people
+    kind: str
     chunks: list[Chunk]  # cited sentences, in the order to show them
     lead: str = ""  # a short framing phrase with no facts, e.g. "The author's main argument:"
     bullets: bool = False
@@ -98,6 +108,8 @@ class WholeArticle:
         if asked.kind == "recommendation" and asked.by_author and self.map.kind != "opinion":
             # A report's "should" is someone else's: say so rather than pass a quote off as the author's.
             return WholeAnswer(asked.kind, [], refusal=NO_RECOMMENDATION)
+        if asked.kind == "terms" and not self.map.definitions:
+            return WholeAnswer(asked.kind, [], refusal=NO_TERMS)
         if asked.kind == "people":
             if topic:
                 return None  # "Who is quoted about the fee?" asks about a detail
@@ -242,6 +254,16 @@ class WholeArticle:
             return [chunk]
         return None
 
+    def _terms(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        chosen: list[Chunk] = []
+        for _, chunk_id in self.map.definitions[: MAX_SENTENCES["terms"]]:
+            chunk = self._by_id.get(chunk_id)
+            previous = self._previous(chunk) if chunk else None
+            if chunk and chunk.context and previous:
+                chosen.append(previous)  # "That means ...": what "that" is comes first
+            chosen += [chunk] if chunk else []
+        return self._in_order(chosen) or None
+
     # Helpers.
     def _item(self, ids: Sequence[str], n: int) -> list[Chunk] | None:
         """The n-th (-1: last) of a role's sentences, and the next one when it says little alone."""
@@ -318,6 +340,8 @@ class WholeArticle:
             return "The people it quotes most:" if asked.quoted else "The people it names most:"
         if asked.kind == "definition":
             return "How the article explains it:"
+        if asked.kind == "terms":
+            return "The terms the article explains:"
         return ""
 
 

@@ -182,6 +182,12 @@ def test_a_report_s_author_gives_no_opinion_of_their_own(whole: dict[str, WholeA
     assert ask(whole["oped"], "What is the author's opinion?").lead == "The author's main argument:"
 
 
+def test_the_key_terms_are_the_definitions_it_gives(whole: dict[str, WholeArticle]) -> None:
+    terms = ask(whole["oped"], "What are the key terms?")
+    assert cited(terms) == ["By austerity I mean cutting services that cost little and give much."]
+    assert whole["news"].answer("What are the key terms?").refusal, "it defines none: says so"
+
+
 def test_who_is_quoted_about_a_topic_is_a_detail(whole: dict[str, WholeArticle]) -> None:
     assert whole["news"].answer("Who is quoted about the boats?") is None
     assert read_whole_question("Who is the mayor?") is None
@@ -220,6 +226,8 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What is the dispute about?", "thesis"),
         ("What solution is proposed?", "recommendation"),
         ("Who is quoted?", "people"),
+        ("What are the key terms?", "terms"),
+        ("Which words does the article define?", "terms"),
         ("Summarize in 5 sentences", "summary"),
         ("What are the objections to the plan?", "counter"),
         ("Explain the Lebanon comparison", "comparison"),
