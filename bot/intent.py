@@ -250,6 +250,21 @@ def read_whole_question(question: str) -> WholeQuestion | None:
     return None
 
 
+# "Why?", "How so?", "Can you give an example?" after the main argument: what supports it.
+_SUPPORT = re.compile(
+    r"^\W*(why|how so|why so|why is that|why\s+(does|do|would) (he|she|they|the author|the writer) "
+    r"(think|say|argue|believe) (so|that)|(can you |could you )?(give|show)( me| us)? (an |some )?examples?|"
+    r"(any |an )?examples?|for (example|instance)|(what is|what's|where is|where's) the (evidence|proof)|"
+    r"(any )?(evidence|proof))\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_support(question: str) -> bool:
+    """ "Why?", "How so?", "Any examples?": what backs up the claim just given."""
+    return bool(_SUPPORT.match(normalize(question).strip()))
+
+
 def asks_reply(question: str) -> bool:
     """ "How does the author answer it?", "What is the writer's response?": a reply to something
     the conversation has named, with no topic of its own."""

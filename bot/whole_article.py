@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.followup import last_answer, person_genders
-from bot.intent import WholeQuestion, asks_reply, read_whole_question, topic_words
+from bot.intent import WholeQuestion, asks_reply, asks_support, read_whole_question, topic_words
 from bot.lists import item_number
 from bot.text import balance_quotes, starts_inside_quote, stem, words
 from index.article import Article
@@ -19,6 +19,8 @@ from index.chunks import Chunk
 NO_RECOMMENDATION = (
     "It informs rather than argues: its author recommends nothing. Ask what someone in it wants."
 )
+# How an answer giving the article's claims starts (see ``_lead``): "Why?" after one asks for support.
+_CLAIM_LEADS = ("The author's main argument:", "The article's main point:", "What the author recommends:")
 NO_TERMS = "It explains no terms of its own; ask what a word means to see where it is used."
 MAX_SENTENCES = {
     "thesis": 2,
@@ -91,8 +93,15 @@ class WholeArticle:
         ``history`` only matters to "How does the author answer it?" after an objection was given.
         """
         asked = read_whole_question(question)
+        said = last_answer(history)
+        if asked is None and said.startswith(_CLAIM_LEADS) and asks_support(question):
+            # "Why?" after the main argument or a recommendation: the evidence the article gives.
+            evidence = self._chunks_of(self.map.evidence)[: MAX_SENTENCES["evidence"]]
+            if evidence:
+                return WholeAnswer(
+                    "evidence", self._in_order(evidence), "What the article offers in support:"
+                )
         if asked is None:
-            said = last_answer(history)
             if not said or not asks_reply(question):
                 return None
             objections = [c for c in self._chunks_of(self.map.opposing) if c.text in said]

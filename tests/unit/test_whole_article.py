@@ -188,6 +188,21 @@ def test_the_key_terms_are_the_definitions_it_gives(whole: dict[str, WholeArticl
     assert whole["news"].answer("What are the key terms?").refusal, "it defines none: says so"
 
 
+@pytest.mark.parametrize("follow_up", ["Why?", "How so?", "Can you give an example?", "Any evidence?"])
+def test_why_after_the_main_argument_gives_what_supports_it(
+    whole: dict[str, WholeArticle], follow_up: str
+) -> None:
+    thesis = ask(whole["oped"], "What is the author's main argument?")
+    history = [
+        {"role": "user", "content": "What is the author's main argument?"},
+        {"role": "assistant", "content": thesis.render()},
+    ]
+    support = whole["oped"].answer(follow_up, history)
+    assert support is not None and support.kind == "evidence"
+    assert any("40,000" in t for t in cited(support))
+    assert whole["oped"].answer(follow_up) is None, "with nothing said before, it is no such question"
+
+
 def test_who_is_quoted_about_a_topic_is_a_detail(whole: dict[str, WholeArticle]) -> None:
     assert whole["news"].answer("Who is quoted about the boats?") is None
     assert read_whole_question("Who is the mayor?") is None
