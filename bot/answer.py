@@ -56,6 +56,8 @@ HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.15, 0.1, -0.1, 0.4, 1.0, 0.1, 0.05, 0.1)
 # "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
 # that only names X (likewise a number for "How many?", a date for "When?").
 TYPED_RATIO = 0.7
+# "Who is X?": a sentence saying what X is beats one only naming X if it scores this close.
+DESCRIBED_RATIO = 0.5
 # A role this close to a name is theirs: "Varga, a surgical nurse for 22 years and the union's
 # chief negotiator".
 APPOSITIVE_CHARS = 60
@@ -213,7 +215,7 @@ class ExtractiveAnswerer:
             reason = f"It never mentions {absent}."
             return Answer(refusal_text(reason), refused=True, reason=reason)
         ranked = self._rank(asked, candidates, said, speaker=speaker, bare=bare)
-        ranked = typed_first(asked, ranked)
+        ranked = described_first(asked, typed_first(asked, ranked))
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
             reason = "It says nothing more about this than what I gave." if asked.more else verdict.reason
@@ -453,7 +455,8 @@ class ExtractiveAnswerer:
     ) -> list[Chunk]:
         """The best sentence, plus what completes it, plus any nearly as good. For "Who is X?",
         a best sentence that only names X ("... was Walter Greaves.") gets the next one when that
-        goes on about X ("Greaves, now 83, was the projectionist ...")."""
+        goes on about X ("Greaves, now 83, was the projectionist ..."), else a good one saying
+        what X is."""
         best, best_score = ranked[0]
         following = self._next(best.chunk)
         if (
@@ -466,14 +469,17 @@ class ExtractiveAnswerer:
             # the quote the lead-in sets up.
             best = Scored(following, best.dense, best.lexical, best.fused)
         chosen = self._completed(best.chunk, quote=quote)
-        if (
-            described
-            and chosen == [best.chunk]
-            and not describes(described, best.chunk.text)
-            and (after := self._next(best.chunk))
-            and goes_on_about(described, best.chunk, after)
-        ):
-            chosen.append(after)
+        if described and chosen == [best.chunk] and not describes(described, best.chunk.text):
+            after = self._next(best.chunk)
+            saying = [
+                c.chunk
+                for c, s in ranked[1:]
+                if s >= DESCRIBED_RATIO * best_score and describes(described, c.chunk.text)
+            ]
+            if after and goes_on_about(described, best.chunk, after):
+                chosen.append(after)
+            elif saying:
+                chosen.append(saying[0])  # "Halvorsen, who is 64, has been the skipper ..."
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
                 break
@@ -596,6 +602,26 @@ def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tup
     return ranked
 
 
+def described_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
+    """For "Who is X?", the best passage saying what X is ("Halvorsen, who is 64, has been the
+    skipper ...") moved to the top when it scores at least ``DESCRIBED_RATIO`` of one that only
+    names X ("At ten past six, Ingrid Halvorsen climbs the steps ...")."""
+    if not asked.described or not ranked or describes(asked.described, ranked[0][0].chunk.text):
+        return ranked
+    floor = DESCRIBED_RATIO * ranked[0][1]
+    named = set(words(asked.described))
+    for position, (candidate, score) in enumerate(ranked[1:], start=1):
+        text = candidate.chunk.text
+        # Named in full, or the check that follows would find part of the name missing.
+        if (
+            score >= floor
+            and describes(asked.described, text)
+            and named <= set(words(candidate.chunk.search_text))
+        ):
+            return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
+    return ranked
+
+
 def asks_person(asked: Question) -> bool:
     """ "Who ...?", "Whose idea ...?": the answer names someone (not "Who said ...?", ranked apart)."""
     return bool(_ASKS_PERSON.match(asked.text)) and not asked.asks_speaker
@@ -633,7 +659,9 @@ def describes(person: str, sentence: str) -> bool:
         name = re.escape(mention)
         if re.search(
             rf"\b{name},\s+(?:who|a|an|the|now|then|aged?|\d)\b|\b{name}\s+(?:is|was)\s+(?:a|an|the|one)\b"
-            rf"|\b(?:a|an|the|his|her|their|its)\s+(?:[\w’'-]+\s+){{0,5}}?[\w’'-]+,\s+{name}\b",
+            # "The architect, Lena Morrow," but not "On a grey Tuesday morning, Ingrid Halvorsen"
+            rf"|(?<!\bon )(?<!\bin )(?<!\bat )(?<!\bby )\b(?:a|an|the|his|her|their|its)\s+"
+            rf"(?:[\w’'-]+\s+){{0,5}}?[\w’'-]+,\s+{name}\b",
             sentence,
             re.IGNORECASE,
         ):

@@ -14,6 +14,7 @@ import pytest
 from bot.answer import (
     SIGNALS,
     ExtractiveAnswerer,
+    described_first,
     describes,
     is_name,
     names_someone_new,
@@ -481,6 +482,28 @@ def test_what_someone_said_needs_a_passage_with_their_words_or_them(
 
 
 @pytest.mark.parametrize(
+    ("description", "score", "first", "chosen"),
+    [
+        ("Ingrid Halvorsen, who is 64, has been the skipper for 31 years.", 0.6, 2, [2, 0]),  # moved up
+        ("Halvorsen, who is 64, has been the skipper for 31 years.", 0.6, 0, [0, 2]),  # added to it
+        ("Halvorsen, who is 64, has been the skipper for 31 years.", 0.4, 0, [0]),  # too far below
+    ],
+)
+def test_who_is_x_gives_what_x_is(
+    fake_embeddings: Any, description: str, score: float, first: int, chosen: list[int]
+) -> None:
+    answerer, chunks = answerer_for(
+        f"On a grey Tuesday morning, Ingrid Halvorsen climbs the steps. The tea is cold. {description}",
+        fake_embeddings,
+    )
+    ranked = [(Scored(chunks[0], 0.5, 0.5, 0.5), 1.0), (Scored(chunks[2], 0.5, 0.5, 0.5), score)]
+    asked = Question.parse("Who is Ingrid Halvorsen?")
+    moved = described_first(asked, ranked)
+    assert moved[0][0].chunk == chunks[first]
+    assert answerer._choose(moved, described=asked.described) == [chunks[i] for i in chosen]
+
+
+@pytest.mark.parametrize(
     ("following", "added"),
     [
         ("Greaves, now 83, was the projectionist from 1962.", True),
@@ -507,12 +530,13 @@ def test_who_is_x_adds_the_next_sentence_when_the_best_only_names_x(
         ("Miriam Okafor is a civil engineer.", True),
         ("Greaves, now 83, ran the projectors.", True),
         ('"Dad has the casting vote," Simon Vance said.', False),
+        ("On a grey Tuesday morning, Ingrid Halvorsen climbs the steps.", False),  # when, not who
     ],
 )
 def test_what_a_sentence_says_someone_is(sentence: str, says: bool) -> None:
     person = next(
         n
-        for n in ("Lena Morrow", "Miriam Okafor", "Walter Greaves", "Simon Vance")
+        for n in ("Lena Morrow", "Miriam Okafor", "Walter Greaves", "Simon Vance", "Ingrid Halvorsen")
         if n.split()[-1] in sentence
     )
     assert describes(person, sentence) is says
