@@ -435,30 +435,37 @@ def test_a_person_s_age_is_never_a_year() -> None:
     assert has_answer_type("age", "The salt was laid down around 220 million years ago.")
 
 
-def test_how_many_prefers_a_sentence_counting_what_it_counts(fake_embeddings: Any) -> None:
-    answerer, chunks = answerer_for(
-        "The hospital brought in 300 replacement workers. About 640 nurses walked off the job. "
-        "Nobody knows why.",
-        fake_embeddings,
-    )
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
-    question = "How many nurses went on strike?"
-    assert Question.parse(question).counted == "nurses"
-    _, rows = answerer.signal_rows(question, question, candidates)
-    assert list(rows[:, SIGNALS.index("answer_type")]) == [1, 2, 0], "a count, then a count of nurses"
+def test_a_question_reads_what_it_counts_and_whom_it_asks_about() -> None:
+    assert Question.parse("How many nurses went on strike?").counted == "nurses"
+    assert Question.parse("Who is Simon Vance?").described == "Simon Vance"
 
 
-def test_who_is_x_prefers_the_sentence_saying_what_x_is(fake_embeddings: Any) -> None:
-    answerer, chunks = answerer_for(
-        '"Dad has the casting vote," Simon Vance said. Nora Vance, then 42, came home. '
-        "Simon Vance, who is four years older, was a sound engineer.",
-        fake_embeddings,
-    )
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        # a count, then a count of nurses
+        (
+            "The hospital brought in 300 replacement workers. About 640 nurses walked off the job. "
+            "Nobody knows why.",
+            "How many nurses went on strike?",
+            [1, 2, 0],
+        ),
+        # what Simon Vance is, not what his sister is
+        (
+            '"Dad has the casting vote," Simon Vance said. Nora Vance, then 42, came home. '
+            "Simon Vance, who is four years older, was a sound engineer.",
+            "Who is Simon Vance?",
+            [0, 0, 1],
+        ),
+    ],
+)
+def test_the_answer_type_signal_marks_the_sentence_of_the_kind_asked_for(
+    fake_embeddings: Any, text: str, question: str, expected: list[int]
+) -> None:
+    answerer, chunks = answerer_for(text, fake_embeddings)
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
-    question = "Who is Simon Vance?"
-    assert Question.parse(question).described == "Simon Vance"
     _, rows = answerer.signal_rows(question, question, candidates)
-    assert list(rows[:, SIGNALS.index("answer_type")]) == [0, 0, 1], "not his sister's description"
+    assert list(rows[:, SIGNALS.index("answer_type")]) == expected
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.answerability import (
@@ -26,9 +28,9 @@ SENTENCES = [
 ]
 
 
-def features(question: str, passage: str) -> dict[str, float]:
+def features(question: str, passage: str, sentences: list[str] = SENTENCES, **extra: Any) -> dict[str, float]:
     asked = Question.parse(question)
-    found, _ = Aligner(SENTENCES).features(
+    found, _ = Aligner(sentences).features(
         question_words=asked.content_words,
         question_text=question,
         passage=passage,
@@ -37,6 +39,7 @@ def features(question: str, passage: str) -> dict[str, float]:
         wants=asked.wants,
         asked_for=asked.asked_for,
         owner=asked.owner,
+        **extra,
     )
     return found
 
@@ -217,23 +220,12 @@ def test_a_name_in_another_form_is_not_missing() -> None:
 
 
 def test_whose_words_are_asked_for_is_no_swapped_detail() -> None:
-    asked = Question.parse("What did the union say about the offer?")
+    question = "What did the union say about the offer?"
     passage = "She said the final offer from management arrived late."
-
-    def opposite(subject: str | None) -> float:
-        found, _ = Aligner(SENTENCES).features(
-            question_words=asked.content_words,
-            question_text=asked.text,
-            passage=passage,
-            score=0.6,
-            dense=0.6,
-            subject=subject,
-        )
-        return found["opposite"]
-
-    assert asked.subject == "the union"
-    assert opposite(asked.subject) == 0, "the speaker check decides whose words these are"
-    assert opposite(None) == 1, "as a detail, union and management are a swap"
+    subject = Question.parse(question).subject
+    assert subject == "the union"
+    assert features(question, passage, subject=subject)["opposite"] == 0, "the speaker check decides"
+    assert features(question, passage)["opposite"] == 1, "as a detail, union and management are a swap"
 
 
 def test_the_same_number_of_another_thing_clashes() -> None:
@@ -335,15 +327,8 @@ def test_the_person_an_opening_pronoun_means_is_another_named_person(
     question: str, referent: str, other: int
 ) -> None:
     sentences = [*SENTENCES, "Her deckhand is Tomas Reilly.", "Ingrid Halvorsen runs the ferry."]
-    asked = Question.parse(question)
-    found, _ = Aligner(sentences).features(
-        question_words=asked.content_words,
-        question_text=asked.text,
-        passage="She received a bravery award the following year.",
-        referent=referent,
-        score=0.6,
-        dense=0.6,
-    )
+    passage = "She received a bravery award the following year."
+    found = features(question, passage, sentences, referent=referent)
     assert found["other_named"] == other
 
 
