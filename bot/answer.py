@@ -224,10 +224,10 @@ class ExtractiveAnswerer:
                 refusal_text(reason), refused=True, closest=closest, reason=reason,
                 features=verdict.features,
             )  # fmt: skip
-        # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
         if speaker and asked.asks_words and (nobody := self._not_theirs(speaker, ranked[0][0].chunk)):
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
             return Answer(refusal_text(nobody), refused=True, closest=closest, reason=nobody)
+        # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
         quote = bool(speaker) or asked.asks_speaker
         chosen = self._choose(ranked, quote=quote, described=asked.described)
         if (

@@ -379,7 +379,8 @@ class Aligner:
         flippable = [*question_words, *(w for w in words(question_text) if w in _FLIPPABLE_STOPWORDS)]
         # Whose words are asked for is the speaker check's business: "What did the union say about
         # the offer?" against "She said the offer from management ..." swaps nothing.
-        flippable = [w for w in flippable if w not in words(subject or "")]
+        whose = set(words(subject or ""))
+        flippable = [w for w in flippable if w not in whose]
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in flippable)
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)

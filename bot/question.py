@@ -135,9 +135,7 @@ class Question:
     own_stems: frozenset[str]  # the user's own content stems
     query_stems: frozenset[str]  # with what a follow-up rewrite added
     subject: str | None  # whose words are asked about: "What did Powell say?" -> "Powell"
-    wants: (
-        str | None
-    )  # "age", "person_age", "money", "measure", "duration", "count", "number", "time", "name"
+    wants: str | None  # what the answer must hold: see ``answer_type``
     asks_reason: bool
     asks_speaker: bool  # "Who said ...?"
     asks_words: bool  # "What did X say / tell / argue?": X's own words, not "what is X called"

@@ -1,5 +1,6 @@
 """Answers about the article as a whole (its point, proposals, summary, critics, comparisons,
-evidence, definitions, author) from the article map, in the article's own sentences."""
+evidence, definitions, author, the people it quotes) from the article map, in the article's own
+sentences."""
 
 from __future__ import annotations
 
