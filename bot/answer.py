@@ -229,7 +229,8 @@ class ExtractiveAnswerer:
             return Answer(refusal_text(nobody), refused=True, closest=closest, reason=nobody)
         # "Who said ...?" is answered by the speaker's name, even when the quote lacks it.
         quote = bool(speaker) or asked.asks_speaker
-        chosen = self._choose(ranked, quote=quote, described=asked.described)
+        asked_about = [n for n in find_names(asked.query) if is_name(n) and n in self._names]
+        chosen = self._choose(ranked, quote=quote, described=asked.described, about=asked_about)
         if (
             speaker
             and asked.asks_words
@@ -451,12 +452,17 @@ class ExtractiveAnswerer:
         return found / sum(weights.values())
 
     def _choose(
-        self, ranked: list[tuple[Scored, float]], *, quote: bool = False, described: str | None = None
+        self,
+        ranked: list[tuple[Scored, float]],
+        *,
+        quote: bool = False,
+        described: str | None = None,
+        about: Sequence[str] = (),
     ) -> list[Chunk]:
         """The best sentence, plus what completes it, plus any nearly as good. For "Who is X?",
         a best sentence that only names X ("... was Walter Greaves.") gets the next one when that
         goes on about X ("Greaves, now 83, was the projectionist ..."), else a good one saying
-        what X is."""
+        what X is. An extra sentence quoting someone other than the people ``about`` is left out."""
         best, best_score = ranked[0]
         following = self._next(best.chunk)
         if (
@@ -483,6 +489,9 @@ class ExtractiveAnswerer:
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
                 break
+            speakers = candidate.chunk.speakers
+            if about and speakers and not any(same_person(a, p) for a in about for p in speakers):
+                continue  # "Why did Nora come back?": not her brother's "I wasn't coming back"
             if candidate.chunk not in chosen:
                 chosen.append(candidate.chunk)
         return chosen

@@ -510,6 +510,18 @@ def test_who_is_x_gives_what_x_is(
     assert answerer._choose(moved, described=asked.described) == [chunks[i] for i in chosen]
 
 
+def test_an_extra_sentence_quoting_someone_else_is_left_out(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "In 2021 Nora Vance moved back to Linwick with a spreadsheet and a plan for the old cinema. "
+        '"I had already told the band I was not coming back," said Simon Vance.',
+        fake_embeddings,
+    )
+    ranked = [(Scored(c, 0.5, 0.5, 0.5), score) for c, score in zip(chunks, (1.0, 0.95), strict=True)]
+    assert answerer._choose(ranked, about=["Nora Vance"]) == chunks[:1], "Why did Nora come back?"
+    assert answerer._choose(ranked, about=["Simon Vance"]) == chunks
+    assert answerer._choose(ranked) == chunks
+
+
 @pytest.mark.parametrize(
     ("following", "added"),
     [
