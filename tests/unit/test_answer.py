@@ -510,6 +510,23 @@ def test_who_is_x_gives_what_x_is(
     assert answerer._choose(moved, described=asked.described) == [chunks[i] for i in chosen]
 
 
+def test_an_elliptic_follow_up_s_own_word_outweighs_the_question_it_carries(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "In implementing the responsible exit strategy, the old arguments against withdrawal would be "
+        "discredited. If peace diplomacy were to fail, the United States could then withdraw on its "
+        "own timetable.",
+        fake_embeddings,
+    )
+    candidates = [
+        Scored(chunks[0], dense=0.6, lexical=1.0, fused=0.5),
+        Scored(chunks[1], dense=0.45, lexical=0.4, fused=0.4),
+    ]
+    question = "And if that fails?"
+    query = "And if that fails? (What does the author mean by a responsible exit strategy?)"
+    ranked = answerer._rank(Question.parse(question, query), candidates)
+    assert ranked[0][0].chunk == chunks[1], "what happens if it fails, not the strategy again"
+
+
 def test_an_extra_sentence_quoting_someone_else_is_left_out(fake_embeddings: Any) -> None:
     answerer, chunks = answerer_for(
         "In 2021 Nora Vance moved back to Linwick with a spreadsheet and a plan for the old cinema. "
