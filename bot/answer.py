@@ -52,7 +52,7 @@ SIGNALS = (
     "causal",  # "Why ...?" and the sentence says "because", "so", "means" ...
     "answer_type",  # "How many ...?" and it has a number, "When ...?" a date, "How old ...?" an age
 )
-HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.35, 0.1, -0.1, 0.4, 1.0, 0.1, 0.05, 0.1)  # before any fit
+HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.35, 0.1, -0.1, 0.4, 1.0, 0.1, 0.1, 0.1)  # before any fit
 # "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
 # that only names X (likewise a number for "How many?", a date for "When?").
 TYPED_RATIO = 0.7

@@ -527,6 +527,21 @@ def test_an_elliptic_follow_up_s_own_word_outweighs_the_question_it_carries(fake
     assert ranked[0][0].chunk == chunks[1], "what happens if it fails, not the strategy again"
 
 
+def test_why_prefers_a_sentence_giving_a_reason(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The ground above the old mines stayed still after the pillars were left. "
+        "The ground above the old mines stayed still because the pillars were left.",
+        fake_embeddings,
+    )
+    candidates = [
+        Scored(chunks[0], dense=0.60, lexical=1.0, fused=0.5),
+        Scored(chunks[1], dense=0.47, lexical=1.0, fused=0.5),
+    ]
+    question = "Why did the ground above the mines stay still?"
+    ranked = answerer._rank(Question.parse(question), candidates)
+    assert ranked[0][0].chunk == chunks[1], "the one saying because, though a little less close"
+
+
 def test_an_extra_sentence_quoting_someone_else_is_left_out(fake_embeddings: Any) -> None:
     answerer, chunks = answerer_for(
         "In 2021 Nora Vance moved back to Linwick with a spreadsheet and a plan for the old cinema. "
