@@ -510,36 +510,39 @@ def test_who_is_x_gives_what_x_is(
     assert answerer._choose(moved, described=asked.described) == [chunks[i] for i in chosen]
 
 
-def test_an_elliptic_follow_up_s_own_word_outweighs_the_question_it_carries(fake_embeddings: Any) -> None:
-    answerer, chunks = answerer_for(
-        "In implementing the responsible exit strategy, the old arguments against withdrawal would be "
-        "discredited. If peace diplomacy were to fail, the United States could then withdraw on its "
-        "own timetable.",
-        fake_embeddings,
-    )
+@pytest.mark.parametrize(
+    ("text", "second", "question", "query"),
+    [
+        # an elliptic follow-up's own word outweighs the question it carries: what happens if it
+        # fails, not the strategy again
+        (
+            "In implementing the responsible exit strategy, the old arguments against withdrawal would "
+            "be discredited. If peace diplomacy were to fail, the United States could then withdraw on "
+            "its own timetable.",
+            (0.45, 0.4),
+            "And if that fails?",
+            "And if that fails? (What does the author mean by a responsible exit strategy?)",
+        ),
+        # "Why?" prefers the sentence giving a reason, though a little less close
+        (
+            "The ground above the old mines stayed still after the pillars were left. "
+            "The ground above the old mines stayed still because the pillars were left.",
+            (0.47, 1.0),
+            "Why did the ground above the mines stay still?",
+            None,
+        ),
+    ],
+)
+def test_the_second_sentence_ranks_first_for_what_the_question_asks(
+    fake_embeddings: Any, text: str, second: tuple[float, float], question: str, query: str | None
+) -> None:
+    answerer, chunks = answerer_for(text, fake_embeddings)
     candidates = [
         Scored(chunks[0], dense=0.6, lexical=1.0, fused=0.5),
-        Scored(chunks[1], dense=0.45, lexical=0.4, fused=0.4),
+        Scored(chunks[1], dense=second[0], lexical=second[1], fused=0.4),
     ]
-    question = "And if that fails?"
-    query = "And if that fails? (What does the author mean by a responsible exit strategy?)"
     ranked = answerer._rank(Question.parse(question, query), candidates)
-    assert ranked[0][0].chunk == chunks[1], "what happens if it fails, not the strategy again"
-
-
-def test_why_prefers_a_sentence_giving_a_reason(fake_embeddings: Any) -> None:
-    answerer, chunks = answerer_for(
-        "The ground above the old mines stayed still after the pillars were left. "
-        "The ground above the old mines stayed still because the pillars were left.",
-        fake_embeddings,
-    )
-    candidates = [
-        Scored(chunks[0], dense=0.60, lexical=1.0, fused=0.5),
-        Scored(chunks[1], dense=0.47, lexical=1.0, fused=0.5),
-    ]
-    question = "Why did the ground above the mines stay still?"
-    ranked = answerer._rank(Question.parse(question), candidates)
-    assert ranked[0][0].chunk == chunks[1], "the one saying because, though a little less close"
+    assert ranked[0][0].chunk == chunks[1]
 
 
 def test_an_extra_sentence_quoting_someone_else_is_left_out(fake_embeddings: Any) -> None:
