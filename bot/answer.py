@@ -477,15 +477,17 @@ class ExtractiveAnswerer:
         chosen = self._completed(best.chunk, quote=quote)
         if described and chosen == [best.chunk] and not describes(described, best.chunk.text):
             after = self._next(best.chunk)
-            saying = [
-                c.chunk
-                for c, s in ranked[1:]
-                if s >= DESCRIBED_RATIO * best_score and describes(described, c.chunk.text)
-            ]
             if after and goes_on_about(described, best.chunk, after):
                 chosen.append(after)
-            elif saying:
-                chosen.append(saying[0])  # "Halvorsen, who is 64, has been the skipper ..."
+            elif saying := next(
+                (
+                    c.chunk
+                    for c, s in ranked[1:]
+                    if s >= DESCRIBED_RATIO * best_score and describes(described, c.chunk.text)
+                ),
+                None,
+            ):
+                chosen.append(saying)  # "Halvorsen, who is 64, has been the skipper ..."
         for candidate, score in ranked[1:]:
             if len(chosen) >= self.max_sentences or score < EXTRA_SENTENCE_RATIO * best_score:
                 break

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from bot.question import asked_about
 from bot.text import STOPWORDS, stem, words
 
 FEATURES = (
@@ -258,15 +259,16 @@ def amounts(text: str) -> set[tuple[float, str]]:
     return found
 
 
+# "nearly four tons of trash": a number, a unit, "of" and the thing counted.
+_NUMBER_OF = re.compile(rf"(?:\d|\b(?:{_NUMBER_WORD})\b)[\w,.-]*\s+[a-z-]+\s+of\s+([a-z]+)", re.I)
+
+
 def counts_thing(text: str, counted: str) -> bool:
     """Whether ``text`` gives a number of the thing whose stem is ``counted``: "640 nurses",
     "nearly four tons of trash"."""
     if any(unit == counted for _, unit in amounts(text)):
         return True
-    return any(
-        stem(m.group(1)) == counted
-        for m in re.finditer(rf"(?:\d|\b(?:{_NUMBER_WORD})\b)[\w,.-]*\s+[a-z-]+\s+of\s+([a-z]+)", text, re.I)
-    )
+    return any(stem(m.group(1)) == counted for m in _NUMBER_OF.finditer(text))
 
 
 def time_words(text: str) -> dict[int, set[str]]:
@@ -495,9 +497,7 @@ def negated(question: str, passage: str) -> bool:
     # "react to the plan to withdraw the chainsaws" names a plan, "think about withdrawal" a topic:
     # neither says they were withdrawn.
     proposed = {stem(m.group(1)) for m in _PROPOSED.finditer(question)}
-    proposed |= {
-        stem(w) for m in re.finditer(r"\babout\s+([^?.!]+)", question, re.I) for w in words(m.group(1))
-    }
+    proposed |= {stem(w) for w in words(asked_about(question))}
     wanted = {stem(w) for w in asked if w not in STOPWORDS} - proposed
     said = words(passage.replace("n’t", " n't").replace("n't", " n't"))
     for i, word in enumerate(said):

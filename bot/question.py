@@ -174,7 +174,7 @@ class Question:
             more=more,
             item=asked_item(text),
             described=described_person(text) or described_person(query),
-            about=m.group(1).strip() if (m := _ABOUT.search(text)) else "",
+            about=asked_about(text),
             measure=measure_asked(text),
             counted=m.group("noun").lower() if (m := _COUNTED.search(text)) else None,
         )
@@ -187,6 +187,12 @@ class Question:
         """Whether one of ``people`` shares no word with the question or its follow-up rewrite."""
         asked = {*self.words, *words(self.query)}
         return any(not set(words(person)) & asked for person in people)
+
+
+def asked_about(question: str) -> str:
+    """ "What did Shah say about the swimming pool?" -> "the swimming pool"; "" without "about"."""
+    match = _ABOUT.search(question)
+    return match.group(1).strip() if match else ""
 
 
 def answer_type(question: str) -> str | None:

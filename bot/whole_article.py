@@ -97,11 +97,8 @@ class WholeArticle:
         said = last_answer(history)
         if asked is None and said.startswith(_CLAIM_LEADS) and asks_support(question):
             # "Why?" after the main argument or a recommendation: the evidence the article gives.
-            evidence = self._chunks_of(self.map.evidence)[: MAX_SENTENCES["evidence"]]
-            if evidence:
-                return WholeAnswer(
-                    "evidence", self._in_order(evidence), "What the article offers in support:"
-                )
+            if evidence := self._pick(self.map.evidence, (), MAX_SENTENCES["evidence"]):
+                return WholeAnswer("evidence", evidence, "What the article offers in support:")
         if asked is None:
             if not said or not asks_reply(question):
                 return None
@@ -174,20 +171,21 @@ class WholeArticle:
         full = sorted(n for n in persons if len(n.split()) > 1 and all(w[0].isupper() for w in n.split()))
         surnames = Counter(n.split()[-1] for n in full)
         in_full = {n: n for n in full} | {n.split()[-1]: n for n in full if surnames[n.split()[-1]] == 1}
+        body = self._chunks_of(c.id for c in self._chunks)  # no title or heading
         mentions: dict[str, list[Chunk]] = {}
         if asked.quoted:
             for speaker, ids in self.map.speakers.items():
                 if speaker in in_full:
                     mentions.setdefault(in_full[speaker], []).extend(self._chunks_of(ids))
         else:
-            for chunk in self._chunks_of(c.id for c in self._chunks):  # no title or heading
+            for chunk in body:
                 for name in {in_full[p] for p in chunk.people if p in in_full}:
                     mentions.setdefault(name, []).append(chunk)
         ranked = sorted(mentions.items(), key=lambda item: -len(item[1]))[: MAX_SENTENCES["people"]]
-        body = [c for c in self._chunks_of(c.id for c in self._chunks) if not starts_inside_quote(c.text)]
+        opening = [c for c in body if not starts_inside_quote(c.text)]
         cited = []
         for name, chunks in ranked:
-            if not asked.quoted and (introduced := [c for c in body if name in c.text]):
+            if not asked.quoted and (introduced := [c for c in opening if name in c.text]):
                 cited.append((name, introduced[0]))  # "chaired by Priya Shah": the first full mention
                 continue
             chunks = self._in_order(chunks)
