@@ -21,6 +21,7 @@ _BOILERPLATE = re.compile(
 )
 _BOILERPLATE_MAX_WORDS = 25
 PLAIN_HEADING_MAX_CHARS = 120
+DATE_LINE_MAX_CHARS = 40  # "12 May 2026", "Updated March 3, 2026 at 9:14 a.m."
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = {
@@ -42,6 +43,13 @@ _BIO = re.compile(
     r"(writer|author|journalist|reporter|columnist|correspondent|editor|historian|analyst|professor|"
     r"fellow|researcher|scholar|economist|lecturer|director|contributor|commentator|novelist|critic)\b"
 )
+_DATE_WORDS = re.compile(
+    r"(?i)\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?|mon(day)?|tue(sday)?|wed(nesday)?|thu(rsday)?|fri(day)?|"
+    r"sat(urday)?|sun(day)?|updated|published|posted|on|at|am|pm|a\.m|p\.m|gmt|utc|bst|est|edt|cet|cest|pst|pdt)\b|"
+    r"\d+(st|nd|rd|th)?|[\s,./:–-]"
+)
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _BYLINE = re.compile(r"^\s*(?:\*{1,2}|_)?\s*by\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})", re.I)
 
@@ -129,7 +137,7 @@ def read_article(path: str | Path | None = None, *, max_bytes: int = DEFAULT_MAX
 
 def parse_article(text: str, *, source: str = "article") -> Article:
     """Split ``text`` into numbered paragraphs and sentences, dropping trailing boilerplate."""
-    spans = _paragraph_spans(text)
+    spans = _split_label_lines(text, _paragraph_spans(text))
     spans = _drop_trailing_boilerplate(text, spans)
     if not spans:
         raise ArticleError(f"article {source} has no text")
@@ -147,7 +155,7 @@ def parse_article(text: str, *, source: str = "article") -> Article:
             author = author or match.group(1).strip()
         elif not re.search(r"\w", chunk):
             kind = "separator"  # "---", "* * *": nothing to cite
-        elif _is_plain_heading(chunk):
+        elif _is_plain_heading(chunk) or number <= 4 and _is_date_line(chunk):
             kind = "heading"
             title = title or (chunk.strip() if number == 1 else None)
         if kind == "body":
@@ -180,6 +188,14 @@ def _is_plain_heading(chunk: str) -> bool:
         and not re.search(r"[.!?:;,\"”’)]$", line)
         and line.lstrip("\"'“‘([").strip()[:1].isupper()
     )
+
+
+def _is_date_line(line: str) -> bool:
+    """A dateline of its own: "12 May 2026", "Updated 3/4/2026 09:14"."""
+    line = line.strip()
+    if "\n" in line or len(line) > DATE_LINE_MAX_CHARS or not _YEAR.search(line):
+        return False
+    return not re.sub(_DATE_WORDS, "", line).strip(" \t,./:-–")  # nothing but the date
 
 
 def _author_from_bio(paragraphs: list[Paragraph]) -> str | None:
@@ -256,6 +272,27 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
         cursor = match.end()
     spans.append((cursor, len(text)))
     return [t for s, e in spans if (t := _trim(text, s, e))]
+
+
+def _split_label_lines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A headline with its byline (or date) on the next line, no blank line between: one
+    paragraph each, as if they had been set apart, so neither is read as a sentence of the body."""
+    out: list[tuple[int, int]] = []
+    for number, (start, end) in enumerate(spans, start=1):
+        lines = [(m.start() + start, m.end() + start) for m in re.finditer(r"[^\n]+", text[start:end])]
+        labels = (
+            number <= 3
+            and len(lines) > 1
+            and all(
+                _MD_HEADING.match(line := text[s:e])
+                or _BYLINE.match(line)
+                or _is_plain_heading(line)
+                or _is_date_line(line)
+                for s, e in lines
+            )
+        )
+        out.extend(t for s, e in lines if (t := _trim(text, s, e))) if labels else out.append((start, end))
+    return out
 
 
 def _drop_trailing_boilerplate(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

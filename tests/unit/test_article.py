@@ -66,6 +66,34 @@ def test_plain_text_without_heading_has_no_title() -> None:
     assert [p.kind for p in article.paragraphs] == ["body", "body"]
 
 
+@pytest.mark.parametrize(
+    ("opening", "kinds"),
+    [
+        ("Heat warnings cut admissions, trial finds\nBy Helen Marsh", ["heading", "byline"]),
+        ("# Big News\nBy Ann Lee\n12 May 2026", ["heading", "byline", "heading"]),
+        ("Big News\n\nUpdated March 3, 2026 at 9:14 a.m.", ["heading", "heading"]),
+    ],
+)
+def test_headline_byline_and_date_lines_are_labels_not_body(opening: str, kinds: list[str]) -> None:
+    article = parse_article(f"{opening}\n\nThe council voted on Monday. It was close.\n")
+    assert_offsets_verbatim(article)
+    assert [p.kind for p in article.paragraphs] == [*kinds, "body"]
+    body = [s.text for p in article.body for s in p.sentences]
+    assert body == ["The council voted on Monday.", "It was close."]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "The council voted on Monday\nto close the pool after a long debate.",  # a wrapped sentence
+        "Big News\n\nIn 1990 the council voted.",  # a short sentence with a year is no dateline
+    ],
+)
+def test_wrapped_lines_and_sentences_stay_body(opening: str) -> None:
+    article = parse_article(f"{opening}\n\nIt was close.\n")
+    assert article.paragraphs[-2].kind == "body"
+
+
 def test_trailing_boilerplate_is_dropped(tiny_article: Article) -> None:
     kept = " ".join(p.text for p in tiny_article.paragraphs)
     for phrase in ("newsletter", "Share this article", "All rights reserved"):
