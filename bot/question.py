@@ -118,6 +118,14 @@ _DOING = re.compile(r"^\w{3,}ing\b", re.IGNORECASE)  # "Who is designing it?", n
 _WHO_IS_NAMED = re.compile(
     r"^\W*(?i:who\s+(?:is|was))\s+(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s*\??\s*$"
 )
+# "What did Lionel Ashdown do for a living?", "What was Reyes's job?": what the person is, too.
+_NAMED_PERSON = r"(?P<{}>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){{0,3}})"
+_JOB_OF_NAMED = re.compile(
+    rf"^\W*(?i:what)\s+(?:(?i:did|does|do)\s+{_NAMED_PERSON.format('who')}\s+(?i:do)\s+"
+    r"(?i:for\s+(?:a\s+living|work))"
+    rf"|(?i:is|was)\s+{_NAMED_PERSON.format('owner')}(?:'s|’s)\s+(?i:job|occupation|profession|trade))"
+    r"\s*\??\s*$"
+)
 _VAGUE_HEADS = frozenset(
     """kind type sort way reason time year day month date number percentage share amount part
     point role name happened else about""".split()
@@ -267,9 +275,13 @@ def quoted_subject(question: str) -> str | None:
 
 
 def described_person(question: str) -> str | None:
-    """ "Who is Simon Vance?" -> "Simon Vance"; None for roles ("Who is the mayor?") and the rest."""
-    match = _WHO_IS_NAMED.match(question)
-    return match.group("who") if match else None
+    """ "Who is Simon Vance?", "What did Lionel Ashdown do for a living?" -> the name; None for
+    roles ("Who is the mayor?") and the rest."""
+    if match := _WHO_IS_NAMED.match(question):
+        return match.group("who")
+    if match := _JOB_OF_NAMED.match(question):
+        return match.group("who") or match.group("owner")
+    return None
 
 
 def asked_thing(question: str) -> tuple[tuple[str, ...], str | None]:

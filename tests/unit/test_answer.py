@@ -438,6 +438,9 @@ def test_a_person_s_age_is_never_a_year() -> None:
 def test_a_question_reads_what_it_counts_and_whom_it_asks_about() -> None:
     assert Question.parse("How many nurses went on strike?").counted == "nurses"
     assert Question.parse("Who is Simon Vance?").described == "Simon Vance"
+    assert Question.parse("What did Lionel Ashdown do for a living?").described == "Lionel Ashdown"
+    assert Question.parse("What was Reyes's job?").described == "Reyes"
+    assert Question.parse("What did Powell do?").described is None  # what he did, not his job
 
 
 @pytest.mark.parametrize(
@@ -456,6 +459,12 @@ def test_a_question_reads_what_it_counts_and_whom_it_asks_about() -> None:
             "Simon Vance, who is four years older, was a sound engineer.",
             "Who is Simon Vance?",
             [0, 0, 1],
+        ),
+        # his job is what he is: the sentence that says so, not the one that only names him
+        (
+            "Lionel Ashdown died in 1979. In 1941 Feltham married Lionel Ashdown, a mathematics master.",
+            "What did Lionel Ashdown do for a living?",
+            [0, 1],
         ),
     ],
 )
