@@ -46,7 +46,7 @@ SIGNALS = (
     "own_words",  # in a rewritten follow-up, the user's own words again
     "phrase",  # share of the question's word pairs ("first passengers") found as pairs
     "repeat",  # already said, and lacking the follow-up's own words
-    "after_said",  # the sentence right after the last answer, for a bare "Why?"
+    "after_said",  # the sentence right after the last answer, for a bare "Why?" or a "What else ...?"
     "speaker",  # the person asked about speaks here (0.5) or is named beside a speech verb (0.2)
     "has_speakers",  # "Who said ...?" and the sentence has attributed quotes
     "causal",  # "Why ...?" and the sentence says "because", "so", "means" ...
@@ -190,7 +190,7 @@ class ExtractiveAnswerer:
                 return self._cite(holding[:1])
         if bare and said and asked.asks_reason and (reasons := self._reason_for(said)):
             return self._cite(reasons, attribute=True)
-        if bare and said:
+        if (bare or asked.further) and said:
             candidates = self._with_next_to_said(candidates, said)
         onward = bare and (asked.asks_reason or bool(SEQUENCE_WORDS & set(asked.words)))
         if asked.more or onward:  # "What else?", "Why?", "What happened next?": not what was said
@@ -385,11 +385,11 @@ class ExtractiveAnswerer:
             for w in pair
             if w and w.lower() not in STOPWORDS
         } | {stem(w) for w in asked.asked_for}  # "Which hospital ...?": the answer names a hospital
-        # The sentence after the last answer: where "Why?" or "And then?" usually points ("How old
-        # is she?" only if it gives an age).
+        # The sentence after the last answer: where "Why?", "And then?" or "What else did they
+        # change?" usually points ("How old is she?" only if it gives an age).
         after_said = {
             following.id
-            for c in (self._chunks if bare and said else ())
+            for c in (self._chunks if (bare or asked.further) and said else ())
             if c.text in said
             and (following := self._next(c))
             and (asked.wants not in TYPED or has_answer_type(asked.wants, following.text))

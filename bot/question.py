@@ -118,12 +118,14 @@ _DOING = re.compile(r"^\w{3,}ing\b", re.IGNORECASE)  # "Who is designing it?", n
 _WHO_IS_NAMED = re.compile(
     r"^\W*(?i:who\s+(?:is|was))\s+(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s*\??\s*$"
 )
-# "What did Lionel Ashdown do for a living?", "What was Reyes's job?": what the person is, too.
+# "What did Lionel Ashdown do for a living?", "What was Reyes's job?", "Where does Okafor work?":
+# what the person is, too.
 _NAMED_PERSON = r"(?P<{}>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){{0,3}})"
 _JOB_OF_NAMED = re.compile(
-    rf"^\W*(?i:what)\s+(?:(?i:did|does|do)\s+{_NAMED_PERSON.format('who')}\s+(?i:do)\s+"
+    rf"^\W*(?:(?i:what)\s+(?:(?i:did|does|do)\s+{_NAMED_PERSON.format('who')}\s+(?i:do)\s+"
     r"(?i:for\s+(?:a\s+living|work))"
     rf"|(?i:is|was)\s+{_NAMED_PERSON.format('owner')}(?:'s|’s)\s+(?i:job|occupation|profession|trade))"
+    rf"|(?i:where)\s+(?i:does|did)\s+{_NAMED_PERSON.format('worker')}\s+(?i:work))"
     r"\s*\??\s*$"
 )
 _VAGUE_HEADS = frozenset(
@@ -150,6 +152,7 @@ class Question:
     asked_for: tuple[str, ...] = ()  # the thing named as the answer: "Which surgeon ...?" -> surgeon
     owner: str | None = None  # whose it is: "the hospital's chief negotiator" -> "hospital"
     more: bool = False  # "What else?": more of the last topic, never what was already said
+    further: bool = False  # "What else did they change?": more, maybe with a topic of its own
     item: int | None = None  # "And the second one?": which item of a list (-1 the last)
     described: str | None = None  # "Who is Simon Vance?" -> "Simon Vance": what they are is wanted
     about: str = ""  # "What did Shah say about the swimming pool?" -> "the swimming pool"
@@ -180,6 +183,7 @@ class Question:
             asked_for=asked_for,
             owner=owner,
             more=more,
+            further=bool(_MORE.search(text)),
             item=asked_item(text),
             described=described_person(text) or described_person(query),
             about=asked_about(text),
@@ -280,7 +284,7 @@ def described_person(question: str) -> str | None:
     if match := _WHO_IS_NAMED.match(question):
         return match.group("who")
     if match := _JOB_OF_NAMED.match(question):
-        return match.group("who") or match.group("owner")
+        return match.group("who") or match.group("owner") or match.group("worker")
     return None
 
 

@@ -441,6 +441,7 @@ def test_a_question_reads_what_it_counts_and_whom_it_asks_about() -> None:
     assert Question.parse("What did Lionel Ashdown do for a living?").described == "Lionel Ashdown"
     assert Question.parse("What was Reyes's job?").described == "Reyes"
     assert Question.parse("What did Powell do?").described is None  # what he did, not his job
+    assert Question.parse("Where does Dr Amara Okafor work?").described == "Dr Amara Okafor"
 
 
 @pytest.mark.parametrize(
@@ -811,7 +812,7 @@ def answered_first(
     return answerer, candidates, history
 
 
-def test_a_bare_how_old_does_not_point_to_the_next_sentence_without_an_age(fake_embeddings: Any) -> None:
+def test_why_and_what_else_point_past_the_last_answer_how_old_only_to_an_age(fake_embeddings: Any) -> None:
     answerer, candidates, history = answered_first(
         "Agnes Whitlock founded the library in 2021. It now lends 1,140 items. "
         "Whitlock, who is 68, keeps the keys.",
@@ -822,6 +823,9 @@ def test_a_bare_how_old_does_not_point_to_the_next_sentence_without_an_age(fake_
     _, rows = answerer.signal_rows("How old is she?", "How old is Agnes Whitlock?", candidates, history)
     assert not rows[:, after].any()
     _, rows = answerer.signal_rows("Why?", "Why? (Who founded the library?)", candidates, history)
+    assert list(rows[:, after]) == [0, 1, 0]
+    # "What else ...?" with a topic of its own goes on from the last answer too.
+    _, rows = answerer.signal_rows("What else does it lend?", "What else does it lend?", candidates, history)
     assert list(rows[:, after]) == [0, 1, 0]
 
 
