@@ -88,6 +88,17 @@ _NEGATORS = {"not", "never", "no", "against", "without", "nor", "n't"}
 _YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b", re.I
 )
+# A change and the change the other way, in any form: "rise" asked where the passage says "fell".
+_DIRECTIONS = (
+    frozenset(
+        "rise rises rising rose risen increase increases increased increasing grow grows growing grew "
+        "grown climb climbs climbed climbing".split()
+    ),
+    frozenset(
+        "fall falls falling fell fallen decrease decreases decreased decreasing drop drops dropped "
+        "dropping decline declines declined declining shrink shrinks shrank shrunk shrinking".split()
+    ),
+)
 _FLIPPABLE_STOPWORDS = frozenset({"few", "more", "most", "against", "above", "below"})
 OPPOSITES: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
@@ -384,6 +395,10 @@ class Aligner:
         whose = set(words(subject or ""))
         flippable = [w for w in flippable if w not in whose]
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in flippable)
+        opposite = opposite or any(
+            way & set(flippable) and not way & near and other & near
+            for way, other in (_DIRECTIONS, _DIRECTIONS[::-1])
+        )
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
         opposite = opposite or prefix_negated(question_text, passage) or reversed_pair(question_text, passage)

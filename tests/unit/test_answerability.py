@@ -240,6 +240,7 @@ SURVEYOR = "She later worked for six years as a surveyor in Aberdeen."
 ENGINEER = "He had spent two decades as a sound engineer touring with bands."
 PRIMATES = "The relationship between non-human primates and the forest has gained attention."
 REYES = "Daniel Reyes, a retired bank manager who has been the treasurer since 2022, wants a fee."
+CALL_OUTS = "Ambulance call-outs for dehydration fell by 27 per cent."
 ENGINE = "He hopes to replace the diesel engine with an electric one by 2028."
 HALE = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
 
@@ -288,6 +289,10 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("When will he replace the electric engine with a diesel one?", ENGINE, True),
         ("When will he replace the diesel engine with an electric one?", ENGINE, False),
         ("Why does he want an electric engine?", ENGINE, False),
+        # a change the other way, in another form
+        ("Why did call-outs for dehydration rise by 27 per cent?", CALL_OUTS, True),
+        ("Why did call-outs for dehydration drop by 27 per cent?", CALL_OUTS, False),
+        ("Why did call-outs rise after the fall in prices?", "Call-outs rose after prices fell.", False),
     ],
 )
 def test_a_swapped_detail_is_caught(question: str, passage: str, swapped: bool) -> None:
