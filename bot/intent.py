@@ -92,7 +92,11 @@ _RECOMMENDATION = re.compile(
 )
 _THESIS = re.compile(
     r"\b(main|central|key|core|overall|basic|primary|principal|chief|big|underlying) "
-    r"(argument|point|claim|idea|thesis|message|contention|conclusion|theme|takeaway|thrust|premise|position|lesson)s?\b|\bthesis\b|"
+    r"(argument|point|claim|idea|thesis|message|contention|conclusion|theme|takeaway|thrust|premise|position|lesson|"
+    r"finding|result)s?\b|\bthesis\b|"
+    # "What did the study find?", "What were the findings?"
+    r"^\W*what (did|does|do) (the|this) (study|research|trial|survey|researchers|scientists) (find|show)\W*$|"
+    r"^\W*what (are|were|is|was) (the|its|their) (findings|results)\W*$|"
     r"\b" + _DOCUMENT + r"('s|s)? (argument|point|claim|position|stance|view|case|message|conclusion)\b|"
     r"\bwhat (does|is) the " + _DOCUMENT + r" (argu\w+|claim\w*|contend\w*|trying to say|getting at|"
     r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\b(trying|try|want|wants) to (convince|persuade)\b|"
@@ -154,7 +158,8 @@ _FRAME = {
     report entry passage main central key core overall basic primary principal chief big underlying
     argument arguments argue argues point points claim claims idea ideas thesis message contention
     conclusion conclude theme takeaway takeaways thrust premise position stance view views opinion case
-    lesson summarize summarise summary sum up overview gist recap synopsis nutshell outline brief briefly
+    lesson finding findings find result results
+    summarize summarise summary sum up overview gist recap synopsis nutshell outline brief briefly
     short quick give me please list bullet bullets sentence sentences line lines item items one two
     three four five six seven eight nine ten recommend recommends recommendation recommendations propose
     proposes proposal proposals suggest suggests suggestion suggestions advocate advocates call calls
