@@ -564,8 +564,8 @@ class ExtractiveAnswerer:
 
     def resolve_person(self, subject: str | None) -> str | None:
         """A role ("the bakery owner") -> the person the article introduces with it."""
-        if not subject or find_names(subject):
-            return subject
+        if not subject or find_names(subject) or _plural(subject):
+            return subject  # "the researchers" are not one of them
         wanted = set(content_stems(subject))
         best, best_key = subject, (0, -APPOSITIVE_CHARS)
         for chunk in self._chunks:
@@ -584,6 +584,12 @@ class ExtractiveAnswerer:
         return Citation(
             n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
         )
+
+
+def _plural(role: str) -> bool:
+    """ "the researchers", "the nurses"; not "the boss", "the bus", "the analysis"."""
+    last = role.split()[-1].lower() if role.split() else ""
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
 def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:

@@ -793,6 +793,7 @@ def test_a_role_means_the_person_it_is_said_of_not_the_first_one_near_the_word(f
     )
     assert answerer.resolve_person("the hospital") == "Robert Ashdown"
     assert answerer.resolve_person("the chief negotiator") == "Linda Varga"
+    assert answerer.resolve_person("the nurses") == "the nurses"  # a group is not one of them
     candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
     answer = answerer.answer("What does the hospital say?", "What does the hospital say?", candidates)
     assert not answer.refused and "Ashdown" in answer.citations[0].text, answer.text
