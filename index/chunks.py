@@ -11,7 +11,7 @@ from index.english import english_frequencies
 from index.genders import pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "22"
+CHUNKER_VERSION = "23"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"

@@ -9,6 +9,13 @@ from collections.abc import Callable, Sequence
 PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
 SHE = frozenset({"she", "her", "hers", "herself"})
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+# Names ending in these are institutions or places, never the person a pronoun points back to:
+# "Harold Bisset, the chief engineer of the Wenn River Authority, ... He argued" is Bisset's "he".
+_NOT_PEOPLE = frozenset(
+    """authority council university college school institute institution hospital company ministry
+    department committee association society union trust foundation agency board court gazette times
+    post news river street road bridge lake sea ocean valley park station church hall house""".split()
+)
 AUXILIARIES = frozenset("did does do is was were are has have had will would can could should".split())
 
 
@@ -32,11 +39,11 @@ def pronoun_votes(
         following = texts[i + 1][1] if i + 1 < len(texts) and texts[i + 1][0] == paragraph else ""
         for span in (after, following):
             pronoun = PERSON_PRONOUN.search(span)
-            if pronoun and not find_names(span[: pronoun.start()]):
+            if pronoun and not _people(find_names(span[: pronoun.start()])):
                 gender = "she" if pronoun.group(0).lower() in SHE else "he"
                 votes.setdefault(subject, Counter())[gender] += 1
                 break
-            if find_names(span):
+            if _people(find_names(span)):
                 break
     genders = {}
     for name, counted in votes.items():
@@ -44,3 +51,7 @@ def pronoun_votes(
         if not rest or n > rest[0][1]:
             genders[name] = first
     return genders
+
+
+def _people(names: list[str]) -> list[str]:
+    return [n for n in names if n.split()[-1].lower() not in _NOT_PEOPLE]

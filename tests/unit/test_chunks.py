@@ -115,6 +115,17 @@ def test_pronoun_falls_back_to_the_most_recent_person_not_the_first() -> None:
     assert speaker_of(text, "built on hope") == "Councillor Abel Finch"
 
 
+def test_she_skips_a_man_named_last_whose_he_follows_an_institution_s_name() -> None:
+    # Bisset's "He" comes after "the Wenn River Authority": an institution, not someone "He" could be.
+    text = (
+        "Theodora Feltham designed the barrier. She chose counterweights.\n\n"
+        "Harold Bisset, the chief engineer of the Wenn River Authority, blamed the design. "
+        "He argued that motors would have been better. Feltham was cleared, a quiet victory for Bisset. "
+        '"A river does not care who drew the plans," she told the Kelby Gazette.'
+    )
+    assert speaker_of(text, "A river does not care") == "Theodora Feltham"
+
+
 def test_pronoun_falls_back_to_a_person_introduced_with_who() -> None:
     text = (
         "Mayor Lena Ortiz opened the meeting.\n\n"
