@@ -84,6 +84,16 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/explainer_dev_article_qa.jsonl"],
     ),  # fmt: skip
     (
+        "kelby engineer (biography)",
+        ROOT / "data/eval/bio_article.txt",
+        [ROOT / "data/eval/bio_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
+        "heat warnings (study)",
+        ROOT / "data/eval/study_article.txt",
+        [ROOT / "data/eval/study_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
         "tolsay (encyclopedia)",
         ROOT / "data/eval/encyclopedia_article.txt",
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],
