@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answerability import TYPED, counts_thing, has_answer_type
+from bot.answerability import TYPED, counts_thing, has_answer_type, states_measure
 from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
@@ -56,6 +56,8 @@ HAND_WEIGHTS = (0.55, 0.3, 0.15, 0.1, 0.35, 0.1, -0.1, 0.4, 1.0, 0.1, 0.1, 0.1) 
 # "How old is X?": a sentence giving an age, if it scores this close to the best one, beats one
 # that only names X (likewise a number for "How many?", a date for "When?").
 TYPED_RATIO = 0.7
+# "How long is the barrier?": "It was 240 metres long" beats any other number if it scores this close.
+MEASURED_RATIO = 0.5
 # "Who is X?": a sentence saying what X is beats one only naming X if it scores this close.
 DESCRIBED_RATIO = 0.5
 # A role this close to a name is theirs: "Varga, a surgical nurse for 22 years and the union's
@@ -215,7 +217,7 @@ class ExtractiveAnswerer:
             reason = f"It never mentions {absent}."
             return Answer(refusal_text(reason), refused=True, reason=reason)
         ranked = self._rank(asked, candidates, said, speaker=speaker, bare=bare)
-        ranked = described_first(asked, typed_first(asked, ranked))
+        ranked = described_first(asked, typed_first(asked, measured_first(asked, ranked)))
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
             reason = "It says nothing more about this than what I gave." if asked.more else verdict.reason
@@ -615,6 +617,22 @@ def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tup
             or named
             and all(any(same_person(n, m) for m in in_it if m) for n in named)
         ):
+            return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
+    return ranked
+
+
+def measured_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
+    """For "How long is the barrier?", the best passage stating a length ("It was 240 metres long")
+    moved to the top when the top one states none and it, or the sentence it goes on from, scores
+    at least ``MEASURED_RATIO`` of the best."""
+    if not ranked or not asked.measure or states_measure(asked.measure, ranked[0][0].chunk.text):
+        return ranked
+    scores = {(s.chunk.paragraph, s.chunk.sentence): score for s, score in ranked}
+    enough = MEASURED_RATIO * ranked[0][1]
+    for position, (candidate, score) in enumerate(ranked[1:], start=1):
+        chunk = candidate.chunk
+        previous = scores.get((chunk.paragraph, chunk.sentence - 1), 0.0)
+        if states_measure(asked.measure, chunk.text) and max(score, previous) >= enough:
             return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
     return ranked
 

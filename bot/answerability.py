@@ -147,6 +147,11 @@ _MEASURE = re.compile(
     r"km/h|kph|storeys?|stories|floors?)\b",
     re.IGNORECASE,
 )
+# "How long is the barrier?": "240 metres long", "a length of 240 metres" state that measure.
+_MEASURE_ADJECTIVES = {
+    "length": "long", "height": "tall|high", "depth": "deep", "width": "wide|across",
+    "distance": "away|off", "weight": "heavy",
+}  # fmt: skip
 # Kinds of answer a passage must hold.
 TYPED = frozenset({"measure", "count", "duration", "number", "money", "time", "age", "person_age"})
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
@@ -318,6 +323,16 @@ def has_answer_type(wants: str | None, text: str) -> bool:
     if wants == "time":
         return bool(time_words(text) or _TIME_CUES.search(text))
     return True
+
+
+def states_measure(measure: str | None, text: str) -> bool:
+    """Whether ``text`` gives that ``measure`` of something: "It was 240 metres long" for a
+    length, "the tower is 30 metres high" for a height, "a depth of 12 metres"."""
+    adjectives = _MEASURE_ADJECTIVES.get(measure or "")
+    if not adjectives:
+        return False
+    stated = rf"(?:{_MEASURE.pattern})\s+(?:{adjectives})\b|\b{measure}s?\s+of\s+(?:\w+\s+)?\d"
+    return bool(re.search(stated, text, re.IGNORECASE))
 
 
 class Aligner:

@@ -17,12 +17,13 @@ from bot.answer import (
     described_first,
     describes,
     is_name,
+    measured_first,
     names_someone_new,
     refusal_text,
     same_person,
     typed_first,
 )
-from bot.answerability import has_answer_type
+from bot.answerability import has_answer_type, states_measure
 from bot.grounding import Grounding
 from bot.question import Question, measure_asked, quoted_subject
 from bot.retrieval import HybridRetriever, Scored
@@ -828,6 +829,36 @@ def test_why_and_what_else_point_past_the_last_answer_how_old_only_to_an_age(fak
     # "What else ...?" with a topic of its own goes on from the last answer too.
     _, rows = answerer.signal_rows("What else does it lend?", "What else does it lend?", candidates, history)
     assert list(rows[:, after]) == [0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("measure", "text", "stated"),
+    [
+        ("length", "It was 240 metres long and had seven steel gates.", True),
+        ("length", "A larger barrier was built two miles downstream.", False),  # a distance, not its length
+        ("height", "The tower is 30 metres high.", True),
+        ("depth", "The salt lies at a depth of 60 metres.", True),
+        (None, "It was 240 metres long.", False),
+    ],
+)
+def test_a_measure_is_stated_by_its_adjective_or_noun(measure: str | None, text: str, stated: bool) -> None:
+    assert states_measure(measure, text) is stated
+
+
+def test_how_long_puts_the_sentence_stating_a_length_first(fake_embeddings: Any) -> None:
+    _, chunks = answerer_for(
+        "The barrier was closed in 2011 after a larger one was built two miles downstream. "
+        "It cost 1.2 million pounds. The barrier was 240 metres long.",
+        fake_embeddings,
+    )
+    asked = Question.parse("How long was the barrier?")
+    ranked = [
+        (Scored(c, dense=0.5, lexical=0.5, fused=0.5), score)
+        for c, score in zip(chunks, (0.9, 0.3, 0.5), strict=True)
+    ]
+    assert measured_first(asked, ranked)[0][0].chunk is chunks[2]
+    ranked[2] = (ranked[2][0], 0.4)  # less than half the best: left where it is
+    assert measured_first(asked, ranked)[0][0].chunk is chunks[0]
 
 
 def test_when_takes_the_date_from_the_sentence_going_on_from_the_best_one(fake_embeddings: Any) -> None:
