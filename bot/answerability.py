@@ -81,6 +81,7 @@ _OPPOSITES = [
     ("brother", "sister"), ("brothers", "sisters"), ("father", "mother"), ("husband", "wife"),
     ("primary", "secondary"), ("empty", "full"), ("paid", "unpaid"), ("permanent", "temporary"),
     ("domestic", "foreign"), ("legal", "illegal"), ("guilty", "innocent"), ("true", "false"),
+    ("elder", "younger"), ("eldest", "youngest"), ("oldest", "youngest"), ("highest", "lowest"),
 ]  # fmt: skip
 # "voted against extending" where the question says "vote to extend": the passage negates the
 # question's own word. Not for yes/no questions, whose answer may well be "no".
@@ -88,17 +89,21 @@ _NEGATORS = {"not", "never", "no", "against", "without", "nor", "n't"}
 _YES_NO = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b", re.I
 )
-# A change and the change the other way, in any form: "rise" asked where the passage says "fell".
-_DIRECTIONS = (
-    frozenset(
+# An action and its reverse, in any form: "rise" asked where the passage says "fell", "remove"
+# where it says "added".
+_REVERSES = [
+    (
         "rise rises rising rose risen increase increases increased increasing grow grows growing grew "
-        "grown climb climbs climbed climbing".split()
-    ),
-    frozenset(
+        "grown climb climbs climbed climbing",
         "fall falls falling fell fallen decrease decreases decreased decreasing drop drops dropped "
-        "dropping decline declines declined declining shrink shrinks shrank shrunk shrinking".split()
+        "dropping decline declines declined declining shrink shrinks shrank shrunk shrinking",
     ),
-)
+    ("add adds added adding", "remove removes removed removing"),
+    ("win wins won winning", "lose loses lost losing"),
+    ("approve approves approved approving", "reject rejects rejected rejecting"),
+    ("raise raises raised raising", "lower lowers lowered lowering"),
+]
+_DIRECTIONS = [(frozenset(a.split()), frozenset(b.split())) for a, b in _REVERSES]
 _FLIPPABLE_STOPWORDS = frozenset({"few", "more", "most", "against", "above", "below"})
 OPPOSITES: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
@@ -412,7 +417,8 @@ class Aligner:
         opposite = any(w not in near and OPPOSITES.get(w, set()) & near for w in flippable)
         opposite = opposite or any(
             way & set(flippable) and not way & near and other & near
-            for way, other in (_DIRECTIONS, _DIRECTIONS[::-1])
+            for pair in _DIRECTIONS
+            for way, other in (pair, pair[::-1])
         )
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)

@@ -293,6 +293,8 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Why did call-outs for dehydration rise by 27 per cent?", CALL_OUTS, True),
         ("Why did call-outs for dehydration drop by 27 per cent?", CALL_OUTS, False),
         ("Why did call-outs rise after the fall in prices?", "Call-outs rose after prices fell.", False),
+        ("Why did they remove the motors?", "In 1954 the authority added motors to the gates.", True),
+        ("When did her younger brother drown?", "Her elder brother, Walter, drowned in 1919.", True),
     ],
 )
 def test_a_swapped_detail_is_caught(question: str, passage: str, swapped: bool) -> None:
