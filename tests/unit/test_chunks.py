@@ -85,6 +85,11 @@ def test_speaker_named_after_the_quote_with_the_name_first() -> None:
     assert speaker_of(text, "We are borrowing") == "Finch"
 
 
+def test_a_count_opening_the_sentence_is_not_the_speaker() -> None:
+    text = 'Nine people died, numbers Lindqvist described as "far too small to tell us anything."'
+    assert speaker_of(text, "far too small") == "Lindqvist"
+
+
 def test_pronoun_speaker_falls_back_to_the_person_named_before() -> None:
     text = (
         "Councillor Abel Finch voted against the plan.\n\n"
