@@ -76,9 +76,18 @@ _CAUSAL = re.compile(
     re.IGNORECASE,
 )
 
+# "Why was that useful?", "Why does this matter?": a judgement of what was just said, no topic.
+_ABOUT_THAT = re.compile(r"^\W*why\s+(?:is|was|does|did|would|are|were)\s+(?:that|this|it)\b", re.IGNORECASE)
+_JUDGEMENTS = {
+    stem(w)
+    for w in """useful important matter matters mattered significant necessary needed helpful good bad
+    problem problematic mistake surprising controversial interesting better worse worth big deal""".split()
+}
 # A clause that gives a reason outright; the looser ``_CAUSAL`` only hints at one.
 _REASON_CLAUSE = re.compile(
-    r"\b(because|due to|owing to|so that|in order to|as a result of|thanks to)\b", re.IGNORECASE
+    r"\b(because|due to|owing to|so that|in order to|as a result of|thanks to|which (allowed|allows|enabled|"
+    r"enables|meant|means))\b",
+    re.IGNORECASE,
 )
 
 
@@ -706,8 +715,11 @@ def describes(person: str, sentence: str) -> bool:
 
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
     """A follow-up with almost nothing of its own: "Why?", "How so?", "And then?", "What happened
-    next?"."""
-    return bool(history) and not set(content_stems(question)) - {stem(w) for w in SEQUENCE_WORDS}
+    next?", "Why was that useful?"."""
+    own = set(content_stems(question)) - {stem(w) for w in SEQUENCE_WORDS}
+    if _ABOUT_THAT.match(question):
+        own -= _JUDGEMENTS
+    return bool(history) and not own
 
 
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:

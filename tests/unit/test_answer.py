@@ -16,6 +16,7 @@ from bot.answer import (
     ExtractiveAnswerer,
     described_first,
     describes,
+    is_bare,
     is_name,
     measured_first,
     names_someone_new,
@@ -704,6 +705,29 @@ def test_a_bare_why_gets_the_answers_own_reason_else_the_sentence_after_it(
     ]
     answer = answerer.answer("Why?", "Why? (Tell me about it.)", candidates, history)
     assert not answer.refused and answer.citations[0].text == chunks[reason].text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "bare"),
+    [("Why was that useful?", True), ("Why does this matter?", True), ("Why was the barrier useful?", False)],
+)
+def test_a_why_judging_that_has_no_topic_of_its_own(question: str, bare: bool) -> None:
+    assert is_bare(question, [{"role": "user", "content": "How were the gates lowered?"}]) is bare
+
+
+def test_why_was_that_useful_gets_what_the_last_answer_says_it_allowed(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "Each gate was lowered by counterweights, which allowed two operators to close it in minutes. "
+        "Construction stopped during the war. The barrier opened in 1949.",
+        fake_embeddings,
+    )
+    history = [
+        {"role": "user", "content": "How were the gates lowered?"},
+        {"role": "assistant", "content": f"{chunks[0].text} [1]"},
+    ]
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks[1:]]
+    answer = answerer.answer("Why was that useful?", "Why was that useful?", candidates, history)
+    assert not answer.refused and answer.citations[0].text == chunks[0].text, answer.text
 
 
 def test_a_person_opening_the_sentence_is_someone_a_who_question_can_be_answered_with() -> None:
