@@ -157,6 +157,8 @@ _MEASURE_ADJECTIVES = {
     "length": "long", "height": "tall|high", "depth": "deep", "width": "wide|across",
     "distance": "away|off", "weight": "heavy",
 }  # fmt: skip
+# "What was Samuel Feltham's job?": a passage saying what he is answers, whatever it calls it.
+_JOB_WORDS = frozenset({"job", "occupation", "profession", "trade"})
 # Kinds of answer a passage must hold.
 TYPED = frozenset({"measure", "count", "duration", "number", "money", "time", "age", "person_age"})
 _VAGUE_NUMBER = re.compile(r"\b(several|few|dozens|hundreds|thousands|millions)\b", re.IGNORECASE)
@@ -330,6 +332,15 @@ def has_answer_type(wants: str | None, text: str) -> bool:
     return True
 
 
+def _described(person: str | None, passage: str) -> bool:
+    """Whether ``passage`` says what ``person`` is: "Samuel Feltham, a lock-keeper", "Reyes is a
+    bank manager"."""
+    if not person:
+        return False
+    name = re.escape(person.split()[-1])
+    return bool(re.search(rf"\b{name},\s+(?:a|an|the)\b|\b{name}\s+(?:is|was)\s+(?:a|an)\b", passage, re.I))
+
+
 def states_measure(measure: str | None, text: str) -> bool:
     """Whether ``text`` gives that ``measure`` of something: "It was 240 metres long" for a
     length, "the tower is 30 metres high" for a height, "a depth of 12 metres"."""
@@ -433,9 +444,10 @@ class Aligner:
         others -= {re.sub(r"['’]s$", "", n) for n in names} | names | STOPWORDS  # "Klein's" is Klein
         other_named = any(self._frequency.get(stem(n), 0) for n in absent) and bool(others)
         type_missing = not has_answer_type(wants, passage)
-        asked_missing = any(stem(w) not in near_stems for w in asked_for) or _owned_by_another(
-            passage, asked_for, owner
-        )
+        asked_missing = any(
+            stem(w) not in near_stems and not (w in _JOB_WORDS and _described(owner, passage))
+            for w in asked_for
+        ) or _owned_by_another(passage, asked_for, owner)
         features = {
             "score": score,
             "dense": dense,

@@ -170,6 +170,11 @@ def test_a_passage_without_the_thing_asked_for_or_with_someone_elses_lacks_it() 
     union = "Linda Varga is the union's chief negotiator."
     assert features("Who is the hospital's chief negotiator?", union)["asked_missing"] == 1
     assert features("Who is the union's chief negotiator?", union)["asked_missing"] == 0
+    # a job is whatever the passage says the person is
+    father = "She was the daughter of Samuel Feltham, a lock-keeper on the lower Wenn."
+    assert features("What was Samuel Feltham's job?", father)["asked_missing"] == 0
+    brother = "Her brother Walter drowned in 1919."
+    assert features("What was Walter Feltham's job?", brother)["asked_missing"] == 1
 
 
 @pytest.mark.parametrize(
