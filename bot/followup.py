@@ -25,6 +25,12 @@ _STANCE = re.compile(r"\b(agree|disagree|approve|object|mind|care|think so|feel 
 _BARE = re.compile(r"^\W*(why|how|how so|why not|really|when|where|who|what)\W*$", re.IGNORECASE)
 # "Who replaced Finch?" asks for a person; "Who is Finch?" is about the one it names.
 _WHO = re.compile(r"^\W*(?i:who|whom)\b(?!\s+(?:is|was|are|were)\s+[A-Z])")
+# "Did Feltham have any children?" -> "a daughter named Ruth" -> "What did she do?": Ruth.
+_KIN_ASKED = re.compile(
+    r"\b(children|child|kids|sons?|daughters?|brothers?|sisters?|siblings?|wife|husband|spouse|"
+    r"partner|parents|mother|father|family|married|marry)\b",
+    re.IGNORECASE,
+)
 # "Who is Gareth?", "What is the Saturday club?", "Tell me about the second screen.": the thing
 # asked about.
 _ABOUT = re.compile(
@@ -128,7 +134,9 @@ def standalone_query(
     rewritten, resolved = question, ""
     if pronoun := PERSON_PRONOUN.search(question):
         # "Who replaced Finch?" -> "Ortiz did." -> "What did she say?": the person the answer named.
-        order = [*last_answer, last_question] if _WHO.match(last_question) else [last_question, *last_answer]
+        # "Did she have children?" -> "a daughter, Ruth" -> "What did she become?": likewise.
+        named_in_answer = _WHO.match(last_question) or _KIN_ASKED.search(last_question)
+        order = [*last_answer, last_question] if named_in_answer else [last_question, *last_answer]
         wanted = "she" if pronoun.group(0).lower() in SHE else "he"
         # Then earlier turns, latest first, each question before its answer.
         earlier = [text for pair in zip(previous[:-1], answers[:-1], strict=True) for text in pair]

@@ -59,6 +59,14 @@ def test_after_a_who_question_the_pronoun_is_the_person_the_answer_named() -> No
     assert "Ortiz" in query and "Finch" not in query
 
 
+def test_after_asking_about_someone_s_family_the_pronoun_is_the_relative_the_answer_named() -> None:
+    history = turns(
+        "Did Ortiz have any children?", "Her only child, a daughter named Ruth Ortiz, was born in 1943."
+    )
+    query = standalone_query("What did she do when she grew up?", history, people=[*PEOPLE, "Ruth Ortiz"])
+    assert "Ruth Ortiz" in query
+
+
 def test_a_possessive_pronoun_becomes_a_possessive() -> None:
     query = standalone_query("What is his estimate?", turns("Who is Haldane?", "..."), people=PEOPLE)
     assert "Haldane's estimate" in query
