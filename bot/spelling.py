@@ -29,6 +29,10 @@ SHORTHAND = {
     "gov": "government", "dont": "don't", "doesnt": "doesn't",
     "didnt": "didn't", "isnt": "isn't", "wasnt": "wasn't", "cant": "can't", "wont": "won't",
     "u": "you", "ur": "your", "hw": "how", "wen": "when", "wher": "where", "ceo": "chief executive",
+    "msg": "message", "msgs": "messages", "txt": "text", "info": "information", "yr": "year",
+    "yrs": "years", "wk": "week", "wks": "weeks", "hr": "hour", "hrs": "hours", "mins": "minutes",
+    "dept": "department", "univ": "university", "prof": "professor", "approx": "approximately",
+    "esp": "especially", "smth": "something", "sth": "something",
 }  # fmt: skip
 # A word with its clitic: "didn't" is one word (not "didn" + "'t"), "rumsfled's" a possessive.
 # An initialism ("U.S.", "e.g.") is one token, kept as typed: its "U" is no shorthand for "you".

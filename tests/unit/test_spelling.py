@@ -34,6 +34,7 @@ def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
     assert speller.correct("wat did powel say abt lebanon") == "what did Powell say about lebanon"
     assert speller.correct("Whos Sistani") == "Who's Sistani"
     assert speller.correct("wat did the ceo say") == "what did the chief executive say"
+    assert speller.correct("wat advice was in the txt msg") == "what advice was in the text message"
 
 
 @pytest.mark.parametrize(
