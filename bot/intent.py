@@ -75,7 +75,7 @@ _COUNTER = re.compile(
     r"opposite (view|side)s?|"
     r"opposition|opponents?|critics?|criticisms?|critiques?|skeptics?|sceptics?|other side|dissent\w*|"
     r"rebuttals?|disagree\w*|alternative (views?|explanations?)|arguments? against|case against|pushback|"
-    r"debate)\b",
+    r"debate|controvers(y|ies|ial))\b",
     re.IGNORECASE,
 )
 _EVIDENCE = re.compile(
@@ -168,7 +168,8 @@ _FRAME = {
     counterpoints counterclaim counter objection objections opposing opposite oppose opposes opposition
     opponent opponents critic critics criticism criticisms critique critiques skeptic skeptics sceptics
     other side sides dissent dissenting rebuttal rebuttals disagree disagrees disagreement alternative
-    alternatives debate against evidence proof prove support supports back backs data statistics facts
+    alternatives debate controversy controversies controversial
+    against evidence proof prove support supports back backs data statistics facts
     example examples study studies research use uses give gives offer offers provide provides cite
     cites present presents mention mentions say says said tell tells explain explains describe
     comparison comparisons compare compares compared analogy analogies parallel parallels liken likens

@@ -248,6 +248,7 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("Which words does the article define?", "terms"),
         ("Summarize in 5 sentences", "summary"),
         ("What are the objections to the plan?", "counter"),
+        ("What was the controversy?", "counter"),
         ("Explain the Lebanon comparison", "comparison"),
         ("What is the Vietnam analogy?", "comparison"),
         ("What evidence does the author give?", "evidence"),
