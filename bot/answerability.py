@@ -434,6 +434,7 @@ class Aligner:
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
         opposite = opposite or prefix_negated(question_text, passage) or reversed_pair(question_text, passage)
+        opposite = opposite or other_year(question_text, passage)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         absent = {n for n in names if n not in near and stem(n) not in near_stems and n not in STOPWORDS}
         name_missing = bool(absent)
@@ -484,6 +485,20 @@ def _related(text: str) -> set[tuple[str, str, str]]:
         after = [stem(w) for w in tokens[i + 1 : i + 1 + _SPAN] if w not in STOPWORDS]
         found |= {(a, token, b) for a in before for b in after if a != b}
     return found
+
+
+# "the summer of 2023", "the floods of March 1937", "in 2022": a thing dated by its year.
+_DATED = re.compile(r"\b([a-z]+)\s+(?:of|in)\s+(?:[A-Z][a-z]+\s+)?((?:1[0-9]|20)\d\d)\b")
+
+
+def other_year(question: str, passage: str) -> bool:
+    """ "Why was the summer of 2022 mild?" against "The summer of 2023 was mild": the same thing
+    dated another year."""
+    asked = {
+        (stem(thing), year) for thing, year in _DATED.findall(question) if thing.lower() not in STOPWORDS
+    }
+    given = {(stem(thing), year) for thing, year in _DATED.findall(passage)}
+    return any((thing, year) not in given and any(t == thing for t, _ in given) for thing, year in asked)
 
 
 def reversed_pair(question: str, passage: str) -> bool:

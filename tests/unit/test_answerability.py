@@ -300,6 +300,17 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Why did call-outs rise after the fall in prices?", "Call-outs rose after prices fell.", False),
         ("Why did they remove the motors?", "In 1954 the authority added motors to the gates.", True),
         ("When did her younger brother drown?", "Her elder brother, Walter, drowned in 1919.", True),
+        # the same thing dated another year
+        (
+            "Why was the summer of 2022 mild?",
+            "The summer of 2023 was mild, with 11 warning days to 19 in 2022.",
+            True,
+        ),
+        (
+            "Why was the summer of 2023 mild?",
+            "The summer of 2023 was mild, with 11 warning days to 19 in 2022.",
+            False,
+        ),
     ],
 )
 def test_a_swapped_detail_is_caught(question: str, passage: str, swapped: bool) -> None:
