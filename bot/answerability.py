@@ -434,7 +434,7 @@ class Aligner:
         opposite = opposite or swapped_modifier(question_text, passage, near_stems)
         opposite = opposite or negated(question_text, passage) or swapped_role(question_text, passage)
         opposite = opposite or prefix_negated(question_text, passage) or reversed_pair(question_text, passage)
-        opposite = opposite or other_year(question_text, passage)
+        opposite = opposite or other_year(question_text, passage) or swapped_holder(question_text, passage)
         names = {m.group(0).lower() for m in _NAME.finditer(question_text)}
         absent = {n for n in names if n not in near and stem(n) not in near_stems and n not in STOPWORDS}
         name_missing = bool(absent)
@@ -589,6 +589,32 @@ def _roles(text: str) -> set[str]:
         if run:
             found.add(stem(run[-1]))
     return found
+
+
+_ROLE_THEN_NAME = re.compile(
+    r"\b(?i:the)\s+((?:[a-z-]+\s+){0,3}[a-z-]+),\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)"
+)
+_NAME_THEN_ROLE = re.compile(
+    r"\b([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*),\s+(?:the|a|an)\s+((?:[a-z-]+\s+){0,3}[a-z-]+)"
+)
+
+
+def _holders(text: str) -> set[tuple[str, frozenset[str]]]:
+    """ "the health minister, Rosalind Kemp" -> {("minist", {"rosalind", "kemp"})}: each role the
+    text gives someone by apposition, with their name."""
+    pairs = [(m.group(1), m.group(2)) for m in _ROLE_THEN_NAME.finditer(text)]
+    pairs += [(m.group(2), m.group(1)) for m in _NAME_THEN_ROLE.finditer(text)]
+    return {(stem(role.split()[-1]), frozenset(words(name))) for role, name in pairs}
+
+
+def swapped_holder(question: str, passage: str) -> bool:
+    """ "the health minister, Michael Dunne" asked where the passage's health minister is Rosalind
+    Kemp: the role given to someone else."""
+    given = _holders(passage)
+    return any(
+        any(r == role and not name & other for r, other in given) and (role, name) not in given
+        for role, name in _holders(question)
+    )
 
 
 def swapped_role(question: str, passage: str) -> bool:

@@ -245,6 +245,7 @@ SURVEYOR = "She later worked for six years as a surveyor in Aberdeen."
 ENGINEER = "He had spent two decades as a sound engineer touring with bands."
 PRIMATES = "The relationship between non-human primates and the forest has gained attention."
 REYES = "Daniel Reyes, a retired bank manager who has been the treasurer since 2022, wants a fee."
+MINISTER = "The regional health minister, Rosalind Kemp, is expected to decide by the end of the year."
 CALL_OUTS = "Ambulance call-outs for dehydration fell by 27 per cent."
 ENGINE = "He hopes to replace the diesel engine with an electric one by 2028."
 HALE = "Councillor Dan Hale, who voted against extending the trial, called it a waste."
@@ -300,6 +301,10 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Why did call-outs rise after the fall in prices?", "Call-outs rose after prices fell.", False),
         ("Why did they remove the motors?", "In 1954 the authority added motors to the gates.", True),
         ("When did her younger brother drown?", "Her elder brother, Walter, drowned in 1919.", True),
+        # the role given to someone else
+        ("When will the health minister, Michael Dunne, decide?", MINISTER, True),
+        ("When will the health minister, Rosalind Kemp, decide?", MINISTER, False),
+        ("When will Michael Dunne, the funder, decide?", MINISTER, False),
         # the same thing dated another year
         (
             "Why was the summer of 2022 mild?",
