@@ -869,6 +869,13 @@ def test_a_measure_is_stated_by_its_adjective_or_noun(measure: str | None, text:
     assert states_measure(measure, text) is stated
 
 
+def scored_as(chunks: list[Any], scores: tuple[float, ...]) -> list[tuple[Scored, float]]:
+    """``chunks`` ranked with these weighted ``scores``, in the order given."""
+    return [
+        (Scored(c, dense=0.5, lexical=0.5, fused=0.5), score) for c, score in zip(chunks, scores, strict=True)
+    ]
+
+
 def test_how_long_puts_the_sentence_stating_a_length_first(fake_embeddings: Any) -> None:
     _, chunks = answerer_for(
         "The barrier was closed in 2011 after a larger one was built two miles downstream. "
@@ -876,10 +883,7 @@ def test_how_long_puts_the_sentence_stating_a_length_first(fake_embeddings: Any)
         fake_embeddings,
     )
     asked = Question.parse("How long was the barrier?")
-    ranked = [
-        (Scored(c, dense=0.5, lexical=0.5, fused=0.5), score)
-        for c, score in zip(chunks, (0.9, 0.3, 0.5), strict=True)
-    ]
+    ranked = scored_as(chunks, (0.9, 0.3, 0.5))
     assert measured_first(asked, ranked)[0][0].chunk is chunks[2]
     ranked[2] = (ranked[2][0], 0.4)  # less than half the best: left where it is
     assert measured_first(asked, ranked)[0][0].chunk is chunks[0]
@@ -891,10 +895,7 @@ def test_when_takes_the_date_from_the_sentence_going_on_from_the_best_one(fake_e
         "month, volunteers fix toasters. The library opened in 2021.",
         fake_embeddings,
     )
-    ranked = [
-        (Scored(c, dense=0.5, lexical=0.5, fused=0.5), score)
-        for c, score in zip(chunks, (0.7, 0.3, 0.2), strict=True)
-    ]
+    ranked = scored_as(chunks, (0.7, 0.3, 0.2))
     asked = Question.parse("When are the repair sessions held?")
     assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
 

@@ -245,6 +245,7 @@ SURVEYOR = "She later worked for six years as a surveyor in Aberdeen."
 ENGINEER = "He had spent two decades as a sound engineer touring with bands."
 PRIMATES = "The relationship between non-human primates and the forest has gained attention."
 REYES = "Daniel Reyes, a retired bank manager who has been the treasurer since 2022, wants a fee."
+SUMMERS = "The summer of 2023 was mild, with 11 warning days to 19 in 2022."
 MINISTER = "The regional health minister, Rosalind Kemp, is expected to decide by the end of the year."
 CALL_OUTS = "Ambulance call-outs for dehydration fell by 27 per cent."
 ENGINE = "He hopes to replace the diesel engine with an electric one by 2028."
@@ -306,16 +307,8 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("When will the health minister, Rosalind Kemp, decide?", MINISTER, False),
         ("When will Michael Dunne, the funder, decide?", MINISTER, False),
         # the same thing dated another year
-        (
-            "Why was the summer of 2022 mild?",
-            "The summer of 2023 was mild, with 11 warning days to 19 in 2022.",
-            True,
-        ),
-        (
-            "Why was the summer of 2023 mild?",
-            "The summer of 2023 was mild, with 11 warning days to 19 in 2022.",
-            False,
-        ),
+        ("Why was the summer of 2022 mild?", SUMMERS, True),
+        ("Why was the summer of 2023 mild?", SUMMERS, False),
     ],
 )
 def test_a_swapped_detail_is_caught(question: str, passage: str, swapped: bool) -> None:
