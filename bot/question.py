@@ -114,13 +114,11 @@ _HOW_OWNED = re.compile(
     re.I,
 )
 _DOING = re.compile(r"^\w{3,}ing\b", re.IGNORECASE)  # "Who is designing it?", not "the building manager"
+_NAMED_PERSON = r"(?P<{}>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){{0,3}})"  # up to four capitalised words
 # "Who is Simon Vance?", "Who was Greaves?": asks what the article says the named person is.
-_WHO_IS_NAMED = re.compile(
-    r"^\W*(?i:who\s+(?:is|was))\s+(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s*\??\s*$"
-)
+_WHO_IS_NAMED = re.compile(rf"^\W*(?i:who\s+(?:is|was))\s+{_NAMED_PERSON.format('who')}\s*\??\s*$")
 # "What did Lionel Ashdown do for a living?", "What was Reyes's job?", "Where does Okafor work?":
 # what the person is, too.
-_NAMED_PERSON = r"(?P<{}>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){{0,3}})"
 _JOB_OF_NAMED = re.compile(
     rf"^\W*(?:(?i:what)\s+(?:(?i:did|does|do)\s+{_NAMED_PERSON.format('who')}\s+(?i:do)\s+"
     r"(?i:for\s+(?:a\s+living|work))"
