@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answerability import TYPED, counts_thing, has_answer_type, states_measure
+from bot.answerability import TYPED, counts_thing, describes, has_answer_type, same_person, states_measure
 from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
@@ -695,24 +695,6 @@ def goes_on_about(person: str, chunk: Chunk, following: Chunk) -> bool:
     return bool(_OPENING_PRONOUN.match(following.text) and named_last and same_person(person, named_last[0]))
 
 
-def describes(person: str, sentence: str) -> bool:
-    """Whether ``sentence`` says what ``person`` is: "Greaves, now 83, was ...", "Simon Vance, who
-    ...", "The architect, Lena Morrow, ...", "Okafor is a civil engineer" (not "Nora Vance, ..."
-    for Simon Vance)."""
-    for mention in {n for n in find_names(sentence) if same_person(person, n)}:
-        name = re.escape(mention)
-        if re.search(
-            rf"\b{name},\s+(?:who|a|an|the|now|then|aged?|\d)\b|\b{name}\s+(?:is|was)\s+(?:a|an|the|one)\b"
-            # "The architect, Lena Morrow," but not "On a grey Tuesday morning, Ingrid Halvorsen"
-            rf"|(?<!\bon )(?<!\bin )(?<!\bat )(?<!\bby )\b(?:a|an|the|his|her|their|its)\s+"
-            rf"(?:[\w’'-]+\s+){{0,5}}?[\w’'-]+,\s+{name}\b",
-            sentence,
-            re.IGNORECASE,
-        ):
-            return True
-    return False
-
-
 def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
     """A follow-up with almost nothing of its own: "Why?", "How so?", "And then?", "What happened
     next?", "Why was that useful?"."""
@@ -724,14 +706,6 @@ def is_bare(question: str, history: Sequence[dict[str, str]]) -> bool:
 
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:], strict=False))
-
-
-def same_person(a: str, b: str) -> bool:
-    """Whether two mentions may name one person: one's name words hold the other's ("Powell",
-    "Colin Powell", "Secretary Powell"), but "Arne Halvorsen" is not "Ingrid Halvorsen"."""
-    first = {w for w in words(a) if w not in STOPWORDS and w not in TITLES}
-    second = {w for w in words(b) if w not in STOPWORDS and w not in TITLES}
-    return bool(first and second) and (first <= second or second <= first)
 
 
 def is_name(mention: str) -> bool:

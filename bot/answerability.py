@@ -20,6 +20,7 @@ from importlib import resources
 
 from bot.question import asked_about
 from bot.text import STOPWORDS, stem, words
+from index.chunks import TITLES, find_names
 
 FEATURES = (
     "score",  # the answerer's combined ranking score of the passage
@@ -332,13 +333,30 @@ def has_answer_type(wants: str | None, text: str) -> bool:
     return True
 
 
-def _described(person: str | None, passage: str) -> bool:
-    """Whether ``passage`` says what ``person`` is: "Samuel Feltham, a lock-keeper", "Reyes is a
-    bank manager"."""
-    if not person:
-        return False
-    name = re.escape(person.split()[-1])
-    return bool(re.search(rf"\b{name},\s+(?:a|an|the)\b|\b{name}\s+(?:is|was)\s+(?:a|an)\b", passage, re.I))
+def describes(person: str, sentence: str) -> bool:
+    """Whether ``sentence`` says what ``person`` is: "Greaves, now 83, was ...", "Simon Vance, who
+    ...", "The architect, Lena Morrow, ...", "Okafor is a civil engineer" (not "Nora Vance, ..."
+    for Simon Vance)."""
+    for mention in {n for n in find_names(sentence) if same_person(person, n)}:
+        name = re.escape(mention)
+        if re.search(
+            rf"\b{name},\s+(?:who|a|an|the|now|then|aged?|\d)\b|\b{name}\s+(?:is|was)\s+(?:a|an|the|one)\b"
+            # "The architect, Lena Morrow," but not "On a grey Tuesday morning, Ingrid Halvorsen"
+            rf"|(?<!\bon )(?<!\bin )(?<!\bat )(?<!\bby )\b(?:a|an|the|his|her|their|its)\s+"
+            rf"(?:[\w’'-]+\s+){{0,5}}?[\w’'-]+,\s+{name}\b",
+            sentence,
+            re.IGNORECASE,
+        ):
+            return True
+    return False
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two mentions may name one person: one's name words hold the other's ("Powell",
+    "Colin Powell", "Secretary Powell"), but "Arne Halvorsen" is not "Ingrid Halvorsen"."""
+    first = {w for w in words(a) if w not in STOPWORDS and w not in TITLES}
+    second = {w for w in words(b) if w not in STOPWORDS and w not in TITLES}
+    return bool(first and second) and (first <= second or second <= first)
 
 
 def states_measure(measure: str | None, text: str) -> bool:
@@ -446,7 +464,7 @@ class Aligner:
         other_named = any(self._frequency.get(stem(n), 0) for n in absent) and bool(others)
         type_missing = not has_answer_type(wants, passage)
         asked_missing = any(
-            stem(w) not in near_stems and not (w in _JOB_WORDS and _described(owner, passage))
+            stem(w) not in near_stems and not (w in _JOB_WORDS and owner and describes(owner, passage))
             for w in asked_for
         ) or _owned_by_another(passage, asked_for, owner)
         features = {
