@@ -25,6 +25,7 @@ from bot.text import (
     STOPWORDS,
     balance_quotes,
     content_stems,
+    is_plural,
     starts_inside_quote,
     stem,
     words,
@@ -575,7 +576,7 @@ class ExtractiveAnswerer:
 
     def resolve_person(self, subject: str | None) -> str | None:
         """A role ("the bakery owner") -> the person the article introduces with it."""
-        if not subject or find_names(subject) or _plural(subject):
+        if not subject or find_names(subject) or is_plural(subject):
             return subject  # "the researchers" are not one of them
         wanted = set(content_stems(subject))
         best, best_key = subject, (0, -APPOSITIVE_CHARS)
@@ -595,12 +596,6 @@ class ExtractiveAnswerer:
         return Citation(
             n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
         )
-
-
-def _plural(role: str) -> bool:
-    """ "the researchers", "the nurses"; not "the boss", "the bus", "the analysis"."""
-    last = role.split()[-1].lower() if role.split() else ""
-    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
 def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:

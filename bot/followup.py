@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
-from bot.text import QUESTION_WORDS, SEQUENCE_WORDS, STOPWORDS, content_stems, stem, words
+from bot.text import QUESTION_WORDS, SEQUENCE_WORDS, STOPWORDS, content_stems, is_plural, stem, words
 from index.chunks import Chunk, find_names
 from index.genders import AUXILIARIES, PERSON_PRONOUN, QUOTED, SHE, pronoun_votes
 
@@ -205,11 +205,7 @@ def _first_person(
 
 
 def _one_person(thing: str) -> bool:
-    return bool(_names_in(thing)) and not _is_plural(thing)
-
-
-def _is_plural(thing: str) -> bool:
-    return " and " in thing or (thing.endswith("s") and not thing.endswith("ss"))
+    return bool(_names_in(thing)) and not is_plural(thing)
 
 
 def _is_person(name: str, people: Collection[str]) -> bool:
@@ -263,7 +259,7 @@ def _thing_asked_about(question: str) -> str | None:
 
 def _put_thing(question: str, thing: str) -> str:
     """ "What do they do now?" -> "What do the Pryce twins do now?" when the number fits."""
-    pattern = _PLURAL if _is_plural(thing) else _SINGULAR
+    pattern = _PLURAL if is_plural(thing) else _SINGULAR
     match = pattern.search(question)
     if not match:
         return question

@@ -105,6 +105,12 @@ def tokens_for_bm25(text: str) -> list[str]:
     return content_stems(text) or [stem(w) for w in words(text)]
 
 
+def is_plural(phrase: str) -> bool:
+    """ "the researchers", "Nora and Simon"; not "the boss", "the bus", "the analysis"."""
+    last = phrase.split()[-1].lower() if phrase.split() else ""
+    return " and " in phrase or last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
 def starts_inside_quote(sentence: str) -> bool:
     """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
     return sentence.count("”") > sentence.count("“") or (
