@@ -6,7 +6,7 @@ import pytest
 
 from bot.lists import list_item
 from bot.question import Question, asked_item, asks_more
-from bot.text import content_stems
+from bot.text import content_stems, is_plural
 from index.article import parse_article
 from index.chunks import chunk_article
 
@@ -86,3 +86,18 @@ def test_reactions_feelings_and_views_ask_for_someone_s_words(question: str, who
 def test_the_measure_after_how_is_not_a_topic() -> None:
     assert content_stems("How old is Agnes Whitlock?") == content_stems("Agnes Whitlock?")
     assert "old" in content_stems("What is kept in the old fire station?")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "plural"),
+    [
+        ("the researchers", True),
+        ("Nora and Simon", True),
+        ("the boss", False),
+        ("the bus", False),
+        ("the analysis", False),
+        ("the mayor", False),
+    ],
+)
+def test_a_plural_is_read_from_its_last_word_or_an_and(phrase: str, plural: bool) -> None:
+    assert is_plural(phrase) is plural
