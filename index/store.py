@@ -9,10 +9,12 @@ kept as ``previous`` for servers still on it, and only builds older than that ar
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -59,7 +61,8 @@ def open_client(*, path: str | Path | None = None, url: str | None = None) -> An
             return client
         assert path is not None, "open_client needs a path or a url"
         Path(path).mkdir(parents=True, exist_ok=True)
-        return _persistent_client(chromadb, str(path), settings)
+        with _first_open_lock(Path(path)):
+            return _persistent_client(chromadb, str(path), settings)
     except ArticleChatError:
         raise
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; all mean "unusable"
@@ -74,6 +77,18 @@ def open_client(*, path: str | Path | None = None, url: str | None = None) -> An
             else "run `article-chat index --rebuild` to move it aside and build a fresh one"
         )
         raise IndexUnavailable(f"{where} cannot be opened ({_short(exc)}); {fix}") from None
+
+
+@contextmanager
+def _first_open_lock(path: Path) -> Iterator[None]:
+    """Chroma creates its tables on first open; two processes doing it at once fail with
+    "table collections already exists". A ``flock`` beside the folder makes them take turns."""
+    with open(path.parent / f"{path.name}.open.lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # held for well under a second; the kernel drops it on death
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _persistent_client(chromadb: Any, path: str, settings: Any) -> Any:

@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,18 @@ def test_rebuild_recovers_from_a_corrupt_index_and_keeps_the_broken_one(cli: Any
     assert (kept[0] / "chroma.sqlite3").read_bytes() == garbage
     ask = cli(["ask", "--json", "What did Powell say?"], home=corrupt_home)
     assert ask.returncode == 0, ask.stderr
+
+
+def test_processes_opening_one_empty_index_at_once_all_succeed(tmp_path: Path) -> None:
+    # Chroma creates its tables on first open; racing processes used to fail "already exists"
+    # (about one round in three), so a few rounds.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for round_ in range(4):
+        opener = f"from index.store import open_client; open_client(path={str(tmp_path / str(round_))!r})"
+        started = [
+            subprocess.Popen([sys.executable, "-c", opener], stderr=subprocess.PIPE, text=True, env=env)
+            for _ in range(6)
+        ]
+        for process in started:
+            _, stderr = process.communicate(timeout=KILL_TIMEOUT_S)
+            assert process.returncode == 0, stderr
