@@ -110,7 +110,9 @@ _THESIS = re.compile(
 _SUMMARY = re.compile(
     r"\b(summar\w+|sum (it |this |that )?up|overview|gist|tl;? ?dr|recap|synopsis|nutshell|key points|"
     r"main points|takeaways|outline|bullet points?|bullets)\b|"
-    r"^\W*what('s| is| was)\s+(this|it|the)\s*" + _DOCUMENT + r"?\s+(all\s+)?about\W*$|"
+    r"^\W*what('s| is| was)\s+(this|it|the)\s*"
+    + _DOCUMENT
+    + r"?\s+(all|mainly|mostly|really|basically|primarily|chiefly|generally)?\s*about\W*$|"
     r"\bwhat (is|was) the (main |general )?(topic|subject|theme) of\b",
     re.IGNORECASE,
 )

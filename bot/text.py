@@ -114,8 +114,13 @@ def is_plural(phrase: str) -> bool:
 def starts_inside_quote(sentence: str) -> bool:
     """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
     return sentence.count("”") > sentence.count("“") or (
-        sentence.count('"') % 2 == 1 and not sentence.lstrip().startswith('"')
+        sentence.count('"') % 2 == 1 and not _OPENS_STRAIGHT.search(sentence)
     )
+
+
+# A straight quotation mark that opens a quotation: at the start or after a space, before a word
+# ('said: "I had to'); one that closes follows the quoted words ('a week."').
+_OPENS_STRAIGHT = re.compile(r"""(?:^|(?<=[\s(\[—–-]))"(?=[\w'‘…])""")
 
 
 def balance_quotes(sentence: str) -> str:

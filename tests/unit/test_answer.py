@@ -256,6 +256,11 @@ def test_a_rewritten_follow_up_is_decided_by_its_own_words(tiny_service: Any) ->
         ("I need about five minutes.”", "“I need about five minutes.”"),
         ('"Our patients come first," he said.', '"Our patients come first," he said.'),
         ("No quotation here.", "No quotation here."),
+        # a quotation opened after a colon, closed in the next sentence
+        (
+            'Gwen Tallis said: "I had to carry water up the hill.',
+            'Gwen Tallis said: "I had to carry water up the hill."',
+        ),
     ],
 )
 def test_quotation_marks_balance_in_what_is_shown(sentence: str, shown: str) -> None:

@@ -236,6 +236,7 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What does the author want the U.S. to do?", "recommendation"),
         ("What does the article propose?", "recommendation"),
         ("tl;dr", "summary"),
+        ("What is this article mainly about?", "summary"),
         ("What is the author's opinion?", "thesis"),
         ("What is the conclusion?", "thesis"),
         ("What is the dispute about?", "thesis"),
