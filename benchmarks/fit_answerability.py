@@ -94,6 +94,16 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/study_article_qa.jsonl"],
     ),  # fmt: skip
     (
+        "aldbrook water (court)",
+        ROOT / "data/eval/court_article.txt",
+        [ROOT / "data/eval/court_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
+        "port varrick strike (history)",
+        ROOT / "data/eval/history_article.txt",
+        [ROOT / "data/eval/history_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
         "tolsay (encyclopedia)",
         ROOT / "data/eval/encyclopedia_article.txt",
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from bot.answerability import TYPED, counts_thing, describes, has_answer_type, same_person, states_measure
-from bot.followup import last_answer
+from bot.followup import article_people, last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
 from bot.question import Question
@@ -169,6 +169,7 @@ class ExtractiveAnswerer:
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
         self._body = {p.number for p in article.paragraphs if p.kind == "body"}
         self._names = {name for c in self._chunks for name in find_names(c.text)}
+        self._people = set(article_people(self._chunks))
         document_frequency: Counter[str] = Counter()
         for chunk in chunks:
             document_frequency.update(set(content_stems(chunk.text, drop_question_words=False)))
@@ -236,6 +237,9 @@ class ExtractiveAnswerer:
                 refusal_text(reason), refused=True, closest=closest, reason=reason,
                 features=verdict.features,
             )  # fmt: skip
+        if other := self._about_another(asked, ranked[0][0].chunk):
+            closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
+            return Answer(refusal_text(other), refused=True, closest=closest, reason=other)
         if speaker and asked.asks_words and (nobody := self._not_theirs(speaker, ranked[0][0].chunk)):
             closest = [self._citation(i + 1, s.chunk) for i, (s, _) in enumerate(ranked[:2])]
             return Answer(refusal_text(nobody), refused=True, closest=closest, reason=nobody)
@@ -308,6 +312,19 @@ class ExtractiveAnswerer:
         role_words = [w for w in words(role) if w not in STOPWORDS]
         unknown = self.grounding.unknown_words(role)
         return role if role_words and all(w in unknown for w in role_words) else None
+
+    def _about_another(self, asked: Question, chunk: Chunk) -> str:
+        """ "When did he die?" read as Sir Lionel Abery, where the best passage is "Augustin Pellow
+        died in 1878": it names someone else, and neither names nor quotes him. Else ""."""
+        person = {w.lower() for w in asked.resolved}
+        if not person:
+            return ""
+        # "Ingrid" is Ingrid Halvorsen, quoted as Halvorsen.
+        person |= {w for name in self._names if person <= set(words(name)) for w in words(name)}
+        if person & set(words(" ".join([chunk.search_text, *chunk.speakers]))):
+            return ""
+        others = [p for p in chunk.names if not person & set(words(p))]
+        return f"The closest passage is about someone else, not {' '.join(asked.resolved)}." if others else ""
 
     def _not_theirs(self, speaker: str, chunk: Chunk) -> str:
         """Why ``chunk`` cannot answer "What did the mayor say ...?": it neither gives nor

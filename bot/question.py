@@ -126,6 +126,11 @@ _JOB_OF_NAMED = re.compile(
     rf"|(?i:where)\s+(?i:does|did)\s+{_NAMED_PERSON.format('worker')}\s+(?i:work))"
     r"\s*\??\s*$"
 )
+# A capitalised word after the first (the first is capitalised as the question's start).
+# A capitalised word after the first (the first is capitalised as the question's start); not an
+# owner ("Halvorsen's deckhand" is the deckhand).
+_NAME_WORD = re.compile(r"(?<!^)\b[A-Z][a-z][\w-]*\b(?!['’])")
+_CARRIED = re.compile(r"\s*\([^()]*\)$")  # "... (the earlier question)" added by the rewrite
 _VAGUE_HEADS = frozenset(
     """kind type sort way reason time year day month date number percentage share amount part
     point role name happened else about""".split()
@@ -192,6 +197,17 @@ class Question:
     @property
     def rewritten(self) -> bool:
         return self.query != self.text
+
+    @property
+    def resolved(self) -> tuple[str, ...]:
+        """Name words the follow-up rewrite put in for a pronoun: "Has he run a trial?" rewritten
+        "Has Gareth Pryce run a trial?" -> ("Gareth", "Pryce"); not the earlier question carried
+        in brackets."""
+        if not self.rewritten:
+            return ()
+        asked = _CARRIED.sub("", self.query)
+        own = set(self.words)
+        return tuple(dict.fromkeys(w for w in _NAME_WORD.findall(asked) if w.lower() not in own))
 
     def leaves_out(self, people: Sequence[str]) -> bool:
         """Whether one of ``people`` shares no word with the question or its follow-up rewrite."""

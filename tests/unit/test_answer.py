@@ -960,3 +960,25 @@ def test_a_view_reported_without_a_verb_of_speech_counts_as_the_person_s(fake_em
     texts = [c.text for c in chunks]
     assert rows[texts.index("Halvorsen is not sure about the card machine.")][column] == 0.2, "her view"
     assert rows[texts.index("Halvorsen crossed the river at dawn.")][column] == 0.0, "named, but no view"
+
+
+def test_a_follow_up_about_one_person_is_not_answered_from_another(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "Dr Gareth Pryce studies climate and health at the Northfield Institute.\n\n"
+        "Walter Biggs, a retired bus driver, said he had ignored heat warnings for years.\n\n"
+        '"A trial in one city is a start, not a verdict," said Pryce.'
+    )
+    chunks = chunk_article(article)
+    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
+    pryce, biggs, quote = chunks
+    asked = Question.parse("Has he run his own trial?", "Has Gareth Pryce run his own trial?")
+    assert asked.resolved == ("Gareth", "Pryce")
+    assert "not Gareth Pryce" in answerer._about_another(asked, biggs)
+    assert answerer._about_another(asked, pryce) == ""
+    assert answerer._about_another(asked, quote) == "", "his own words are about him"
+    typed = Question.parse("Has Gareth Pryce run his own trial?")
+    assert typed.resolved == () and answerer._about_another(typed, biggs) == "", (
+        "a typed name is the grounding's"
+    )
+    owner = Question.parse("How old was he?", "How old was Halvorsen's deckhand?")
+    assert owner.resolved == (), "the deckhand is asked about, not Halvorsen"
