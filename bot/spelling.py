@@ -34,6 +34,12 @@ SHORTHAND = {
     "dept": "department", "univ": "university", "prof": "professor", "approx": "approximately",
     "esp": "especially", "smth": "something", "sth": "something",
 }  # fmt: skip
+# "y did the strike start": a question opening "y" and a verb asks why (alone, "y" may be a variable).
+_LEADING_Y = re.compile(
+    r"^(?P<lead>\W*)(?P<y>y)(?=\s+(?:did|do|does|is|was|are|were|would|should|could|can|has|have|had|didn['’]?t|"
+    r"doesn['’]?t|don['’]?t|isn['’]?t|wasn['’]?t|aren['’]?t|not)\b)",
+    re.IGNORECASE,
+)
 # A word with its clitic: "didn't" is one word (not "didn" + "'t"), "rumsfled's" a possessive.
 # An initialism ("U.S.", "e.g.") is one token, kept as typed: its "U" is no shorthand for "you".
 _TOKEN = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])\.?|[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
@@ -82,7 +88,8 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """``text`` with each misspelt word replaced, case and punctuation kept."""
-        return self._fix_names(_TOKEN.sub(lambda m: self._fix(m.group(0)), normalize(text)))
+        text = _LEADING_Y.sub(lambda m: m.group("lead") + _same_case(m.group("y"), "why"), normalize(text))
+        return self._fix_names(_TOKEN.sub(lambda m: self._fix(m.group(0)), text))
 
     def _fix_names(self, text: str) -> str:
         for pattern, second in self._name_pairs:

@@ -35,6 +35,8 @@ def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
     assert speller.correct("Whos Sistani") == "Who's Sistani"
     assert speller.correct("wat did the ceo say") == "what did the chief executive say"
     assert speller.correct("wat advice was in the txt msg") == "what advice was in the text message"
+    assert speller.correct("y did powel go") == "why did Powell go"
+    assert speller.correct("Is y larger than x?") == "Is y larger than x?"
 
 
 @pytest.mark.parametrize(
