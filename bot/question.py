@@ -24,6 +24,12 @@ _QUOTE_NOUN = re.compile(
     r"\b(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)(?:’s|'s)\s+(?:quote|words|warning|remark|comment|"
     r"statement|claim|prediction|description|view|views|opinion|reaction|response|position)",
 )
+# "According to the council's lawyer, what does the ruling mean ...?": the lawyer's view.
+_ACCORDING = re.compile(
+    r"^\W*according to (?!(?:the|this) (?:article|author|text|writer|story|report|essay|piece|passage)\b)"
+    r"(?P<who>[^,?]{2,60}),",
+    re.IGNORECASE,
+)
 # "Did Powell say anything else?"
 _SAID_MORE = re.compile(
     r"\b(?:did|does|has)\s+(?P<who>.+?)\s+(?:say|tell|add)\s+(?:anything|something)\b", re.IGNORECASE
@@ -277,7 +283,12 @@ def asked_item(question: str) -> int | None:
 
 def quoted_subject(question: str) -> str | None:
     """ "What did Powell say?" -> "Powell"; None when the question is not about someone's words."""
-    match = _QUOTE_QUESTION.search(question) or _QUOTE_NOUN.search(question) or _SAID_MORE.search(question)
+    match = (
+        _ACCORDING.search(question)
+        or _QUOTE_QUESTION.search(question)
+        or _QUOTE_NOUN.search(question)
+        or _SAID_MORE.search(question)
+    )
     if not match:
         return None
     who = match.group("who")

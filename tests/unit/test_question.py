@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.lists import list_item
-from bot.question import Question, asked_item, asks_more
+from bot.question import Question, asked_item, asks_more, quoted_subject
 from bot.text import content_stems, is_plural
 from index.article import parse_article
 from index.chunks import chunk_article
@@ -101,3 +101,18 @@ def test_the_measure_after_how_is_not_a_topic() -> None:
 )
 def test_a_plural_is_read_from_its_last_word_or_an_and(phrase: str, plural: bool) -> None:
     assert is_plural(phrase) is plural
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        (
+            "According to the council's lawyer, what does the ruling mean for the weather excuse?",
+            "the council's lawyer",
+        ),
+        ("According to Powell, what went wrong?", "Powell"),
+        ("According to the article, why did it fail?", None),  # the article's own view: nobody's words
+    ],
+)
+def test_according_to_someone_asks_for_their_view(question: str, who: str | None) -> None:
+    assert quoted_subject(question) == who
