@@ -78,6 +78,10 @@ _COUNTER = re.compile(
     r"debate|controvers(y|ies|ial))\b",
     re.IGNORECASE,
 )
+# "Does everyone agree with her?", "Do other historians agree?": who does not, even of someone named.
+_OTHERS_AGREE = re.compile(
+    r"\b(does|do|did) (every|any)(one|body)( else)? agree\b|\b(do|did) (others|other \w+) agree\b", re.I
+)
 _EVIDENCE = re.compile(
     r"\b(evidence|proof|prove|data|statistics|facts|examples|studies|research)\b|"
     r"\b(support|supports|back up|backs up|justify|justifies)\b.{0,30}"
@@ -170,7 +174,8 @@ _FRAME = {
     counterpoints counterclaim counter objection objections opposing opposite oppose opposes opposition
     opponent opponents critic critics criticism criticisms critique critiques skeptic skeptics sceptics
     other side sides dissent dissenting rebuttal rebuttals disagree disagrees disagreement alternative
-    alternatives debate controversy controversies controversial
+    alternatives debate controversy controversies controversial agree agrees agreed everyone else others
+    historians historian scholars researchers analysts observers commentators writers
     against evidence proof prove support supports back backs data statistics facts
     example examples study studies research use uses give gives offer offers provide provides cite
     cites present presents mention mentions say says said tell tells explain explains describe
@@ -211,6 +216,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
         return WholeQuestion("terms", topic=topic_words(text))
     if _PEOPLE.search(text):
         return WholeQuestion("people", topic=topic_words(text), quoted=bool(_QUOTED.search(text)))
+    if _OTHERS_AGREE.search(text):
+        return WholeQuestion("counter", topic=topic_words(_PERSON.sub(" ", text)))
     if _PERSON.search(text) and not re.search(rf"\b{_DOCUMENT}", text, re.I):
         return None  # "What is his main argument?" asks about someone the conversation named
     if _DETAIL.search(text):

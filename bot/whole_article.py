@@ -131,6 +131,8 @@ class WholeArticle:
         chosen: list[Chunk] | None = handler(asked, topic)
         if not chosen:
             return None
+        if asked.kind == "counter" and (fresh := [c for c in chosen if c.text not in said]):
+            chosen = fresh  # "Does everyone agree with her?" after her view: the others'
         return WholeAnswer(asked.kind, chosen, self._lead(asked, len(chosen)), bullets=asked.bullets)
 
     # One method per kind: the sentences to cite, or None.

@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 6
+MAP_VERSION = 9
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -90,6 +90,14 @@ _MEASURED = re.compile(
 _YEAR = re.compile(r"\b(1[6-9]|20)\d\d\b")
 _EXAMPLE = re.compile(r"\b(for example|for instance|such as|as (dramatically |clearly )?demonstrated|"
                       r"including|in one case|case of)\b", re.IGNORECASE)  # fmt: skip
+# "Historians disagree about the strike's significance.": a debate the next sentences report.
+_DEBATE = re.compile(
+    r"\b((historians|scholars|experts|researchers|scientists|economists|analysts|observers|commentators|"
+    r"writers|critics|opinions?|views?) (still |also |have long )?(disagree|differ|are divided|debate)|"
+    r"opinion (is|was|remains) divided|(is|was|remains) (disputed|contested|controversial)|"
+    r"not everyone agrees|there is (some )?debate)\b",
+    re.IGNORECASE,
+)
 _OPPOSING = re.compile(
     r"\b(critics?|opponents?|skeptics?|sceptics?|detractors?|naysayers?|the opposition|opposition group|"
     r"not everyone|on the other hand|voted against|argued against|arguments? against|"
@@ -100,7 +108,7 @@ _OPPOSING = re.compile(
     r"questioned|disputed|challenged|criticized|criticised|objected|disagreed|judicial review|"
     r"conventional wisdom|popular (perception|belief)|common (view|belief)|previously (thought|supposed)|"
     r"it was (often |widely |commonly |long |once )?(thought|said|argued|believed|assumed)|"
-    r"there is (some )?debate|objections?|objectors?|complain(s|ed|ts?)?)\b",
+    r"there is (some )?debate|objections?|objectors?|complain(s|ed|ts?)?)\b|" + _DEBATE.pattern,
     re.IGNORECASE,
 )
 # "Critics raise three objections.": announces the views the next sentences report, says none itself.
@@ -401,13 +409,18 @@ class _Builder:
                 chosen.append(chunk)
         dissenters = {p for c in chosen for p in (*c.people, *c.speakers)}
         extra = []
+        announced: set[str] = set()  # lead-ins whose views follow: those say it, not the lead-in
         for chunk in chosen:
-            following = self._next(chunk)
-            # "Not everyone shares her enthusiasm." announces the dissenter in the next sentence.
-            if following and (len(chunk.text.split()) < SHORT_SENTENCE_WORDS or not chunk.people):
-                if following.people or following.speakers:
-                    extra.append(following)
-                    dissenters.update((*following.people, *following.speakers))
+            # "Not everyone shares her enthusiasm." announces the dissenter in the next sentence;
+            # "Historians disagree about ..." the views the rest of its paragraph reports.
+            if len(chunk.text.split()) < SHORT_SENTENCE_WORDS or not chunk.people:
+                following = self._next(chunk)
+                while following and following.paragraph == chunk.paragraph:
+                    if following.people or following.speakers:
+                        extra.append(following)
+                        dissenters.update((*following.people, *following.speakers))
+                        announced.add(chunk.id)
+                    following = self._next(following)
         for chunk in self.body:
             speakers = {s.split()[-1] for s in chunk.speakers}
             if speakers and speakers & {d.split()[-1] for d in dissenters}:
@@ -421,8 +434,13 @@ class _Builder:
             or (len(c.text.split()) < SHORT_SENTENCE_WORDS and not _ENUMERATED.search(c.text))
         ]
         ranked = [c for c in chosen if c not in short] + extra + short
-        thesis = set(self.map.thesis)
-        return list(dict.fromkeys(c.id for c in ranked if c.id not in thesis))
+        # "Historians disagree about it." says nothing the views after it don't.
+        left_out = set(self.map.thesis) | {
+            c.id
+            for c in short
+            if c.id in announced and len(c.text.split()) < SHORT_SENTENCE_WORDS and _DEBATE.search(c.text)
+        }
+        return list(dict.fromkeys(c.id for c in ranked if c.id not in left_out))
 
     def _evidence(self) -> list[str]:
         thesis = [self.unit[i] for i in self.map.thesis if i in self.unit]

@@ -11,7 +11,7 @@ from index.english import english_frequencies
 from index.genders import pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "24"
+CHUNKER_VERSION = "25"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -19,7 +19,8 @@ SPEECH_VERBS = (
     "insisted|insists|declared|declares|wrote|writes|asked|asks|replied|explained|"
     "admitted|admits|predicted|promised|threatened|conceded|concedes|announced|"
     "acknowledged|suggested|suggests|described|describes|put it|testified|remarked|"
-    "observed|urged|urges|complained|joked|responded|answered|estimated"
+    "observed|urged|urges|complained|joked|responded|answered|estimated|contended|contends|maintained|"
+    "maintains|countered|objected|pointed out|points out"
 )
 _SPEECH = re.compile(rf"\b({SPEECH_VERBS})\b", re.IGNORECASE)
 _QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"")

@@ -267,3 +267,27 @@ def test_a_report_that_opens_on_a_scene_is_about_its_nut_graf(fake_embeddings: A
     news = scene.replace("At ten past six on a grey Tuesday morning, the", "The")
     _, chunks, article_map = mapped(news, fake_embeddings)
     assert with_(chunks, article_map.key_points, "climbs the steps")
+
+
+DEBATE = (
+    "The Dock Strike of 1873\n\n"
+    "The Dock Strike was a labour dispute that halted the harbour for forty days in 1873.\n\n"
+    "Historians disagree about the strike's significance. In her 1961 study, the historian Dorothea "
+    "Winch argued that the strike was a turning point for dock labour. Later writers have been more "
+    "cautious. Robert Kesteven, in a 1994 article, contended that the settlement was largely a defeat."
+)
+
+
+def test_a_debate_announced_by_historians_disagree_is_the_views_its_paragraph_reports() -> None:
+    article = parse_article(DEBATE, source="debate.md")
+    chunks = chunk_article(article)
+    # The lede on the others' mean, so it is the most central sentence and the main point.
+    vectors = {c.id: [1.0, 0.0 if n < 3 else (-1) ** n * 0.5] for n, c in enumerate(chunks)}
+    m = build_map(article, chunks, vectors)
+    assert texts(chunks, m.thesis) == [
+        "The Dock Strike was a labour dispute that halted the harbour for forty days in 1873."
+    ]
+    opposing = texts(chunks, m.opposing)
+    assert any("Dorothea Winch argued" in t for t in opposing)
+    assert any("Robert Kesteven" in t for t in opposing), "'contended' reports a view"
+    assert "Historians disagree about the strike's significance." not in opposing, "its views say it"

@@ -250,6 +250,8 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("Summarize in 5 sentences", "summary"),
         ("What are the objections to the plan?", "counter"),
         ("What was the controversy?", "counter"),
+        ("Does everyone agree with her?", "counter"),
+        ("How do historians disagree about the strike?", "counter"),
         ("Explain the Lebanon comparison", "comparison"),
         ("What is the Vietnam analogy?", "comparison"),
         ("What evidence does the author give?", "evidence"),
@@ -386,3 +388,25 @@ def ask_with(whole: WholeArticle, question: str, history: list[dict[str, str]]) 
     answer = whole.answer(question, history)
     assert answer is not None, question
     return answer
+
+
+def test_the_other_side_after_one_view_leaves_that_view_out() -> None:
+    article = parse_article(
+        "The Dock Strike\n\nThe Dock Strike was a labour dispute that halted the harbour for forty days.\n\n"
+        "Historians disagree about its significance. The historian Dorothea Winch argued that the strike "
+        "was a turning point. Robert Kesteven contended that the settlement was largely a defeat.",
+        source="debate.md",
+    )
+    chunks = chunk_article(article)
+    # The lede on the others' mean, so it is the most central sentence and the main point.
+    vectors = {c.id: [1.0, 0.0 if n < 3 else (-1) ** n * 0.5] for n, c in enumerate(chunks)}
+    whole = WholeArticle(article, chunks, build_map(article, chunks, vectors))
+    winch = "The historian Dorothea Winch argued that the strike was a turning point."
+    said = [
+        {"role": "user", "content": "What did Dorothea Winch argue?"},
+        {"role": "assistant", "content": f"{winch} [1]"},
+    ]
+    assert winch in cited(ask(whole, "How do historians disagree about the strike?"))
+    assert cited(ask_with(whole, "Does everyone agree with her?", said)) == [
+        "Robert Kesteven contended that the settlement was largely a defeat."
+    ]
