@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from importlib import resources
@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from bot.answerability import TYPED, counts_thing, describes, has_answer_type, same_person, states_measure
+from bot.answerability import (
+    TYPED,
+    counts_thing,
+    describes,
+    has_answer_type,
+    same_person,
+    states_change,
+    states_measure,
+)
 from bot.followup import article_people, last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
@@ -645,15 +653,26 @@ def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tup
 def measured_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
     """For "How long is the barrier?", the best passage stating a length ("It was 240 metres long")
     moved to the top when the top one states none and it, or the sentence it goes on from, scores
-    at least ``MEASURED_RATIO`` of the best."""
-    if not ranked or not asked.measure or states_measure(asked.measure, ranked[0][0].chunk.text):
+    at least ``MEASURED_RATIO`` of the best; for "By how much did it fall?", one saying "by 23
+    percent", at ``TYPED_RATIO``."""
+    if asked.measure:
+        return _stating_first(ranked, lambda text: states_measure(asked.measure, text), MEASURED_RATIO)
+    if asked.by_how_much:
+        return _stating_first(ranked, states_change, TYPED_RATIO)
+    return ranked
+
+
+def _stating_first(
+    ranked: list[tuple[Scored, float]], states: Callable[[str], bool], ratio: float
+) -> list[tuple[Scored, float]]:
+    if not ranked or states(ranked[0][0].chunk.text):
         return ranked
     scores = {(s.chunk.paragraph, s.chunk.sentence): score for s, score in ranked}
-    enough = MEASURED_RATIO * ranked[0][1]
+    enough = ratio * ranked[0][1]
     for position, (candidate, score) in enumerate(ranked[1:], start=1):
         chunk = candidate.chunk
         previous = scores.get((chunk.paragraph, chunk.sentence - 1), 0.0)
-        if states_measure(asked.measure, chunk.text) and max(score, previous) >= enough:
+        if states(chunk.text) and max(score, previous) >= enough:
             return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
     return ranked
 

@@ -369,6 +369,19 @@ def states_measure(measure: str | None, text: str) -> bool:
     return bool(re.search(stated, text, re.IGNORECASE))
 
 
+# "fell by 23 percent", "brought the fine down by 700,000 pounds": the size of a change.
+_BY_AMOUNT = re.compile(
+    rf"\bby (?:about |around |roughly |nearly |almost |more than |over |less than |just |some )?"
+    rf"(?:[£$€]?\d|a (?:third|quarter|half|fifth|tenth)\b|half\b|(?:{_NUMBER_WORD})\b)",
+    re.IGNORECASE,
+)
+
+
+def states_change(text: str) -> bool:
+    """Whether ``text`` gives by how much something changed: "fell by 23 percent"."""
+    return bool(_BY_AMOUNT.search(text))
+
+
 class Aligner:
     """Computes ``FEATURES`` for a question and a passage of one article."""
 

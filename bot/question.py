@@ -75,6 +75,7 @@ _WANTS_COUNT = re.compile(
 )
 # "How many nurses", "How much trash": what the number counts.
 _COUNTED = re.compile(rf"(?:{_WANTS_COUNT.pattern}|\bhow much)\s+(?P<noun>[a-z]+)", re.I)
+_BY_HOW_MUCH = re.compile(r"\bby how (much|many)\b", re.I)
 _WANTS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b", re.I)
 # "How old is she?", "How old was Greaves when ...?": a person's age, never a year.
 _WANTS_PERSON_AGE = re.compile(
@@ -167,6 +168,7 @@ class Question:
     about: str = ""  # "What did Shah say about the swimming pool?" -> "the swimming pool"
     measure: str | None = None  # "How long is the river?" -> "length": a text may say "the length of"
     counted: str | None = None  # "How many nurses went on strike?" -> "nurses"; "How much trash?" -> "trash"
+    by_how_much: bool = False  # "By how much did the fine fall?": the size of a change ("by 700,000 pounds")
 
     @classmethod
     def parse(cls, text: str, query: str | None = None) -> Question:
@@ -198,6 +200,7 @@ class Question:
             about=asked_about(text),
             measure=measure_asked(text),
             counted=m.group("noun").lower() if (m := _COUNTED.search(text)) else None,
+            by_how_much=bool(_BY_HOW_MUCH.search(text)),
         )
 
     @property
