@@ -34,6 +34,13 @@ SHORTHAND = {
     "dept": "department", "univ": "university", "prof": "professor", "approx": "approximately",
     "esp": "especially", "smth": "something", "sth": "something",
 }  # fmt: skip
+# Units as typed, and the spellings an article may use for them (the first it uses is taken).
+UNITS = {
+    "km": ("kilometres", "kilometers", "km"), "kms": ("kilometres", "kilometers"),
+    "kg": ("kilograms", "kilos", "kg"), "kgs": ("kilograms", "kilos"), "cm": ("centimetres", "centimeters"),
+    "mm": ("millimetres", "millimeters"), "ft": ("feet", "foot"), "mph": ("miles per hour", "mph"),
+    "sq": ("square",), "pct": ("percent", "per cent"),
+}  # fmt: skip
 # "y did the strike start": a question opening "y" and a verb asks why (alone, "y" may be a variable).
 _LEADING_Y = re.compile(
     r"^(?P<lead>\W*)(?P<y>y)(?=\s+(?:did|do|does|is|was|are|were|would|should|could|can|has|have|had|didn['’]?t|"
@@ -119,6 +126,9 @@ class Speller:
         word = token.lower()
         if word in SHORTHAND and word not in self.vocabulary:
             return _same_case(token, SHORTHAND[word])
+        if word in UNITS and not self._counts[word]:  # "km" where the article writes it out
+            spellings = UNITS[word]
+            return next((s for s in spellings if self._counts[s.split()[0]]), spellings[0])
         if len(word) < MIN_LENGTH or word in self.vocabulary or "'" in word or "’" in word:
             return token
         if word not in self._fixed:

@@ -36,6 +36,9 @@ def test_chat_shorthand_is_read_as_meant(speller: Speller) -> None:
     assert speller.correct("wat did the ceo say") == "what did the chief executive say"
     assert speller.correct("wat advice was in the txt msg") == "what advice was in the text message"
     assert speller.correct("y did powel go") == "why did Powell go"
+    assert Speller(["kilometers", "pipe"]).correct("how many km of pipe") == "how many kilometers of pipe"
+    assert Speller(["kilometres", "pipe"]).correct("how many km of pipe") == "how many kilometres of pipe"
+    assert Speller(["km", "pipe"]).correct("how many km of pipe") == "how many km of pipe"
     assert speller.correct("Is y larger than x?") == "Is y larger than x?"
 
 
