@@ -120,6 +120,13 @@ _SUMMARY = re.compile(
     r"\bwhat (is|was) the (main |general )?(topic|subject|theme) of\b",
     re.IGNORECASE,
 )
+# "What happens next?" as a conversation's first question: what the article says comes next.
+_NEXT = re.compile(
+    r"^\W*(?:so |and )?(?:what (?:happens|will happen|comes|is going to happen) (?:next|now)"
+    r"|what(?:'s| is) next|what are the next steps)(?: (?:in|for|with) (?:this|the) (?:case|story|dispute|"
+    r"process|project|plan|matter|saga))?\W*$",
+    re.IGNORECASE,
+)
 _POINTS = re.compile(
     r"\b(?:in|into|with|as|give me|list)?\s*(?P<n>\d{1,2}|" + "|".join(_NUMBERS) + r")\s+"
     r"(?:short |brief |key |main )?"
@@ -193,7 +200,8 @@ _FRAME = {
 class WholeQuestion:
     """A question about the article as a whole, read once."""
 
-    # thesis, recommendation, summary, counter, comparison, evidence, definition, terms, author, people
+    # thesis, recommendation, summary, counter, comparison, evidence, definition, terms, author,
+    # people, next
     kind: str
     topic: tuple[str, ...] = field(default=())  # what the question narrows it to ("Lebanon")
     points: int = DEFAULT_POINTS  # a summary's length
@@ -212,6 +220,8 @@ def read_whole_question(question: str) -> WholeQuestion | None:
     text = normalize(question).strip()
     if _AUTHOR.search(text):
         return WholeQuestion("author")
+    if _NEXT.match(text):
+        return WholeQuestion("next")
     if _TERMS.search(text) and not _DEFINITION.search(text):
         return WholeQuestion("terms", topic=topic_words(text))
     if _PEOPLE.search(text):

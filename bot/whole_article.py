@@ -31,7 +31,15 @@ MAX_SENTENCES = {
     "evidence": 4,
     "people": 4,
     "terms": 4,
+    "next": 2,
 }
+# What the article says will happen: "will meet", "has 28 days to", "is expected to decide".
+_FUTURE = re.compile(
+    r"\b(will|is expected to|are expected to|plans? to|planning to|(has|have) \w+ (days|weeks|months|years) "
+    r"to|(is|are) due to|intends? to|next (year|month|week|summer|spring|autumn|fall|winter)|"
+    r"by the end of (the|this|next) (year|month|week))\b",
+    re.IGNORECASE,
+)
 SHORT_ITEM = 60  # characters; a list item this short gets the sentence after it
 PREFIX = 5  # "Lebanon" and "Lebanese" share this many letters: the same topic
 # Kinds whose topic picks among the map's entries ("Explain the Lebanon comparison"); for the
@@ -95,6 +103,8 @@ class WholeArticle:
         """
         asked = read_whole_question(question)
         said = last_answer(history)
+        if asked and asked.kind == "next" and history:
+            return None  # "What happens next?" in a conversation: after what was just said
         if asked is None and said.startswith(_CLAIM_LEADS) and asks_support(question):
             # "Why?" after the main argument or a recommendation: the evidence the article gives.
             if evidence := self._pick(self.map.evidence, (), MAX_SENTENCES["evidence"]):
@@ -157,7 +167,7 @@ class WholeArticle:
         # A proposal and its "That means ..." go together, whichever of the two was picked.
         proposals = set(self.map.recommendations)
         for chunk in list(chosen):
-            previous, following = self._previous(chunk), self._next(chunk)
+            previous, following = self._previous(chunk), self._following(chunk)
             if chunk.context and previous and previous.id in proposals:
                 chosen.append(previous)
             if following and following.context and following.id in proposals:
@@ -196,6 +206,13 @@ class WholeArticle:
             cited.append((name, (named or whole)[0]))
         return sorted(cited, key=lambda pair: self._order[pair[1].id])
 
+    def _next(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
+        # A report says what comes next near its end: the last sentences that say what will
+        # happen, in the article's words rather than a quote.
+        body = self._chunks_of(c.id for c in self._chunks)
+        ahead = [c for c in body if _FUTURE.search(c.text) and not c.quotes]
+        return self._in_order(ahead[-MAX_SENTENCES["next"] :]) or None
+
     def _summary(self, asked: WholeQuestion, topic: tuple[str, ...]) -> list[Chunk] | None:
         return self._in_order(self._chunks_of(self.map.key_points[: asked.points])) or None
 
@@ -218,10 +235,10 @@ class WholeArticle:
         replies: list[Chunk] = []
         for objection in objections:
             after = []
-            chunk = self._next(objection)
+            chunk = self._following(objection)
             while chunk is not None:
                 after.append(chunk)
-                chunk = self._next(chunk)
+                chunk = self._following(chunk)
             after = [c for c in after if c.id not in opposing]
             turn = next((i for i, c in enumerate(after) if _REBUTTAL.search(c.text)), None)
             replies += after[turn : turn + 2] if turn is not None else after[:1]
@@ -243,7 +260,7 @@ class WholeArticle:
             return chosen
         # The sentences after a comparison in its paragraph usually say what it shows.
         for chunk in list(chosen):
-            following = self._next(chunk)
+            following = self._following(chunk)
             if following and following not in chosen and len(chosen) < MAX_SENTENCES["comparison"]:
                 chosen.append(following)
         return self._in_order(chosen)
@@ -280,7 +297,7 @@ class WholeArticle:
         chosen = self._numbered(ids, n)
         if chosen is None:
             return None
-        following = self._next(chosen)
+        following = self._following(chosen)
         # "The third objection is cost." says little alone: the sentence after it goes with it.
         return [chosen, following] if following and len(chosen.text) < SHORT_ITEM else [chosen]
 
@@ -314,7 +331,7 @@ class WholeArticle:
         other = self._chunks[position]
         return other if other.paragraph == chunk.paragraph and other.id not in self.map.not_answers else None
 
-    def _next(self, chunk: Chunk) -> Chunk | None:
+    def _following(self, chunk: Chunk) -> Chunk | None:
         return self._neighbour(chunk, 1)
 
     def _previous(self, chunk: Chunk) -> Chunk | None:
@@ -344,6 +361,8 @@ class WholeArticle:
             return "The author's reply:" if asked.response else "Opposing views the article reports:"
         if asked.kind == "comparison":
             return "The comparison the article draws:"
+        if asked.kind == "next":
+            return "What the article says comes next:"
         if asked.kind == "evidence":
             return "Evidence the article gives:"
         if asked.kind == "people":

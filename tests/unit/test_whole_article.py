@@ -251,6 +251,8 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What are the objections to the plan?", "counter"),
         ("What was the controversy?", "counter"),
         ("Does everyone agree with her?", "counter"),
+        ("What happens next in this case?", "next"),
+        ("What are the next steps?", "next"),
         ("How do historians disagree about the strike?", "counter"),
         ("Explain the Lebanon comparison", "comparison"),
         ("What is the Vietnam analogy?", "comparison"),
@@ -410,3 +412,24 @@ def test_the_other_side_after_one_view_leaves_that_view_out() -> None:
     assert cited(ask_with(whole, "Does everyone agree with her?", said)) == [
         "Robert Kesteven contended that the settlement was largely a defeat."
     ]
+
+
+def test_what_happens_next_is_what_the_article_says_will_happen(fake_embeddings: Any) -> None:
+    article = parse_article(
+        "Court upholds fine\n\nA court has ruled that the water company broke its contract.\n\n"
+        "The company will pay 2.4 million pounds, the judges said. "
+        '"We will study it," its spokeswoman said.\n\n'
+        "The company now has 28 days to appeal. An engineer will check the repairs every six months.",
+        source="court.md",
+    )
+    chunks = chunk_article(article)
+    vectors = dict(
+        zip([c.id for c in chunks], fake_embeddings.embed_documents([c.text for c in chunks]), strict=True)
+    )
+    whole = WholeArticle(article, chunks, build_map(article, chunks, vectors))
+    assert cited(ask(whole, "What happens next?")) == [
+        "The company now has 28 days to appeal.",
+        "An engineer will check the repairs every six months.",
+    ]  # the last ones, and never a quote
+    said = [{"role": "user", "content": "What did the court rule?"}, {"role": "assistant", "content": "..."}]
+    assert whole.answer("What happens next?", said) is None, "in a conversation: after what was said"
