@@ -338,6 +338,10 @@ class ExtractiveAnswerer:
         """Why ``chunk`` cannot answer "What did the mayor say ...?": it neither gives nor
         mentions the words of the one asked about (the author's are every sentence); else ""."""
         wanted = set(content_stems(speaker))  # "the author", "the article": none
+        if (owned := _OWNED_ROLE.match(speaker)) and _owned_by_other(
+            chunk.text, owned.group("owner"), owned.group("role")
+        ):
+            return f"The closest passage gives no words of {speaker}."  # another's lawyer
         if not wanted or _speaker_bonus(speaker, chunk):
             return ""
         if wanted & set(content_stems(" ".join([chunk.search_text, *chunk.people]))):
@@ -603,12 +607,16 @@ class ExtractiveAnswerer:
         """A role ("the bakery owner") -> the person the article introduces with it."""
         if not subject or find_names(subject) or is_plural(subject):
             return subject  # "the researchers" are not one of them
-        wanted = set(content_stems(subject))
+        owned = _OWNED_ROLE.match(subject)
+        # "the company's lawyer" is found by "lawyer"; whose lawyer is checked apart.
+        wanted = set(content_stems(owned.group("role") if owned else subject))
         best, best_key = subject, (0, -APPOSITIVE_CHARS)
         for chunk in self._chunks:
             overlap = len(wanted & self._chunk_stems[chunk.id])
             if not chunk.people or not overlap:
                 continue
+            if owned and _owned_by_other(chunk.text, owned.group("owner"), owned.group("role")):
+                continue  # "the council's lawyer" is not "the company's lawyer"
             # The person the role is said of: "Mark Ashdown, the hospital's chief executive", not
             # the first person in a sentence that merely mentions the hospital.
             for person in chunk.people:
@@ -621,6 +629,18 @@ class ExtractiveAnswerer:
         return Citation(
             n, chunk.paragraph, chunk.start, chunk.end, self.article.text[chunk.start : chunk.end]
         )
+
+
+# "the company's lawyer": whose role it is.
+_OWNED_ROLE = re.compile(r"^\W*(?:the\s+)?(?P<owner>[a-z]+)(?:'s|’s)\s+(?P<role>.+?)\W*$")
+
+
+def _owned_by_other(text: str, owner: str, role: str) -> bool:
+    """Whether ``text`` gives the ``role`` only as another's: "The council's lawyer" for "the
+    company's lawyer" (a capitalised owner, "Tarnwell's lawyer", may be the company by name)."""
+    head = role.split()[-1]
+    owners = re.findall(rf"\b(\w+)(?:'s|’s)\s+(?:\w+\s+)?{re.escape(head)}\b", text, re.IGNORECASE)
+    return bool(owners) and all(o.islower() and stem(o) != stem(owner) for o in owners)
 
 
 def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:

@@ -996,3 +996,15 @@ def test_by_how_much_puts_the_sentence_giving_the_change_first(fake_embeddings: 
     assert measured_first(Question.parse("How much did the judges lower it?"), ranked) == ranked
     ranked[2] = (ranked[2][0], 0.4)  # well below the best: left where it is
     assert measured_first(asked, ranked)[0][0].chunk is chunks[0]
+
+
+def test_a_role_owned_by_one_side_is_not_the_other_sides(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "The council's lawyer, Helen Strickland, said that the judgment closes the door on excuses. "
+        'Tarnwell\'s barrister, Dominic Reyes, told the court: "My client did not make the sun shine."',
+        fake_embeddings,
+    )
+    assert answerer.resolve_person("the council's lawyer") == "Helen Strickland"
+    assert answerer.resolve_person("the company's lawyer") == "the company's lawyer", "not the council's"
+    assert "no words of the company's lawyer" in answerer._not_theirs("the company's lawyer", chunks[0])
+    assert answerer._not_theirs("the council's lawyer", chunks[0]) == ""
