@@ -11,7 +11,7 @@ from index.english import english_frequencies
 from index.genders import pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "25"
+CHUNKER_VERSION = "26"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -195,6 +195,15 @@ def chunk_article(article: Article) -> list[Chunk]:
                 quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, speaker),)
                 if closing:
                     _give_back(chunks, paragraph.number, closing)
+            elif not quotes and (opened := _opened_quote(sentence.text)) is not None:
+                # 'Gwen Tallis said: "I had to carry water ...' opens a quote the next sentence goes on.
+                said = sentence.text[opened + 1 :].strip()
+                before = sentence.text[:opened]
+                speaker = _speaker_for(sentence.text, opened, opened) or (
+                    fallback if _PRONOUN_SUBJECT.search(before) else None
+                )
+                if len(said.split()) >= _MIN_QUOTE_WORDS:
+                    quotes = (Quote(said, sentence.start + opened, sentence.end, speaker),)
             last_speaker = next((q.speaker for q in reversed(quotes) if q.speaker), last_speaker)
             people = list(
                 dict.fromkeys(
@@ -436,6 +445,16 @@ def _give_back(chunks: list[Chunk], paragraph: int, speaker: str) -> None:
             return
         quotes = tuple(replace(q, speaker=speaker) for q in chunk.quotes)
         chunks[i] = replace(chunk, quotes=quotes, people=tuple(dict.fromkeys([speaker, *chunk.people])))
+
+
+def _opened_quote(text: str) -> int | None:
+    """Where ``text`` opens a quotation it does not close ('... said: "I had to'), else None."""
+    if text.count("“") > text.count("”"):
+        return text.rfind("“")
+    at = text.rfind('"')
+    if text.count('"') % 2 == 1 and at > 0 and text[at - 1] in " (:—–-" and text[at + 1 : at + 2].isalnum():
+        return at
+    return None
 
 
 def _inside_quote(before: str) -> bool:

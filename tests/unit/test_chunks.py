@@ -336,3 +336,14 @@ def test_a_quote_given_to_a_role_is_the_person_the_article_describes_with_it(quo
     assert chunks[-1].speakers == ("Priya Chandran",)
     nobody = chunk_article(parse_article(f"Owen Mably keeps the catalogue. {quote}"))
     assert nobody[-1].speakers == (), "nobody described as a repair coordinator"
+
+
+@pytest.mark.parametrize("mark", ['"', "“"])
+def test_a_quote_opened_after_said_and_a_colon_runs_on_as_the_speakers(mark: str) -> None:
+    close = '"' if mark == '"' else "”"
+    text = (
+        "The ruling brought mixed feelings. Gwen Tallis, a retired nurse, said: "
+        f"{mark}I had to carry water up the hill for a week. I want to know my taps will work.{close}"
+    )
+    assert speaker_of(text, "I had to carry water") == "Gwen Tallis"
+    assert speaker_of(text, "I want to know") == "Gwen Tallis", "the quote goes on in her words"
