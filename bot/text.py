@@ -81,8 +81,27 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65_536)  # an article's and its questions' words, stemmed once
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower()))
+    lowered = word.lower()
+    stemmed = str(_stemmer().stemWord(lowered))
+    # "argument" and "arguing", "payment" and "pay": a noun in -ment has its verb's stem, when what
+    # is left is an English verb ("argu(e)", "pay"; not "depart" in "department").
+    if stemmed.endswith("ment") and len(stemmed) >= 7:
+        verb = stemmed[:-4]
+        if verb in _MENT_VERBS or f"{verb}e" in _MENT_VERBS:
+            return str(_stemmer().stemWord(verb if verb in _MENT_VERBS else f"{verb}e"))
+    return stemmed
+
+
+# Verbs that take -ment ("agreement", "argument", "payment", "settlement", "treatment").
+_MENT_VERBS = frozenset(
+    """achieve adjust advertise agree align amend amuse announce appoint argue arrange assess assign
+    attach commit develop disappoint discourage employ encourage endorse enforce engage enjoy enrich
+    enroll enrol entertain equip establish excite fulfil fulfill govern harass improve induce install
+    invest involve judge manage measure move pay place punish recruit refine reimburse replace require
+    resent retire settle ship state treat""".split()
+)
 
 
 def content_stems(text: str, *, drop_question_words: bool = True) -> list[str]:

@@ -116,3 +116,16 @@ def test_a_plural_is_read_from_its_last_word_or_an_and(phrase: str, plural: bool
 )
 def test_according_to_someone_asks_for_their_view(question: str, who: str | None) -> None:
     assert quoted_subject(question) == who
+
+
+@pytest.mark.parametrize(
+    ("noun", "verb"),
+    [("argument", "arguing"), ("payment", "pay"), ("agreements", "agreed"), ("settlement", "settle")],
+)
+def test_a_noun_in_ment_shares_its_verbs_stem(noun: str, verb: str) -> None:
+    assert content_stems(noun) == content_stems(verb)
+
+
+@pytest.mark.parametrize(("noun", "other"), [("comment", "come"), ("supplement", "supple"), ("moment", "mo")])
+def test_ment_is_taken_off_only_a_verb(noun: str, other: str) -> None:
+    assert content_stems(noun) != content_stems(other)
