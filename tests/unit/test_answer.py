@@ -979,13 +979,12 @@ def test_a_view_reported_without_a_verb_of_speech_counts_as_the_person_s(fake_em
 
 
 def test_a_follow_up_about_one_person_is_not_answered_from_another(fake_embeddings: Any) -> None:
-    article = parse_article(
+    answerer, chunks = answerer_for(
         "Dr Gareth Pryce studies climate and health at the Northfield Institute.\n\n"
         "Walter Biggs, a retired bus driver, said he had ignored heat warnings for years.\n\n"
-        '"A trial in one city is a start, not a verdict," said Pryce.'
+        '"A trial in one city is a start, not a verdict," said Pryce.',
+        fake_embeddings,
     )
-    chunks = chunk_article(article)
-    answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
     pryce, biggs, quote = chunks
     asked = Question.parse("Has he run his own trial?", "Has Gareth Pryce run his own trial?")
     assert asked.resolved == ("Gareth", "Pryce")
