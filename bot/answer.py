@@ -321,15 +321,30 @@ class ExtractiveAnswerer:
         unknown = self.grounding.unknown_words(role)
         return role if role_words and all(w in unknown for w in role_words) else None
 
+    def _person_words(self, asked: Question, *, own: bool = False) -> set[str]:
+        """The words naming the person a follow-up's pronoun was read as ("Ingrid" is Ingrid
+        Halvorsen, quoted as Halvorsen); ``own``: only those no one else's name has ("Walter"
+        for Walter Feltham, whose sister Margaret Feltham shares the surname)."""
+        person = {w.lower() for w in asked.resolved}
+        if not person:
+            return set()
+        person |= {w for name in self._names if person <= set(words(name)) for w in words(name)}
+        if not own:
+            return person
+        # Names neither holding the person's ("Walter Feltham") nor part of it ("Walter") are others'.
+        others = [set(words(name)) for name in self._names]
+        shared = {w for name in others if not (person <= name or name <= person) for w in name}
+        return (person - shared) or person
+
+    @staticmethod
+    def _mentions(chunk: Chunk, person: set[str]) -> bool:
+        return bool(person & set(words(" ".join([chunk.search_text, *chunk.speakers]))))
+
     def _about_another(self, asked: Question, chunk: Chunk) -> str:
         """ "When did he die?" read as Sir Lionel Abery, where the best passage is "Augustin Pellow
         died in 1878": it names someone else, and neither names nor quotes him. Else ""."""
-        person = {w.lower() for w in asked.resolved}
-        if not person:
-            return ""
-        # "Ingrid" is Ingrid Halvorsen, quoted as Halvorsen.
-        person |= {w for name in self._names if person <= set(words(name)) for w in words(name)}
-        if person & set(words(" ".join([chunk.search_text, *chunk.speakers]))):
+        person = self._person_words(asked)
+        if not person or self._mentions(chunk, person):
             return ""
         others = [p for p in chunk.names if not person & set(words(p))]
         return f"The closest passage is about someone else, not {' '.join(asked.resolved)}." if others else ""
@@ -428,12 +443,15 @@ class ExtractiveAnswerer:
         } | {stem(w) for w in asked.asked_for}  # "Which hospital ...?": the answer names a hospital
         # The sentence after the last answer: where "Why?", "And then?" or "What else did they
         # change?" usually points ("How old is she?" only if it gives an age).
+        # "What happened to him?": the sentence after, only if it is about him too.
+        person = self._person_words(asked, own=True)
         after_said = {
             following.id
             for c in (self._chunks if (bare or asked.further) and said else ())
             if c.text in said
             and (following := self._next(c))
             and (asked.wants not in TYPED or has_answer_type(asked.wants, following.text))
+            and (not person or self._mentions(following, person))
         }
         # "How many nurses ...?": a sentence counting nurses ("About 640 nurses") beats any number.
         counted = stem(asked.counted) if asked.counted else ""

@@ -1009,3 +1009,23 @@ def test_a_role_owned_by_one_side_is_not_the_other_sides(fake_embeddings: Any) -
     assert answerer.resolve_person("the company's lawyer") == "the company's lawyer", "not the council's"
     assert "no words of the company's lawyer" in answerer._not_theirs("the company's lawyer", chunks[0])
     assert answerer._not_theirs("the council's lawyer", chunks[0]) == ""
+
+
+def test_what_happened_to_him_goes_on_only_to_a_sentence_about_him(fake_embeddings: Any) -> None:
+    answerer, chunks = answerer_for(
+        "Theodora Feltham grew up by the lock. Her elder brother, Walter, drowned in 1919. "
+        "Her sister, Margaret Feltham, later wrote a memoir about the accident. Walter was buried at Kelby.",
+        fake_embeddings,
+    )
+    said = [
+        {"role": "user", "content": "Who was Walter Feltham?"},
+        {"role": "assistant", "content": f"{chunks[1].text} [1]"},
+    ]
+    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    after = SIGNALS.index("after_said")
+    _, rows = answerer.signal_rows(
+        "What happened to him?", "What happened to Walter Feltham?", candidates, said
+    )
+    assert rows[2][after] == 0.0, "Margaret's sentence is not about Walter, though it says Feltham"
+    _, rows = answerer.signal_rows("And then?", "And then? (Who was Walter Feltham?)", candidates, said)
+    assert rows[2][after] == 1.0, "no one asked about: the sentence after"
