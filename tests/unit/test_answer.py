@@ -319,7 +319,7 @@ def test_someone_mentioned_but_never_quoted_is_not_quoted(
     article = parse_article(text)
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     for question in questions:
         answer = answerer.answer(question, question, candidates)
         assert answer.refused and "never quotes" in answer.text, question
@@ -330,7 +330,7 @@ def test_the_sentence_naming_the_thing_asked_for_counts_more(fake_embeddings: An
     article = parse_article("The captain was tired. The ship was old. The river was wide.")
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks[:2]]
+    candidates = as_candidates(chunks[:2])
     question = "Which ship did the captain sail?"
     _, rows = answerer.signal_rows(question, question, candidates)
     overlap = rows[:, 1]
@@ -349,7 +349,7 @@ def test_a_question_asking_for_a_person_prefers_a_sentence_naming_someone_new(
     )
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     _, rows = answerer.signal_rows(question, question, candidates)
     answer_type = rows[:, SIGNALS.index("answer_type")]
     assert answer_type.tolist() == [0.0, 1.0]
@@ -359,7 +359,7 @@ def test_a_person_named_in_the_question_is_not_an_answer_to_who(fake_embeddings:
     article = parse_article("Ruth Adebayo noticed the difference. Nobody else did.")
     chunks = chunk_article(article)
     answerer = ExtractiveAnswerer(article, chunks, grounding=Grounding(article, embeddings=fake_embeddings))
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     question = "Who did Ruth Adebayo thank?"
     _, rows = answerer.signal_rows(question, question, candidates)
     assert not rows[:, SIGNALS.index("answer_type")].any()
@@ -480,7 +480,7 @@ def test_the_answer_type_signal_marks_the_sentence_of_the_kind_asked_for(
     fake_embeddings: Any, text: str, question: str, expected: list[int]
 ) -> None:
     answerer, chunks = answerer_for(text, fake_embeddings)
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     _, rows = answerer.signal_rows(question, question, candidates)
     assert list(rows[:, SIGNALS.index("answer_type")]) == expected
 
@@ -643,7 +643,7 @@ def test_a_list_item_follow_up_gets_that_item(fake_embeddings: Any, follow_up: s
     announced = chunks[0].text
     history = [{"role": "user", "content": "What objections do critics raise?"}]
     history.append({"role": "assistant", "content": f"{announced} [1]"})
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     answer = answerer.answer(
         follow_up, f"{follow_up} (What objections do critics raise?)", candidates, history
     )
@@ -669,7 +669,7 @@ def test_what_else_when_nothing_more_is_quoted_says_so(fake_embeddings: Any) -> 
         {"role": "user", "content": "What did Ruth Adebayo say?"},
         {"role": "assistant", "content": " ".join(said)},
     ]
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     answer = answerer.answer(
         "Anything else she said?", "Anything else Ruth Adebayo said?", candidates, history
     )
@@ -720,17 +720,24 @@ def test_a_why_judging_that_has_no_topic_of_its_own(question: str, bare: bool) -
     assert is_bare(question, [{"role": "user", "content": "How were the gates lowered?"}]) is bare
 
 
+def as_candidates(chunks: Any) -> list[Scored]:
+    """``chunks`` as retrieval candidates, all scored alike."""
+    return [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+
+
+def answered(question: str, chunk: Any) -> list[dict[str, str]]:
+    """A conversation so far: ``question``, answered by citing ``chunk``."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": f"{chunk.text} [1]"}]
+
+
 def test_why_was_that_useful_gets_what_the_last_answer_says_it_allowed(fake_embeddings: Any) -> None:
     answerer, chunks = answerer_for(
         "Each gate was lowered by counterweights, which allowed two operators to close it in minutes. "
         "Construction stopped during the war. The barrier opened in 1949.",
         fake_embeddings,
     )
-    history = [
-        {"role": "user", "content": "How were the gates lowered?"},
-        {"role": "assistant", "content": f"{chunks[0].text} [1]"},
-    ]
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks[1:]]
+    history = answered("How were the gates lowered?", chunks[0])
+    candidates = as_candidates(chunks[1:])
     answer = answerer.answer("Why was that useful?", "Why was that useful?", candidates, history)
     assert not answer.refused and answer.citations[0].text == chunks[0].text, answer.text
 
@@ -824,7 +831,7 @@ def test_a_role_means_the_person_it_is_said_of_not_the_first_one_near_the_word(f
     assert answerer.resolve_person("the hospital") == "Robert Ashdown"
     assert answerer.resolve_person("the chief negotiator") == "Linda Varga"
     assert answerer.resolve_person("the nurses") == "the nurses"  # a group is not one of them
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     answer = answerer.answer("What does the hospital say?", "What does the hospital say?", candidates)
     assert not answer.refused and "Ashdown" in answer.citations[0].text, answer.text
 
@@ -835,7 +842,7 @@ def answered_first(
     """An answerer over ``text``, every sentence a candidate, and a conversation in which
     ``question`` was answered with the first sentence."""
     answerer, chunks = answerer_for(text, fake_embeddings)
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     history = [
         {"role": "user", "content": question},
         {"role": "assistant", "content": f"{chunks[0].text} [1]"},
@@ -970,7 +977,7 @@ def test_a_view_reported_without_a_verb_of_speech_counts_as_the_person_s(fake_em
     )
     asked = Question.parse("What does Ingrid think of the card machine?")
     speaker = answerer.resolve_person(asked.subject)
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    candidates = as_candidates(chunks)
     rows = answerer.signals(asked, candidates, speaker=speaker)
     column = SIGNALS.index("speaker")
     texts = [c.text for c in chunks]
@@ -1017,11 +1024,8 @@ def test_what_happened_to_him_goes_on_only_to_a_sentence_about_him(fake_embeddin
         "Her sister, Margaret Feltham, later wrote a memoir about the accident. Walter was buried at Kelby.",
         fake_embeddings,
     )
-    said = [
-        {"role": "user", "content": "Who was Walter Feltham?"},
-        {"role": "assistant", "content": f"{chunks[1].text} [1]"},
-    ]
-    candidates = [Scored(c, dense=0.5, lexical=0.5, fused=0.5) for c in chunks]
+    said = answered("Who was Walter Feltham?", chunks[1])
+    candidates = as_candidates(chunks)
     after = SIGNALS.index("after_said")
     _, rows = answerer.signal_rows(
         "What happened to him?", "What happened to Walter Feltham?", candidates, said
