@@ -101,7 +101,11 @@ _THESIS = re.compile(
     # "What did the study find?", "What were the findings?"
     r"^\W*what (did|does|do) (the|this) (study|research|trial|survey|researchers|scientists) (find|show)\W*$|"
     r"^\W*what (are|were|is|was) (the|its|their) (findings|results)\W*$|"
-    r"\b" + _DOCUMENT + r"('s|s)? (argument|point|claim|position|stance|view|case|message|conclusion)\b|"
+    # "the article's point", "the essay's message"; a "text message" is an SMS
+    r"\b(?!texts? messages?\b)"
+    + _DOCUMENT
+    + r"('s|s)? (argument|point|claim|position|stance|view|case|message|"
+    r"conclusion)\b|"
     r"\bwhat (does|is) the " + _DOCUMENT + r" (argu\w+|claim\w*|contend\w*|trying to say|getting at|"
     r"conclud\w*|saying)\W*$|\bwhat('s| is) the point\b|\b(trying|try|want|wants) to (convince|persuade)\b|"
     r"\bpoint of (the|this) " + _DOCUMENT + "|"

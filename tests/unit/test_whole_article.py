@@ -220,6 +220,7 @@ def test_who_is_quoted_about_a_topic_is_a_detail(whole: dict[str, WholeArticle])
         "What evidence does the author give for the cost?",
         "In what year does the article compare the terminal to the old one?",
         "When was the terminal that the author compares to a bridge built?",
+        "What happened after the text message?",  # an SMS, not the text's message
     ],
 )
 def test_questions_about_a_detail_are_not_whole_article_ones(
@@ -237,6 +238,7 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What does the article propose?", "recommendation"),
         ("tl;dr", "summary"),
         ("What is this article mainly about?", "summary"),
+        ("What is the text's message?", "thesis"),
         ("What is the author's opinion?", "thesis"),
         ("What is the conclusion?", "thesis"),
         ("What is the dispute about?", "thesis"),
