@@ -23,7 +23,7 @@ from bot.answerability import (
     states_change,
     states_measure,
 )
-from bot.followup import article_people, last_answer
+from bot.followup import last_answer
 from bot.grounding import Grounding
 from bot.lists import list_item
 from bot.question import Question
@@ -177,7 +177,6 @@ class ExtractiveAnswerer:
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
         self._body = {p.number for p in article.paragraphs if p.kind == "body"}
         self._names = {name for c in self._chunks for name in find_names(c.text)}
-        self._people = set(article_people(self._chunks))
         document_frequency: Counter[str] = Counter()
         for chunk in chunks:
             document_frequency.update(set(content_stems(chunk.text, drop_question_words=False)))

@@ -133,7 +133,6 @@ _JOB_OF_NAMED = re.compile(
     rf"|(?i:where)\s+(?i:does|did)\s+{_NAMED_PERSON.format('worker')}\s+(?i:work))"
     r"\s*\??\s*$"
 )
-# A capitalised word after the first (the first is capitalised as the question's start).
 # A capitalised word after the first (the first is capitalised as the question's start); not an
 # owner ("Halvorsen's deckhand" is the deckhand).
 _NAME_WORD = re.compile(r"(?<!^)\b[A-Z][a-z][\w-]*\b(?!['’])")

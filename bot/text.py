@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from index.chunks import open_quote_at
+
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?")
 
 STOPWORDS = frozenset(
@@ -81,7 +83,6 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65_536)  # an article's and its questions' words, stemmed once
-@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     lowered = word.lower()
     stemmed = str(_stemmer().stemWord(lowered))
@@ -133,13 +134,8 @@ def is_plural(phrase: str) -> bool:
 def starts_inside_quote(sentence: str) -> bool:
     """Whether ``sentence`` is the middle or end of a quotation opened in an earlier sentence."""
     return sentence.count("”") > sentence.count("“") or (
-        sentence.count('"') % 2 == 1 and not _OPENS_STRAIGHT.search(sentence)
+        sentence.count('"') % 2 == 1 and open_quote_at(sentence) is None
     )
-
-
-# A straight quotation mark that opens a quotation: at the start or after a space, before a word
-# ('said: "I had to'); one that closes follows the quoted words ('a week."').
-_OPENS_STRAIGHT = re.compile(r"""(?:^|(?<=[\s(\[—–-]))"(?=[\w'‘…])""")
 
 
 def balance_quotes(sentence: str) -> str:

@@ -195,7 +195,7 @@ def chunk_article(article: Article) -> list[Chunk]:
                 quotes = (Quote(sentence.text.strip('"“”'), sentence.start, sentence.end, speaker),)
                 if closing:
                     _give_back(chunks, paragraph.number, closing)
-            elif not quotes and (opened := _opened_quote(sentence.text)) is not None:
+            elif not quotes and (opened := open_quote_at(sentence.text) or 0) > 0:  # mid-sentence
                 # 'Gwen Tallis said: "I had to carry water ...' opens a quote the next sentence goes on.
                 said = sentence.text[opened + 1 :].strip()
                 before = sentence.text[:opened]
@@ -447,12 +447,15 @@ def _give_back(chunks: list[Chunk], paragraph: int, speaker: str) -> None:
         chunks[i] = replace(chunk, quotes=quotes, people=tuple(dict.fromkeys([speaker, *chunk.people])))
 
 
-def _opened_quote(text: str) -> int | None:
-    """Where ``text`` opens a quotation it does not close ('... said: "I had to'), else None."""
+def open_quote_at(text: str) -> int | None:
+    """Where ``text`` opens a quotation it does not close ('... said: "I had to', '"We are'), else
+    None. A straight mark opens at the start or after a space, before a word; one that closes
+    follows the quoted words ('a week."')."""
     if text.count("“") > text.count("”"):
         return text.rfind("“")
     at = text.rfind('"')
-    if text.count('"') % 2 == 1 and at > 0 and text[at - 1] in " (:—–-" and text[at + 1 : at + 2].isalnum():
+    opens = at == 0 or at > 0 and text[at - 1] in " (:—–-"
+    if text.count('"') % 2 == 1 and opens and text[at + 1 : at + 2].isalnum():
         return at
     return None
 
