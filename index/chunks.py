@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 
 from index.article import Article, Sentence
 from index.english import english_frequencies
-from index.genders import pronoun_votes
+from index.genders import CALENDAR, ROLE, pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "26"
+CHUNKER_VERSION = "27"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -41,10 +41,6 @@ _NOT_NAMES = {
     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
     "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundreds", "thousands",
     "dozens", "several", "both", "each", "every", "half",
-}  # fmt: skip
-_CALENDAR = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }  # fmt: skip
 TITLES = {
     "secretary", "president", "minister", "prime", "senator", "sen.", "rep.", "gov.", "governor",
@@ -77,6 +73,7 @@ _ROLE_SAYS = re.compile(
     rf"^[\s,]*the\s+(?P<role>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){{0,2}})\s+(?:{SPEECH_VERBS})\b"
     rf"|^[\s,]*(?:{SPEECH_VERBS})\s+the\s+(?P<role2>[a-z][\w’'-]*(?:\s+[a-z][\w’'-]*){{0,2}})(?=\s*[,.;:]|\s*$)"
 )
+_ROLE_THEN_NAME = re.compile(rf"{_NAME.pattern}\s+{ROLE}\s+({_NAME.pattern})")
 ROLE_CHARS = 60  # a role word this close to a name describes that person
 # A reporter's question put in a lead-in; the quote after it is the answer.
 ASKED_LEAD_IN = re.compile(r"^\W*asked\b", re.IGNORECASE)
@@ -335,7 +332,8 @@ def _full_names(article: Article) -> dict[str, str]:
     for sentence in article.sentences:
         for name in find_names(sentence.text):
             words = name.split()
-            if not 2 <= len(words) <= 3 or not all(w.isalpha() for w in words):
+            # "Anne-Marie Costello", "Sean O'Brien" are full names; "Tarnwell 2019" is not.
+            if not 2 <= len(words) <= 3 or not all(re.sub(r"[-'’]", "", w).isalpha() for w in words):
                 continue
             first, last = words[0].lower(), words[-1].lower()
             if first in _NOT_NAMES | _PLACE_HEADS or english.get(last, 0) >= PLACE_WORD_COUNT:
@@ -487,7 +485,9 @@ def _speaker_for(text: str, quote_start: int, quote_end: int) -> str | None:
         return None
     verb_after = re.match(rf"[\s,]*({SPEECH_VERBS})\s+({_NAME.pattern})", after)
     if verb_after:
-        names = find_names(verb_after.group(2))
+        # "said Kestrel coach Graham Pettit": the name after the role, not the team before it.
+        role_name = _ROLE_THEN_NAME.match(after, verb_after.start(2))
+        names = find_names(role_name.group(1) if role_name else verb_after.group(2))
         return names[0] if names else None
     name_after = re.match(rf"[\s,]*({_NAME.pattern})\s+({SPEECH_VERBS})\b", after)
     if name_after:
@@ -506,7 +506,7 @@ def _looks_like_person(name: str, text: str) -> bool:
     words = [w.lower() for w in name.split()]
     if all(w in TITLES for w in words):
         return False  # "Prime Minister" alone names an office, not a person
-    if words[0] in _CALENDAR:
+    if words[0] in CALENDAR:
         return False  # "in December, the founder laughed"
     if words[0] in TITLES:
         return True

@@ -347,3 +347,21 @@ def test_a_quote_opened_after_said_and_a_colon_runs_on_as_the_speakers(mark: str
     )
     assert speaker_of(text, "I had to carry water") == "Gwen Tallis"
     assert speaker_of(text, "I want to know") == "Gwen Tallis", "the quote goes on in her words"
+
+
+def test_a_quote_said_by_a_team_s_coach_is_the_coach_s() -> None:
+    text = (
+        "Kestrel won the final.\n\n"
+        '"From where I was standing it was a penalty all day long," said Kestrel coach Graham Pettit.'
+    )
+    assert speaker_of(text, "From where I was standing") == "Graham Pettit"
+
+
+def test_she_after_a_role_and_a_hyphenated_name_is_that_person() -> None:
+    # "Millbrook" opens the sentence, but Costello is its subject; her first name has a hyphen.
+    text = (
+        "Lena Vasquez scored the winner and she was mobbed.\n\n"
+        "Millbrook coach Anne-Marie Costello did not hold back. "
+        '"It hit her shoulder and everybody saw it," she said.'
+    )
+    assert speaker_of(text, "It hit her shoulder") == "Anne-Marie Costello"

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from bot.followup import article_people, narrated_subject, needs_context, person_genders, standalone_query
-from index.chunks import Chunk
+from index.article import parse_article
+from index.chunks import Chunk, chunk_article
 
 PEOPLE = [
     "Mayor Lena Ortiz",
@@ -350,3 +351,14 @@ def test_what_happened_next_carries_the_last_question() -> None:
     assert (
         standalone_query("What happened next?", history) == "What happened next? (When was the act passed?)"
     )
+
+
+def test_genders_skip_a_name_after_a_pronoun_and_plain_words_opening_a_sentence() -> None:
+    text = (
+        "Graham Pettit coaches Kestrel. Pettit was happy. He smiled.\n\n"
+        "Sophie Marchetti scored. She lifted the trophy alongside Pettit as the crowd sang her name. "
+        "Television replays showed her arm. Fouled 25 yards out, she scored again."
+    )
+    genders = person_genders(chunk_article(parse_article(text)))
+    assert genders["Pettit"] == "he"  # not a tie with the "her" of Marchetti's sentence
+    assert "Television" not in genders and "Fouled" not in genders
