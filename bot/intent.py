@@ -16,7 +16,7 @@ _NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight 
 
 _DOCUMENT = (
     r"(?:article|author|writer|essay|piece|op-?ed|text|story|column|report|entry|passage|interview|"
-    r"feature|profile|reading)"
+    r"feature|profile|reading|review|reviewer|columnist|essayist)"
 )
 _AUTHOR = re.compile(
     r"\bwho\b.{0,20}\b(wrote|writes|written|authored|penned)\b|\bwho is the (author|writer)\b|"
@@ -97,7 +97,10 @@ _RECOMMENDATION = re.compile(
 _THESIS = re.compile(
     r"\b(main|central|key|core|overall|basic|primary|principal|chief|big|underlying) "
     r"(argument|point|claim|idea|thesis|message|contention|conclusion|theme|takeaway|thrust|premise|position|lesson|"
-    r"finding|result)s?\b|\bthesis\b|"
+    r"finding|result|story|news)s?\b|\bthesis\b|"
+    # "What does the reviewer think of the book?", "What is the critic's verdict?"
+    r"\bwhat (does|did) the " + _DOCUMENT + r" (think|make) (of|about)\b|\bverdict on (the|this) \w+\W*$|"
+    r"\b" + _DOCUMENT + r"('s|s)? verdict\b|"
     # "What did the study find?", "What were the findings?"
     r"^\W*what (did|does|do) (the|this) (study|research|trial|survey|researchers|scientists) (find|show)\W*$|"
     r"^\W*what (are|were|is|was) (the|its|their) (findings|results)\W*$|"
@@ -128,7 +131,7 @@ _SUMMARY = re.compile(
 _NEXT = re.compile(
     r"^\W*(?:so |and )?(?:what (?:happens|will happen|comes|is going to happen) (?:next|now)"
     r"|what(?:'s| is) next|what are the next steps)(?: (?:in|for|with) (?:this|the) (?:case|story|dispute|"
-    r"process|project|plan|matter|saga))?\W*$",
+    r"process|project|plan|matter|saga)| for (?:both|each|all|the|all the) \w+)?\W*$",
     re.IGNORECASE,
 )
 _POINTS = re.compile(
@@ -171,7 +174,9 @@ _FRAME = {
     sources officials voices characters figures players involved featured important other
     what who whom which why how is are was were be been do does did done the a an of to in on
     for about this that these those it its article author writer text essay piece op ed oped column story
-    interview feature profile reading
+    interview feature profile reading review reviewer columnist essayist verdict
+    match game final race contest book novel film movie play production show album concert exhibition
+    ruling judgment
     report entry passage main central key core overall basic primary principal chief big underlying
     argument arguments argue argues point points claim claims idea ideas thesis message contention
     conclusion conclude theme takeaway takeaways thrust premise position stance view views opinion case

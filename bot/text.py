@@ -29,7 +29,8 @@ STOPWORDS = frozenset(
 # Words that shape a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(
     """what who whom whose which when where why how does do did is are was were can could
-    would should will tell say said says according article author writer text mean means
+    would should will tell say said says according article author writer reviewer columnist
+    essayist text mean means
     meant think thinks thought explain describe kind sort way much many anything something
     happen happened happens one ones thing things give get got make made use used else react
     reacted reacts reaction respond responded responds response feel feels felt view views

@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 9
+MAP_VERSION = 10
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -48,6 +48,8 @@ _ATTRIBUTION = re.compile(
 )  # case-sensitive: "the United States should" is not "states"; "The objection is that parents
 # must drive" and "He is right that ..." report or grant a critic's point, they propose nothing
 _FIRST_PERSON = re.compile(r"\b(I|we)\b(?!\.)")
+_AUTHOR_I = re.compile(r"\b(I|[Mm]y|[Mm]e)\b(?!\.)")
+MIN_FIRST_PERSON = 2  # sentences where the author says "I" outside quotes: one writing as themself
 _THESIS_CUES = re.compile(
     r"\b(the most important|most important|of central importance|the real (question|issue|problem|point)|"
     r"the point is|i (argue|believe|contend|maintain)|we (argue|believe|contend)|"
@@ -344,6 +346,10 @@ class _Builder:
     def _kind(self) -> str:
         if self.map.recommendations or any(self._authors(c, _THESIS_CUES) for c in self.body[:3]):
             return "opinion"
+        # A review or a column judges in the first person ("the best book I have read this
+        # spring"); a report's "I" is inside its quotes.
+        if sum(1 for c in self.body if _AUTHOR_I.search(self.voice[c.id])) >= MIN_FIRST_PERSON:
+            return "opinion"
         quoted = sum(1 for c in self.body if c.speakers)
         return "news" if quoted >= 2 or self.article.author else "reference"
 
@@ -356,7 +362,7 @@ class _Builder:
         chosen = [self.lede if scene and self.lede else ranked[0]]
         if self.map.kind == "opinion":
             # An op-ed states its case twice: the claim, and what the author says must follow.
-            argued = [c for c in ranked if c not in chosen and self._authors(c, _MODAL)]
+            argued = [c for c in ranked if c not in chosen and self._authors(c, _MODAL) and not _asks(c)]
             argued = argued or [c for c in ranked if c not in chosen and self._authors(c, _THESIS_CUES)]
             chosen += argued[: MAX_THESIS - 1]
         order = {c.id: n for n, c in enumerate(self.body)}
@@ -373,7 +379,10 @@ class _Builder:
             if self.map.kind == "opinion" and self._authors(chunk, _MODAL):
                 score += 0.3
             if chunk is self.lede:
-                score += 0.5 if self.map.kind != "opinion" or _THESIS_CUES.search(chunk.text) else 0.2
+                # An opinion's opening states its case when it argues or judges ("the best book I
+                # have read this spring"), not when it sets a scene.
+                judged = _THESIS_CUES.search(chunk.text) or _AUTHOR_I.search(self.voice[chunk.id])
+                score += 0.5 if self.map.kind != "opinion" or judged else 0.2
                 if _GENUS.match(chunk.text):
                     score += 0.3  # an encyclopedia entry opens by saying what its subject is
             elif n == 0:
@@ -393,7 +402,7 @@ class _Builder:
             penalty += 0.6
         if chunk.context or _CONNECTIVE.match(chunk.text):
             penalty += 0.15
-        if chunk.text.rstrip(" ”\"'").endswith("?"):
+        if _asks(chunk):
             penalty += 0.5
         if len(chunk.text.split()) < SHORT_SENTENCE_WORDS:
             penalty += 0.4
@@ -563,6 +572,11 @@ def _is_label_line(text: str, max_words: int) -> bool:
     """One short line without closing punctuation: a title, a heading or a dateline."""
     line = text.strip()
     return "\n" not in line and len(line.split()) <= max_words and not _TERMINAL.search(line)
+
+
+def _asks(chunk: Chunk) -> bool:
+    """ "So who should read it?": a question the author goes on to answer, not a claim."""
+    return chunk.text.rstrip(" ”\"'").endswith("?")
 
 
 def _own_words(chunk: Chunk) -> str:

@@ -248,6 +248,21 @@ def test_one_must_in_the_narration_does_not_make_a_report_an_opinion(fake_embedd
     assert mapped(argued, fake_embeddings)[2].kind == "opinion"
 
 
+def test_a_review_judging_in_the_first_person_is_an_opinion_led_by_its_verdict(fake_embeddings: Any) -> None:
+    review = (
+        "Nora Pell's second novel is the best book I have read this spring, and the most frustrating. "
+        "It is ambitious and often beautiful.\n\n"
+        "The novel follows a ferry captain, Agnes Rook, through one wet winter. "
+        '"I wrote it in six years," Pell told me.\n\n'
+        "So who should read it? Patient readers will find much to admire. My advice: wait for the paperback."
+    )
+    _, chunks, article_map = mapped(review, fake_embeddings)
+    assert article_map.kind == "opinion"
+    thesis = texts(chunks, article_map.thesis)
+    assert thesis[0].startswith("Nora Pell's second novel")
+    assert not any(t.endswith("?") for t in thesis)
+
+
 def test_a_report_that_opens_on_a_scene_is_about_its_nut_graf(fake_embeddings: Any) -> None:
     scene = (
         "At ten past six on a grey Tuesday morning, the skipper climbs the steps to the wheelhouse and "

@@ -129,3 +129,9 @@ def test_a_noun_in_ment_shares_its_verbs_stem(noun: str, verb: str) -> None:
 @pytest.mark.parametrize(("noun", "other"), [("comment", "come"), ("supplement", "supple"), ("moment", "mo")])
 def test_ment_is_taken_off_only_a_verb(noun: str, other: str) -> None:
     assert content_stems(noun) != content_stems(other)
+
+
+@pytest.mark.parametrize("author", ["author", "reviewer", "columnist"])
+def test_the_author_by_any_name_is_not_what_a_question_is_about(author: str) -> None:
+    asked = Question.parse(f"Why does the {author} think the ending fails?")
+    assert asked.content_words == ("ending", "fails")

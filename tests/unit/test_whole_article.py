@@ -264,11 +264,23 @@ def test_questions_about_a_detail_are_not_whole_article_ones(
         ("What is this piece trying to convince me of?", "thesis"),
         ("What does the author do for a living?", "author"),
         ("What is the writer's job?", "author"),
+        ("What's the main story here?", "thesis"),
+        ("What does the reviewer think of the book overall?", "thesis"),
+        ("What is the verdict on the novel?", "thesis"),
+        ("What happens next for both teams?", "next"),
     ],
 )
 def test_question_kinds(question: str, kind: str) -> None:
     asked = read_whole_question(question)
     assert asked is not None and asked.kind == kind
+
+
+@pytest.mark.parametrize(
+    "question", ["Summarize the match.", "Summarize the review", "What's the main story here?"]
+)
+def test_the_kind_of_thing_reported_names_no_topic(question: str) -> None:
+    asked = read_whole_question(question)
+    assert asked is not None and asked.topic == ()
 
 
 def test_question_details() -> None:
