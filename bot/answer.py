@@ -677,7 +677,8 @@ def typed_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tup
         chunk = candidate.chunk
         if not has_answer_type(asked.wants, chunk.text):
             continue
-        in_it = find_names(chunk.text) + [chunk.referent]
+        # "For Marchetti, it was the perfect farewell. The 34-year-old midfielder ...": hers.
+        in_it = find_names(chunk.text) + [chunk.referent] + find_names(chunk.context)
         if (
             max(score, scores.get((chunk.paragraph, chunk.sentence - 1), 0.0)) >= TYPED_RATIO * best_score
             or named

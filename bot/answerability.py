@@ -594,8 +594,12 @@ def negated(question: str, passage: str) -> bool:
     proposed |= {stem(w) for w in words(asked_about(question))}
     wanted = {stem(w) for w in asked if w not in STOPWORDS} - proposed
     said = words(passage.replace("n’t", " n't").replace("n't", " n't"))
+    # "ruled against Ashby": against a person, not a denial of anything asked.
+    named = {w.lower() for w in re.findall(r"(?<=\s)[A-Z][\w’'-]*", passage)}
     for i, word in enumerate(said):
-        if word in _NEGATORS and any(stem(w) in wanted for w in said[i + 1 : i + 3] if w not in STOPWORDS):
+        if word in _NEGATORS and any(
+            stem(w) in wanted for w in said[i + 1 : i + 3] if w not in STOPWORDS and w not in named
+        ):
             return True
     return False
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 
 from index.article import Article, Sentence
 from index.english import english_frequencies
-from index.genders import CALENDAR, ROLE, pronoun_votes
+from index.genders import CALENDAR, ROLE, ROLE_NOUNS, pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
-CHUNKER_VERSION = "27"
+CHUNKER_VERSION = "28"
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|tell|warned|warns|warn|recalled|recalls|implied|implies|"
@@ -82,7 +82,10 @@ ASKED_LEAD_IN = re.compile(r"^\W*asked\b", re.IGNORECASE)
 _ANAPHORIC_START = re.compile(
     r"^\W*(?:(?:now|then|but|and|so|still|later|today|since|yet|also|both)\b,?\s+|\w+,\s+)?"
     r"(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
-    r"none of (this|that|these|them)|all of (this|that|these|them))\b",
+    r"none of (this|that|these|them)|all of (this|that|these|them)|"
+    # "The 34-year-old midfielder, who ...", "The teenager ...": someone just named, described.
+    rf"the\s+(?:[\w-]+-year-old\s+|former\s+)?(?:{'|'.join(sorted(ROLE_NOUNS))}|teenager|youngster|veteran)|"
+    r"the\s+[\w-]+-year-old)\b",
     re.IGNORECASE,
 )
 

@@ -409,6 +409,21 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
     assert typed_first(asked, someone_else) == someone_else, "a far weaker sentence about another"
 
 
+def test_how_old_takes_an_age_said_of_the_person_the_sentence_before_names() -> None:
+    article = parse_article(
+        "Kestrel captain Sophie Marchetti scored twice. For Marchetti, it was the perfect farewell. "
+        "The 34-year-old midfielder, who has spent 16 seasons at the club, will now retire."
+    )
+    chunks = chunk_article(article)
+    assert chunks[2].context == chunks[1].text  # "The 34-year-old midfielder" leans on it
+    ranked = [
+        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.72),
+        (Scored(chunks[2], dense=0.5, lexical=0.2, fused=0.5), 0.3),
+    ]
+    asked = Question.parse("How old is Sophie Marchetti?")
+    assert typed_first(asked, ranked)[0][0].chunk is chunks[2]
+
+
 @pytest.mark.parametrize(
     ("question", "wants"),
     [

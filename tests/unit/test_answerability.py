@@ -281,6 +281,8 @@ HALE = "Councillor Dan Hale, who voted against extending the trial, called it a 
         ("Did Councillor Hale vote to extend the trial?", HALE, False),
         ("How did Councillor Hale react to the plan to extend the trial?", HALE, False),
         ("What does Councillor Hale think about extending the trial?", HALE, False),  # a topic
+        # against a person is no denial
+        ("Why did Edwin Ashby lose his case?", "The judge ruled against Ashby because of the wells.", False),
         # a stopword that flips the detail
         (
             "There are very few what left to be discovered?",
