@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunks import SPEECH_VERBS, Chunk
 
 # Bump when the rules change: a stored map of another version is rebuilt on load.
-MAP_VERSION = 10
+MAP_VERSION = 11
 MAX_THESIS = 2
 MAX_EVIDENCE = 5
 MAX_KEY_POINTS = 10
@@ -131,6 +131,9 @@ _COMPARISON = re.compile(
     r"mirrors?|mirrored|echo(es|ed)|parallels?|paralleled|analog(y|ous|ies)|likened?)\b)|"
     r"(?<!such )\bas in (the |[A-Z]|\d)"  # "as in Vietnam", not "such as in the east"
 )
+# "Tarrow is warmer and more generous than Marsh": two named things set side by side; not "more
+# than 2,000" or "older than the town hall".
+_THAN_NAMED = re.compile(r"\b(?:[a-z]{3,}er|more [a-z]+|less [a-z]+) than (?=[A-Z][a-z])")
 # "..., so the comparison is not exact.": the comparison is the sentence before.
 _REFERS_TO_COMPARISON = re.compile(r"\b(the|this|that|such a) (comparison|analogy|parallel)\b", re.I)
 # "much like the 1983 war", "Iraq is like Vietnam"; not "programs like Google Earth" (examples).
@@ -504,7 +507,7 @@ class _Builder:
 
     def _compares(self, chunk: Chunk) -> bool:
         text = self.voice[chunk.id]
-        return bool(_COMPARISON.search(text) or _LIKE.search(text))
+        return bool(_COMPARISON.search(text) or _LIKE.search(text) or _THAN_NAMED.search(text))
 
     def _key_points(self) -> list[str]:
         """Sentences that together cover the article: central ones, each unlike those before."""

@@ -306,3 +306,15 @@ def test_a_debate_announced_by_historians_disagree_is_the_views_its_paragraph_re
     assert any("Dorothea Winch argued" in t for t in opposing)
     assert any("Robert Kesteven" in t for t in opposing), "'contended' reports a view"
     assert "Historians disagree about the strike's significance." not in opposing, "its views say it"
+
+
+def test_a_named_thing_set_beside_another_is_a_comparison_a_bigger_number_is_not(
+    fake_embeddings: Any,
+) -> None:
+    text = (
+        "Nora Pell's new novel is about a flood. More than 2,000 copies sold in a week.\n\n"
+        "Pell is warmer and more generous than Gideon Marsh, whose novel covered similar ground. "
+        "The book is longer than the first one."
+    )
+    _, chunks, article_map = mapped(text, fake_embeddings)
+    assert [t[:11] for t in texts(chunks, article_map.comparisons)] == ["Pell is war"]
