@@ -283,6 +283,16 @@ def amounts(text: str) -> set[tuple[float, str]]:
     return found
 
 
+def other_amount(question: str, passage: str) -> str | None:
+    """ "ten years" asked where the passage says "six years": the question's amount, else None."""
+    given = amounts(passage)
+    for match in _AMOUNT.finditer(question.replace("’", "'")):
+        for value, unit in amounts(match.group(0)):
+            if (value, unit) not in given and any(u == unit and v != value for v, u in given):
+                return match.group(0)
+    return None
+
+
 # "nearly four tons of trash": a number, a unit, "of" and the thing counted.
 _NUMBER_OF = re.compile(rf"(?:\d|\b(?:{_NUMBER_WORD})\b)[\w,.-]*\s+[a-z-]+\s+of\s+([a-z]+)", re.I)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.answerability import Aligner, Model, default_model, same_people
+from bot.answerability import Aligner, Model, default_model, other_amount, same_people
 from bot.guard import is_injection, is_other_task
 from bot.question import Question
 from bot.text import QUESTION_WORDS, SEQUENCE_WORDS, STOPWORDS, stem, words
@@ -138,6 +138,10 @@ class Grounding:
             # The best passage (ranked with a bonus for holding one) has no number, date or age at all.
             kind = _KIND_NAMES[question.wants]
             return Verdict(False, f"It gives no {kind} for that.", details)
+        if amount := other_amount(question.text, best.chunk.text):
+            # The same thing counted, another count: a detail changed, however close the rest.
+            reason = f"No passage answers this: the closest one does not say “{amount}”."
+            return Verdict(False, reason, details)
         if probability >= self.model.threshold:
             return Verdict(True, "", details)
         if features["type_missing"]:  # numbers and dates were refused above: a name is wanted

@@ -194,6 +194,17 @@ def test_a_changed_number_is_refused_though_the_passage_matches(
     assert "four" in swapped.reason, "the reason names the detail the passage lacks"
 
 
+def test_another_count_of_the_same_thing_is_refused_whatever_the_score(
+    grounding: Grounding, tiny_index: Any
+) -> None:
+    passage = chunk_with(tiny_index, "for three years")
+    asked = "What has carried commuters across the river for {} years?"
+    assert grounding.check(q(asked.format("three")), ranked(passage, HIGH)).answerable
+    swapped = grounding.check(q(asked.format("four")), ranked(passage, HIGH))
+    assert not swapped.answerable
+    assert "“four years”" in swapped.reason
+
+
 def test_inflections_of_article_words_are_known(grounding: Grounding) -> None:
     assert grounding.unknown_words("repairing ferries borrowed councils") == {}
 
