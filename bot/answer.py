@@ -24,7 +24,7 @@ from bot.answerability import (
     states_measure,
 )
 from bot.followup import last_answer
-from bot.grounding import Grounding
+from bot.grounding import Grounding, names_the
 from bot.lists import list_item
 from bot.question import Question
 from bot.retrieval import Scored
@@ -78,6 +78,10 @@ SHORT_SENTENCE = 60  # characters; shorter best sentences get the one after them
 _POSSESSED = re.compile(r"(?:’s|'s)\s+(\w+)(?:\s+(\w+))?")
 _PRONOUN_SAYS = re.compile(rf"\b(he|she|they)\s+({SPEECH_VERBS})\b", re.IGNORECASE)
 _OPENING_PRONOUN = re.compile(r"^\W*(he|she)\b", re.IGNORECASE)
+# "Who was the referee?", "Who is the Kestrel coach?": the role whose holder is asked for.
+_WHO_IS_THE = re.compile(
+    r"^\W*(?i:who)(?:'s| is| was| were| are) the (?:[A-Z][\w’'-]* )?(?P<head>[a-z][\w-]+)\W*$"
+)
 _ASKS_PERSON = re.compile(r"^\W*(who|whom|whose)\b", re.IGNORECASE)
 _CAUSAL = re.compile(
     r"\b(because|since|so that|due to|in order to|as a result|leads?|led|"
@@ -236,6 +240,7 @@ class ExtractiveAnswerer:
             return Answer(refusal_text(reason), refused=True, reason=reason)
         ranked = self._rank(asked, candidates, said, speaker=speaker, bare=bare)
         ranked = described_first(asked, typed_first(asked, measured_first(asked, ranked)))
+        ranked = role_named_first(asked, ranked)
         verdict = self.grounding.check(asked, ranked)
         if not verdict.answerable:
             reason = "It says nothing more about this than what I gave." if asked.more else verdict.reason
@@ -731,6 +736,21 @@ def described_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list
             and describes(asked.described, text)
             and named <= set(words(candidate.chunk.search_text))
         ):
+            return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
+    return ranked
+
+
+def role_named_first(asked: Question, ranked: list[tuple[Scored, float]]) -> list[tuple[Scored, float]]:
+    """For "Who was the referee?", the best passage naming whoever holds the role ("referee Martin
+    Hale pointed to the spot") moved to the top when it scores at least ``DESCRIBED_RATIO`` of the best."""
+    role = _WHO_IS_THE.match(asked.text)
+    if not role or not ranked:
+        return ranked
+    head, floor = role.group("head").lower(), DESCRIBED_RATIO * ranked[0][1]
+    for position, (candidate, score) in enumerate(ranked):
+        if score < floor:
+            break
+        if names_the(head, candidate.chunk.text, asked.words):
             return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
     return ranked
 

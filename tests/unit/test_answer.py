@@ -21,6 +21,7 @@ from bot.answer import (
     measured_first,
     names_someone_new,
     refusal_text,
+    role_named_first,
     same_person,
     typed_first,
 )
@@ -407,6 +408,23 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
     assert typed_first(asked, far)[0][0].chunk is chunks[1], "far behind, but it names him"
     someone_else = [ranked[0], (Scored(chunks[2], dense=0.5, lexical=0.2, fused=0.5), 0.2)]
     assert typed_first(asked, someone_else) == someone_else, "a far weaker sentence about another"
+
+
+def test_who_was_the_role_puts_the_sentence_naming_its_holder_first() -> None:
+    article = parse_article(
+        '"Referees have to make those calls in a split second." '
+        "In the 66th minute referee Martin Hale pointed to the spot. The crowd booed the referee."
+    )
+    chunks = chunk_article(article)
+    ranked = [
+        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.8),
+        (Scored(chunks[2], dense=0.5, lexical=1.0, fused=0.5), 0.75),
+        (Scored(chunks[1], dense=0.5, lexical=0.6, fused=0.5), 0.6),
+    ]
+    assert role_named_first(Question.parse("Who was the referee?"), ranked)[0][0].chunk is chunks[1]
+    assert role_named_first(Question.parse("What did the referee do?"), ranked) == ranked
+    far = [ranked[0], (ranked[2][0], 0.3)]
+    assert role_named_first(Question.parse("Who was the referee?"), far) == far, "far weaker"
 
 
 def test_how_old_takes_an_age_said_of_the_person_the_sentence_before_names() -> None:
