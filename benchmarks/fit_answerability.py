@@ -104,6 +104,16 @@ ARTICLES: list[tuple[str, Path | None, list[Path]]] = [
         [ROOT / "data/eval/history_article_qa.jsonl"],
     ),  # fmt: skip
     (
+        "halloway novel (book review)",
+        ROOT / "data/eval/bookreview_article.txt",
+        [ROOT / "data/eval/bookreview_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
+        "kestrel cup final (match report)",
+        ROOT / "data/eval/match_article.txt",
+        [ROOT / "data/eval/match_article_qa.jsonl"],
+    ),  # fmt: skip
+    (
         "tolsay (encyclopedia)",
         ROOT / "data/eval/encyclopedia_article.txt",
         [ROOT / "data/eval/encyclopedia_article_qa.jsonl"],
