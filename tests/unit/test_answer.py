@@ -388,6 +388,11 @@ def test_a_name_is_told_from_a_role(mention: str, name: bool) -> None:
     assert is_name(mention) is name
 
 
+def ranked_by(*scored: tuple[Any, float]) -> list[tuple[Scored, float]]:
+    """(chunk, ranking score) pairs as a ranked list; only the ranking scores matter."""
+    return [(Scored(chunk, dense=0.5, lexical=0.5, fused=0.5), score) for chunk, score in scored]
+
+
 def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_them(
     fake_embeddings: Any,
 ) -> None:
@@ -397,16 +402,12 @@ def test_how_old_prefers_a_sentence_giving_the_person_s_age_to_one_only_naming_t
         "The youngest volunteer, 19-year-old Owen Mably, keeps the catalogue."
     )
     chunks = chunk_article(article)
-    ranked = [
-        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.67),
-        (Scored(chunks[1], dense=0.5, lexical=0.2, fused=0.5), 0.49),
-    ]
     asked = Question.parse("How old is Walter Greaves?")
     assert asked.wants == "person_age"
-    assert typed_first(asked, ranked)[0][0].chunk is chunks[1]
-    far = [ranked[0], (ranked[1][0], 0.2)]
+    assert typed_first(asked, ranked_by((chunks[0], 0.67), (chunks[1], 0.49)))[0][0].chunk is chunks[1]
+    far = ranked_by((chunks[0], 0.67), (chunks[1], 0.2))
     assert typed_first(asked, far)[0][0].chunk is chunks[1], "far behind, but it names him"
-    someone_else = [ranked[0], (Scored(chunks[2], dense=0.5, lexical=0.2, fused=0.5), 0.2)]
+    someone_else = ranked_by((chunks[0], 0.67), (chunks[2], 0.2))
     assert typed_first(asked, someone_else) == someone_else, "a far weaker sentence about another"
 
 
@@ -416,14 +417,10 @@ def test_who_was_the_role_puts_the_sentence_naming_its_holder_first() -> None:
         "In the 66th minute referee Martin Hale pointed to the spot. The crowd booed the referee."
     )
     chunks = chunk_article(article)
-    ranked = [
-        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.8),
-        (Scored(chunks[2], dense=0.5, lexical=1.0, fused=0.5), 0.75),
-        (Scored(chunks[1], dense=0.5, lexical=0.6, fused=0.5), 0.6),
-    ]
+    ranked = ranked_by((chunks[0], 0.8), (chunks[2], 0.75), (chunks[1], 0.6))
     assert role_named_first(Question.parse("Who was the referee?"), ranked)[0][0].chunk is chunks[1]
     assert role_named_first(Question.parse("What did the referee do?"), ranked) == ranked
-    far = [ranked[0], (ranked[2][0], 0.3)]
+    far = ranked_by((chunks[0], 0.8), (chunks[1], 0.3))
     assert role_named_first(Question.parse("Who was the referee?"), far) == far, "far weaker"
 
 
@@ -434,10 +431,7 @@ def test_how_old_takes_an_age_said_of_the_person_the_sentence_before_names() -> 
     )
     chunks = chunk_article(article)
     assert chunks[2].context == chunks[1].text  # "The 34-year-old midfielder" leans on it
-    ranked = [
-        (Scored(chunks[0], dense=0.5, lexical=1.0, fused=0.5), 0.72),
-        (Scored(chunks[2], dense=0.5, lexical=0.2, fused=0.5), 0.3),
-    ]
+    ranked = ranked_by((chunks[0], 0.72), (chunks[2], 0.3))
     asked = Question.parse("How old is Sophie Marchetti?")
     assert typed_first(asked, ranked)[0][0].chunk is chunks[2]
 
