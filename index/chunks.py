@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from index.article import Article, Sentence
 from index.english import english_frequencies
-from index.genders import CALENDAR, ROLE, ROLE_NOUNS, pronoun_votes
+from index.genders import CALENDAR, ROLE, ROLE_NOUN, pronoun_votes
 
 # Bump when chunk boundaries or metadata change: it is part of the index fingerprint.
 CHUNKER_VERSION = "28"
@@ -84,7 +84,7 @@ _ANAPHORIC_START = re.compile(
     r"(he|she|it|its|they|their|them|his|her|this|that|these|those|such|thus|there|"
     r"none of (this|that|these|them)|all of (this|that|these|them)|"
     # "The 34-year-old midfielder, who ...", "The teenager ...": someone just named, described.
-    rf"the\s+(?:[\w-]+-year-old\s+|former\s+)?(?:{'|'.join(sorted(ROLE_NOUNS))}|teenager|youngster|veteran)|"
+    rf"the\s+(?:[\w-]+-year-old\s+|former\s+)?(?:{ROLE_NOUN}|teenager|youngster|veteran)|"
     r"the\s+[\w-]+-year-old)\b",
     re.IGNORECASE,
 )

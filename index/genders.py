@@ -38,7 +38,8 @@ ROLE_NOUNS = frozenset(
     actress singer artist designer architect chef doctor nurse surgeon farmer campaigner activist
     volunteer organiser organizer resident member candidate governor senator""".split()
 )
-ROLE = rf"(?:[a-z-]+\s+)?(?:{'|'.join(sorted(ROLE_NOUNS))})"  # "coach", "assistant coach"
+ROLE_NOUN = rf"(?:{'|'.join(sorted(ROLE_NOUNS))})"
+ROLE = rf"(?:[a-z-]+\s+)?{ROLE_NOUN}"  # "coach", "assistant coach"
 
 
 def pronoun_votes(
